@@ -15,7 +15,7 @@ def command_after(marker):
 def test_launch_command_opens_the_first_notebook():
     command = command_after("launch-command")
     assert command.startswith("python3 -m venv .venv")
-    assert command.endswith("jupyter lab notebooks/00_start_here.ipynb")
+    assert command.endswith("jupyter lab --ServerApp.root_dir=. notebooks/00_start_here.ipynb")
 
 
 def test_test_command_runs_pytest_in_the_same_environment():
