@@ -1,0 +1,175 @@
+"""Max-pooling forward and backward in NumPy (NCHW), with an explicit rule for ties.
+
+The derivative of ``y = max(x_1, …, x_k)`` is an indicator: the winner gets the upstream
+gradient, every other entry of the window gets 0. At a tie max is not differentiable and a rule
+must pick a subgradient:
+
+- ``"first"``  the first maximum in row-major window order gets it all (PyTorch's choice);
+- ``"split"``  each of the m tied maxima gets 1/m of it;
+- ``"all"``    each tied maximum gets all of it — NOT a subgradient (it sums to m, not 1);
+               kept only so the course can show what goes wrong.
+
+Windows are ``size × size`` and start every ``stride`` pixels; trailing rows/columns that do not
+fill a window are dropped (PyTorch's floor mode). Overlapping windows (stride < size) add their
+routed gradients into the shared pixels.
+
+Fast path for a training loop: ``maxpool2d_forward_route`` returns the output together with the
+"first winner" of every window (a bool mask per window offset), and ``maxpool2d_backward_route``
+turns an upstream gradient into dx with those masks alone, so y is neither recomputed nor compared again.
+Both are for non-overlapping windows (stride == size), the only case the seed network uses.
+"""
+import numpy as np
+
+TIE_RULES = ("first", "split", "all")
+
+
+def pool_output_shape(input_hw, size=2, stride=None):
+    """(H', W') of a size × size pooling with the given stride on an input of (H, W), floor mode."""
+    stride = size if stride is None else stride
+    height, width = input_hw
+    return (height - size) // stride + 1, (width - size) // stride + 1
+
+
+def _check_size_stride(x, size, stride):
+    """Validate the pooling arguments; return (stride, H', W')."""
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"size must be an integer ≥ 1; got {size!r}")
+    stride = size if stride is None else stride
+    if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)) or stride < 1:
+        raise ValueError(f"stride must be an integer ≥ 1; got {stride!r}")
+    if x.ndim != 4:
+        raise ValueError(f"x must be 4-D (N, C, H, W); got ndim={x.ndim} with shape {x.shape}")
+    height, width = x.shape[2], x.shape[3]
+    if size > height or size > width:
+        raise ValueError(f"size {size}: a {size}×{size} window is larger than the input's "
+                         f"H×W = {height}×{width} (x shape {x.shape})")
+    out_h, out_w = pool_output_shape((height, width), size, stride)
+    return int(stride), out_h, out_w
+
+
+def _window_views(a, size, stride, out_h, out_w):
+    """For each offset (i, j) inside a window, the strided view of a at that offset in every window.
+
+    Returns a list of size*size views in row-major offset order, each (N, C, H', W'):
+    view[..., r, c] = a[..., r*stride + i, c*stride + j]. Views, not copies: writing into them writes into a.
+    """
+    last_h, last_w = stride * (out_h - 1) + 1, stride * (out_w - 1) + 1
+    return [a[:, :, i:i + last_h:stride, j:j + last_w:stride] for i in range(size) for j in range(size)]
+
+
+def _max_of_views(views):
+    y = np.maximum(views[0], views[1]) if len(views) > 1 else views[0].copy()
+    for view in views[2:]:
+        np.maximum(y, view, out=y)
+    return y
+
+
+def maxpool2d(x, size=2, stride=None):
+    """Max over every size × size window.
+
+    x:      (N, C, H, W) input
+    size:   window side (int ≥ 1)
+    stride: step between windows (int ≥ 1); default size (non-overlapping)
+    Returns y (N, C, H', W'), H' = (H - size) // stride + 1, W' likewise (floor mode), dtype of x.
+    """
+    x = np.asarray(x)
+    stride, out_h, out_w = _check_size_stride(x, size, stride)
+    # one elementwise maximum per window offset: size*size cheap passes instead of a slow 6-D reduction
+    return _max_of_views(_window_views(x, size, stride, out_h, out_w))
+
+
+def maxpool2d_backward(dy, x, size=2, stride=None, ties="first"):
+    """Gradient of maxpool2d with respect to its input: route each upstream value to its window's max.
+
+    dy:     (N, C, H', W') upstream gradient dL/dy, the shape maxpool2d(x, size, stride) returns
+    x:      (N, C, H, W)   input of the forward pass
+    size, stride: as in maxpool2d
+    ties:   "first" | "split" | "all" (see the module docstring)
+    Returns dx (N, C, H, W), float; pixels in no window (floor mode) and non-winners get 0;
+    overlapping windows (stride < size) add up.
+    """
+    x = np.asarray(x)
+    dy = np.asarray(dy)
+    stride, out_h, out_w = _check_size_stride(x, size, stride)
+    if ties not in TIE_RULES:
+        raise ValueError(f"ties must be one of {TIE_RULES}; got {ties!r}")
+    expected = x.shape[:2] + (out_h, out_w)
+    if dy.shape != expected:
+        raise ValueError(f"dy must have the forward output's shape {expected} for x of shape {x.shape}, "
+                         f"size={size}, stride={stride}; got dy shape {dy.shape}")
+    x_views = _window_views(x, size, stride, out_h, out_w)
+    y = _max_of_views(x_views)
+    dtype = np.result_type(dy.dtype, x.dtype, 1.0)
+    dx = np.zeros(x.shape, dtype=dtype)
+    dx_views = _window_views(dx, size, stride, out_h, out_w)
+    hits = [x_view == y for x_view in x_views]
+    if ties == "first":
+        free = np.ones(y.shape, dtype=bool)  # windows whose winner is still to be chosen
+        for hit in hits:
+            hit &= free
+            free &= ~hit
+        share = dy
+    elif ties == "split":
+        tied_count = np.zeros(y.shape, dtype=dtype)
+        for hit in hits:
+            tied_count += hit
+        share = dy / tied_count
+    else:  # "all": every tied max gets the whole value (overcounts; for demonstration only)
+        share = dy
+    overlapping = stride < size
+    for hit, dx_view in zip(hits, dx_views, strict=True):
+        if overlapping:
+            dx_view += share * hit  # a pixel shared by several windows collects from each
+        else:
+            np.multiply(share, hit, out=dx_view)
+    return dx
+
+
+def maxpool2d_forward_route(x, size=2):
+    """Forward pass that also keeps the routing, for a fast backward (non-overlapping windows).
+
+    x:    (N, C, H, W) input
+    size: window side; stride is size
+    Returns y (N, C, H', W') and winners (size*size, N, C, H', W'), bool: winners[k] marks the
+    windows whose first maximum (row-major, the "first" tie rule) sits at window offset
+    k = i*size + j, i.e. at x[..., r*size + i, c*size + j]. Exactly one True per window.
+    """
+    x = np.asarray(x)
+    _, out_h, out_w = _check_size_stride(x, size, size)
+    x_views = _window_views(x, size, size, out_h, out_w)
+    y = _max_of_views(x_views)
+    winners = np.empty((size * size,) + y.shape, dtype=bool)
+    free = np.ones(y.shape, dtype=bool)  # windows whose winner is still to be chosen
+    for k, x_view in enumerate(x_views):
+        hit = np.equal(x_view, y, out=winners[k])
+        hit &= free
+        free &= ~hit
+    return y, winners
+
+
+def maxpool2d_backward_route(dy, winners, input_shape, size=2):
+    """dx from the upstream gradient and the winners of maxpool2d_forward_route (non-overlapping).
+
+    dy:          (N, C, H', W') upstream gradient
+    winners:     (size*size, N, C, H', W') bool, from maxpool2d_forward_route with the same size
+    input_shape: (N, C, H, W), the shape of the forward input
+    Returns dx (N, C, H, W): each window's dy at its winner, 0 elsewhere — the same as
+    maxpool2d_backward(dy, x, size, ties="first"), without comparing with y again.
+    """
+    dy = np.asarray(dy)
+    winners = np.asarray(winners)
+    if len(input_shape) != 4:
+        raise ValueError(f"input_shape must be (N, C, H, W); got {input_shape}")
+    probe = np.broadcast_to(np.zeros((), dtype=bool), tuple(input_shape))
+    _, out_h, out_w = _check_size_stride(probe, size, size)
+    expected = tuple(input_shape[:2]) + (out_h, out_w)
+    if dy.shape != expected:
+        raise ValueError(f"dy must have shape {expected} for input_shape {tuple(input_shape)} "
+                         f"and size={size}; got dy shape {dy.shape}")
+    if winners.shape != (size * size,) + expected or winners.dtype != bool:
+        raise ValueError(f"winners must be bool with shape {(size * size,) + expected}; "
+                         f"got {winners.dtype} {winners.shape}")
+    dx = np.zeros(tuple(input_shape), dtype=np.result_type(dy.dtype, 1.0))
+    for k, dx_view in enumerate(_window_views(dx, size, size, out_h, out_w)):
+        np.multiply(dy, winners[k], out=dx_view)
+    return dx
