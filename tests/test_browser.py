@@ -198,3 +198,25 @@ def press_and_see_change(page, name, step):
         page.wait_for_function(
             "([sel, text]) => document.querySelector(sel)?.innerText.includes(text)",
             arg=[step["watch"], step["expect_text"]], timeout=30_000)
+
+
+def test_start_notebook_presents_as_slides_and_advances(browser, lab):
+    """Lecture mode: jupyterlab-rise renders the notebook as reveal.js slides that advance on a key press."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        page.goto(f"{lab}/rise/notebooks/00_start_here.ipynb?token={TOKEN}")
+        page.locator(".reveal .slides section.present").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        current = ".reveal .slides section.present:not(:has(section.present))"
+        assert page.locator(".reveal .slides section").count() >= 5, "too few slides rendered"
+        assert "How filters learn" in page.locator(current).first.inner_text()
+        seen = [page.url.split("#")[-1]]
+        for _ in range(3):
+            page.keyboard.press("Space")
+            page.wait_for_timeout(700)
+            seen.append(page.url.split("#")[-1])
+        assert len(set(seen)) == len(seen), f"the slides did not advance on Space: {seen}"
+        assert "The four questions" in page.locator(".reveal .slides").inner_text()
+    finally:
+        shut_down_kernels(page, lab)
+        page.close()
