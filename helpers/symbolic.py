@@ -1,0 +1,304 @@
+"""SymPy derivations of a filter's output and gradient: every term written out, every formula proved.
+
+Notation of the course: image I (n×n), filter W (k×k), bias b, output O (m×m) with entries o11…,
+upstream gradient δ = ∂L/∂O (m×m), loss L, ⋆ cross-correlation. Indices start at 1 in the math
+(the symbol I11 is the top-left pixel) and at 0 in code (that pixel is ``I[0, 0]``).
+
+Everything here takes and returns SymPy matrices of one channel; ``correlate_channels`` sums over
+channels. The NumPy version of the same maths lives in ``helpers.conv``; this module sits below it.
+"""
+from numbers import Integral
+
+import sympy as sp
+
+# ---------------------------------------------------------------- symbols
+
+
+def _symbol_grid(rows, cols, name):
+    # I11 for small grids (SymPy typesets it as I_{11}); I1_10 style beyond 9 to stay unambiguous
+    if rows <= 9 and cols <= 9:
+        return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}{i + 1}{j + 1}"))
+    return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}{i + 1}_{j + 1}"))
+
+
+def _check_size(value, name):
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        raise ValueError(f"{name} must be a whole number ≥ 1; got {value!r}")
+
+
+def image_symbols(n, name="I"):
+    """The n×n image of symbols I11 … Inn (SymPy Matrix, shape (n, n)); ``I[0, 0]`` is I11."""
+    _check_size(n, "n")
+    return _symbol_grid(n, n, name)
+
+
+def filter_symbols(k, name="W"):
+    """The k×k filter of symbols W11 … Wkk (SymPy Matrix, shape (k, k))."""
+    _check_size(k, "k")
+    return _symbol_grid(k, k, name)
+
+
+def output_symbols(m, name="o"):
+    """The m×m output of symbols o11 … omm, standing for the outputs when the loss is a function of them."""
+    _check_size(m, "m")
+    return _symbol_grid(m, m, name)
+
+
+def delta_symbols(m, name="delta"):
+    """The m×m upstream gradient δ11 … δmm, where δ_mn = ∂L/∂o_mn (typeset as \\delta_{mn})."""
+    _check_size(m, "m")
+    return _symbol_grid(m, m, name)
+
+
+# ---------------------------------------------------------------- checks at the door
+
+
+def _check_matrix(value, name):
+    if not isinstance(value, sp.MatrixBase):
+        raise ValueError(f"{name} must be a SymPy Matrix; got {type(value).__name__}")
+    rows, cols = value.shape
+    if rows != cols or rows == 0:
+        raise ValueError(f"{name} must be a non-empty square matrix; got shape {rows}×{cols}")
+    return rows
+
+
+def _check_stride_padding(stride, padding):
+    if isinstance(stride, bool) or not isinstance(stride, Integral):
+        raise ValueError(f"stride must be a whole number ≥ 1; got {stride!r}")
+    if stride < 1:
+        raise ValueError(f"stride must be ≥ 1; got {stride}")
+    if isinstance(padding, bool) or not isinstance(padding, Integral):
+        raise ValueError(f"padding must be a whole number ≥ 0; got {padding!r}")
+    if padding < 0:
+        raise ValueError(f"padding must be ≥ 0; got {padding}")
+    return int(stride), int(padding)
+
+
+def output_size(n, k, stride=1, padding=0):
+    """Side m of the output of a k×k filter on an n×n image: m = ⌊(n + 2·padding − k) / stride⌋ + 1."""
+    _check_size(n, "n")
+    _check_size(k, "k")
+    stride, padding = _check_stride_padding(stride, padding)
+    if k > n + 2 * padding:
+        raise ValueError(f"filter W is larger than the padded image: filter {k}×{k}, image {n}×{n} "
+                         f"with padding {padding} is {n + 2 * padding}×{n + 2 * padding}")
+    return (n + 2 * padding - k) // stride + 1
+
+
+# ---------------------------------------------------------------- building blocks
+
+
+def pad(I, padding):
+    """I (n×n) surrounded by ``padding`` rows and columns of zeros: shape (n + 2p, n + 2p)."""
+    n = _check_matrix(I, "I")
+    _, padding = _check_stride_padding(1, padding)
+    size = n + 2 * padding
+    return sp.Matrix(size, size, lambda i, j: I[i - padding, j - padding]
+                     if padding <= i < padding + n and padding <= j < padding + n else 0)
+
+
+def rotate180(W):
+    """W (k×k) turned by 180°: entry (i, j) becomes entry (k−1−i, k−1−j) (0-based)."""
+    k = _check_matrix(W, "W")
+    return sp.Matrix(k, k, lambda i, j: W[k - 1 - i, k - 1 - j])
+
+
+def dilate(delta, stride):
+    """δ (m×m) with stride − 1 zeros between neighbouring entries: shape ((m−1)·s + 1, (m−1)·s + 1)."""
+    m = _check_matrix(delta, "delta")
+    stride, _ = _check_stride_padding(stride, 0)
+    size = (m - 1) * stride + 1
+    return sp.Matrix(size, size, lambda i, j: delta[i // stride, j // stride]
+                     if i % stride == 0 and j % stride == 0 else 0)
+
+
+def _correlate_valid(P, W, stride, m):
+    # o_(r+1)(c+1) = Σ_ij P[r·s + i, c·s + j] · W[i, j]   (0-based r, c, i, j)
+    k = W.shape[0]
+    return sp.Matrix(m, m, lambda r, c: sp.Add(*[P[r * stride + i, c * stride + j] * W[i, j]
+                                                  for i in range(k) for j in range(k)]))
+
+
+def correlate(I, W, stride=1, padding=0):
+    """Cross-correlation O = I ⋆ W, what deep learning calls a convolution (no flip).
+
+    I: (n, n) SymPy Matrix, the image
+    W: (k, k) SymPy Matrix, the filter
+    stride: step of the window (whole number ≥ 1); padding: zeros added on every side (≥ 0)
+    Returns O: (m, m) SymPy Matrix with m = ⌊(n + 2·padding − k) / stride⌋ + 1 and, in 1-based math,
+    o_rc = Σ_ij I_pad(s(r−1) + i, s(c−1) + j) · W_ij.
+    """
+    n = _check_matrix(I, "I")
+    k = _check_matrix(W, "W")
+    stride, padding = _check_stride_padding(stride, padding)
+    m = output_size(n, k, stride, padding)
+    return _correlate_valid(pad(I, padding) if padding else I, W, stride, m)
+
+
+def convolve(I, W, stride=1, padding=0):
+    """True (flipping) convolution I * W = I ⋆ rotate180(W); shapes as in ``correlate``."""
+    _check_matrix(W, "W")
+    return correlate(I, rotate180(W), stride, padding)
+
+
+def correlate_channels(images, filters, stride=1, padding=0):
+    """One output channel from C input channels: O = Σ_c I_c ⋆ W_c.
+
+    images:  list of C SymPy matrices (n, n), one per input channel
+    filters: list of C SymPy matrices (k, k), the filter's slice for each channel
+    Returns O: (m, m) SymPy Matrix.
+    """
+    if not isinstance(images, (list, tuple)) or not isinstance(filters, (list, tuple)):
+        raise ValueError("images and filters must be lists of SymPy matrices, one per channel")
+    if len(images) != len(filters) or not images:
+        raise ValueError(f"images and filters need the same number (≥ 1) of channels; "
+                         f"got {len(images)} images and {len(filters)} filters")
+    outputs = [correlate(I, W, stride, padding) for I, W in zip(images, filters, strict=True)]
+    if len({O.shape for O in outputs}) != 1:
+        raise ValueError(f"every channel must give the same output size; got {[O.shape for O in outputs]}")
+    total = outputs[0]
+    for O in outputs[1:]:
+        total = total + O
+    return total
+
+
+# ---------------------------------------------------------------- the general gradient formulas
+
+
+def _check_delta(delta, n, k, stride, padding):
+    m = _check_matrix(delta, "delta")
+    expected = output_size(n, k, stride, padding)
+    if m != expected:
+        raise ValueError(f"delta must have the output's shape {expected}×{expected} for a {k}×{k} filter on a "
+                         f"{n}×{n} image (stride {stride}, padding {padding}); got {m}×{m}")
+    return m
+
+
+def filter_gradient(I, delta, stride=1, padding=0, filter_size=None):
+    """∂L/∂W = I ⋆ δ: a valid cross-correlation of the (padded) input with the upstream gradient, no flip.
+
+    I:     (n, n) image of the forward pass
+    delta: (m, m) upstream gradient δ = ∂L/∂O
+    With stride s, δ is first dilated by s (s − 1 zeros between entries).
+    filter_size: k; needed only when stride > 1 leaves it ambiguous (default: n + 2p − (m−1)s).
+    Returns ∂L/∂W: (k, k) SymPy Matrix, ∂L/∂W_ij = Σ_rc I_pad(s(r−1) + i, s(c−1) + j) · δ_rc.
+    """
+    n = _check_matrix(I, "I")
+    m = _check_matrix(delta, "delta")
+    stride, padding = _check_stride_padding(stride, padding)
+    k = n + 2 * padding - (m - 1) * stride if filter_size is None else filter_size
+    _check_size(k, "filter_size")
+    _check_delta(delta, n, k, stride, padding)
+    spread = dilate(delta, stride)
+    # the valid correlation may be larger than k×k when the last window stops short; only k×k weights exist
+    return _correlate_valid(pad(I, padding), spread, 1, k)
+
+
+def bias_gradient(delta):
+    """∂L/∂b = Σ_rc δ_rc, for delta (m, m); returns a SymPy expression."""
+    _check_matrix(delta, "delta")
+    return sp.Add(*delta)
+
+
+def input_gradient(W, delta, stride=1, padding=0, image_size=None):
+    """∂L/∂I = the full cross-correlation of δ with the 180°-rotated W (= a true full convolution δ * W).
+
+    W:     (k, k) filter of the forward pass
+    delta: (m, m) upstream gradient δ = ∂L/∂O
+    With stride s, δ is first dilated by s. Pixels that padding hid, or that no window reached, are dropped
+    or get 0. image_size: n; needed only when stride > 1 leaves it ambiguous (default: (m−1)s + k − 2p).
+    Returns ∂L/∂I: (n, n) SymPy Matrix.
+    """
+    k = _check_matrix(W, "W")
+    m = _check_matrix(delta, "delta")
+    stride, padding = _check_stride_padding(stride, padding)
+    n = (m - 1) * stride + k - 2 * padding if image_size is None else image_size
+    _check_size(n, "image_size")
+    _check_delta(delta, n, k, stride, padding)
+    spread = dilate(delta, stride)
+    full = correlate(spread, rotate180(W), padding=k - 1)       # shape (m−1)s + k
+    reached = full.shape[0]
+    padded = sp.Matrix(n + 2 * padding, n + 2 * padding,
+                       lambda i, j: full[i, j] if i < reached and j < reached else 0)
+    return padded[padding:padding + n, padding:padding + n]
+
+
+# ---------------------------------------------------------------- direct differentiation and proof
+
+
+def _chain_factor_to_delta(expr, loss_function, delta):
+    """Replace each ∂L/∂(argument number q) that SymPy writes as Subs(Derivative(L(…), ξ), ξ, o) by δ_q."""
+    flat_delta = list(delta)
+
+    def delta_for(derivative):
+        (variable, order), = derivative.variable_count
+        if order != 1 or derivative.expr.func != loss_function:
+            raise ValueError(f"expected a first derivative of the loss; got {derivative}")
+        return flat_delta[derivative.expr.args.index(variable)]
+
+    # Subs first (they hold a Derivative inside), then any bare Derivative(L(…), o) left over
+    expr = expr.xreplace({s: delta_for(s.expr) for s in expr.atoms(sp.Subs)})
+    return expr.xreplace({d: delta_for(d) for d in expr.atoms(sp.Derivative)})
+
+
+def direct_gradient(O, variables, delta=None):
+    """Differentiate L(o11, …, omm) with L an unknown function, straight from the outputs' expressions.
+
+    O:         (m, m) outputs as expressions of the variables (e.g. ``correlate(I, W)``)
+    variables: a SymPy Matrix of symbols (W, I or b as a 1×1 Matrix) to differentiate with respect to
+    delta:     (m, m) symbols standing for ∂L/∂o_rc (default ``delta_symbols(m)``)
+    Returns a Matrix shaped like ``variables`` of ∂L/∂variable, written with the δ symbols.
+    No formula from this module is used: SymPy applies its own chain rule to L(O(variables)).
+    """
+    m = _check_matrix(O, "O")
+    if not isinstance(variables, sp.MatrixBase):
+        raise ValueError(f"variables must be a SymPy Matrix of symbols; got {type(variables).__name__}")
+    delta = delta_symbols(m) if delta is None else delta
+    if _check_matrix(delta, "delta") != m:
+        raise ValueError(f"delta must have O's shape {m}×{m}; got {delta.shape[0]}×{delta.shape[1]}")
+    loss_function = sp.Function("L")
+    loss = loss_function(*O)
+    return variables.applyfunc(lambda v: _chain_factor_to_delta(sp.diff(loss, v), loss_function, delta))
+
+
+def is_zero(expr):
+    """True when expr simplifies to 0 (expand first, which settles polynomials; simplify otherwise)."""
+    return sp.expand(expr) == 0 or sp.simplify(expr) == 0
+
+
+def prove_gradients(n, k, stride=1, padding=0):
+    """Prove, entry by entry, that the general formulas equal direct differentiation of L(o11, …).
+
+    Builds I (n×n), W (k×k), b and O = I ⋆ W + b; differentiates an unknown loss L(O) with SymPy and
+    checks that the difference to ``filter_gradient``, ``input_gradient`` and ``bias_gradient``
+    simplifies to 0 for every entry.
+    Returns a dict: {"dW": (entries proved, entries), "dI": (…, …), "db": (…, …), "proved": bool}.
+    """
+    m = output_size(n, k, stride, padding)
+    I, W, b, delta = image_symbols(n), filter_symbols(k), sp.Symbol("b"), delta_symbols(m)
+    O = correlate(I, W, stride, padding) + b * sp.ones(m, m)
+    checks = {
+        "dW": (direct_gradient(O, W, delta), filter_gradient(I, delta, stride, padding, filter_size=k)),
+        "dI": (direct_gradient(O, I, delta), input_gradient(W, delta, stride, padding, image_size=n)),
+        "db": (direct_gradient(O, sp.Matrix([[b]]), delta), sp.Matrix([[bias_gradient(delta)]])),
+    }
+    result = {}
+    for name, (direct, formula) in checks.items():
+        proved = sum(is_zero(d - f) for d, f in zip(direct, formula, strict=True))
+        result[name] = (proved, len(formula))
+    result["proved"] = all(p == total for p, total in (result[key] for key in ("dW", "dI", "db")))
+    return result
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def latex_equations(lhs, rhs):
+    """LaTeX for 'lhs_rc = rhs_rc' on one aligned line each; lhs, rhs: matrices of the same shape.
+
+    Use with IPython.display.Math: ``Math(latex_equations(output_symbols(2), correlate(I, W)))``.
+    """
+    if not isinstance(lhs, sp.MatrixBase) or not isinstance(rhs, sp.MatrixBase) or lhs.shape != rhs.shape:
+        raise ValueError("lhs and rhs must be SymPy matrices of the same shape")
+    lines = [f"{sp.latex(left)} &= {sp.latex(right)}" for left, right in zip(lhs, rhs, strict=True)]
+    return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
