@@ -7,7 +7,6 @@ with such callbacks and check that ``find_problems`` reports each one, and nothi
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
-
 from test_notebooks_run import execute, find_problems
 
 RAISING_CALLBACKS = {
