@@ -6,6 +6,7 @@ from conftest import ROOT
 
 
 def test_ruff_is_clean():
-    cmd = [sys.executable, "-m", "ruff", "check", "helpers", "tests", "benchmarks", "notebooks"]
+    folders = [name for name in ("helpers", "tests", "benchmarks", "notebooks") if (ROOT / name).is_dir()]
+    cmd = [sys.executable, "-m", "ruff", "check", *folders]
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
