@@ -1,0 +1,297 @@
+"""The signs of weight updates, on the course's small example: a 2×2 filter on a 3×3 image.
+
+The model is the smallest one that has everything the question needs — a filter, an optional
+ReLU, a downstream weight and a loss:
+
+    o = I ⋆ W + b            (2, 2)  the filter's outputs (valid cross-correlation, stride 1)
+    a = ReLU(o)  or  a = o   (2, 2)  the optional ReLU gate
+    y = v · mean(a)          ()      a global average pool and one downstream weight v
+    L = ½ (y − t)² + ½ λ ‖W‖²         squared error to the target t, optional L2 weight decay λ
+
+and the chain rule gives, with gate = 1[o > 0] (ReLU; ReLU'(0) is taken as 0) or 1 (no ReLU):
+
+    δ = ∂L/∂o = (y − t) · v · gate / 4      (2, 2)  the upstream gradient
+    ∂L/∂W = I ⋆ δ + λ W                     (2, 2)
+    ∂L/∂b = Σ δ
+    ΔW = −η ∂L/∂W                           one step of plain SGD with learning rate η
+
+So the sign of every update is the sign of −Σ input × δ: the gate (0 or 1) only decides which
+terms count, while the sign of δ comes from (y − t) and from v.
+
+This module works on one channel, so an image is a plain (H, W) matrix, as learners first meet
+I11…I33, and a batch of images is (N, H, W) — the NCHW layout with C = 1 squeezed out. With a batch
+the loss is the mean over the N examples. Sizes other than 3×3 and 2×2 work too (H ≥ kh, W ≥ kw).
+``helpers.conv`` has the full NCHW convolution; this module needs only NumPy.
+"""
+import numbers
+
+import numpy as np
+
+
+def _finite_number(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite real number; got {value!r}")
+    return float(value)
+
+
+def _finite_array(value, name, ndims):
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of numbers; got {value!r}") from None
+    if array.ndim not in ndims:
+        wanted = " or ".join(f"{n}-D" for n in ndims)
+        raise ValueError(f"{name} must be {wanted}; got shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must hold finite numbers; got {array.tolist()}")
+    return array
+
+
+def _check_image_weights(image, weights):
+    image = _finite_array(image, "image", (2, 3))
+    weights = _finite_array(weights, "weights", (2,))
+    if weights.shape[0] < 1 or weights.shape[1] < 1:
+        raise ValueError(f"weights must have at least one row and column; got shape {weights.shape}")
+    if weights.shape[0] > image.shape[-2] or weights.shape[1] > image.shape[-1]:
+        raise ValueError(f"weights of shape {weights.shape} do not fit inside an image of shape {image.shape[-2:]} "
+                         f"(image shape {image.shape})")
+    return image, weights
+
+
+def _check_target(target, image):
+    batch_shape = image.shape[:-2]
+    target = _finite_array(target, "target", (0, 1))
+    if target.shape not in ((), batch_shape):
+        raise ValueError(f"target must be one number or one per image {batch_shape}; got shape {target.shape} "
+                         f"for images of shape {image.shape}")
+    return np.broadcast_to(target, batch_shape)
+
+
+def _check_example(image, weights, bias, downstream, target, weight_decay):
+    image, weights = _check_image_weights(image, weights)
+    bias = _finite_number(bias, "bias")
+    downstream = _finite_number(downstream, "downstream")
+    target = _check_target(target, image)
+    weight_decay = _finite_number(weight_decay, "weight_decay")
+    if weight_decay < 0:
+        raise ValueError(f"weight_decay must be ≥ 0; got {weight_decay}")
+    return image, weights, bias, downstream, target, weight_decay
+
+
+def _windows(image, kernel_shape):
+    """View (..., OH, OW, kh, kw): the patch of the image under each filter position; never a copy."""
+    return np.lib.stride_tricks.sliding_window_view(image, kernel_shape, axis=(-2, -1))
+
+
+def correlate_valid(image, weights):
+    """Valid cross-correlation, stride 1, no flip: out[m, n] = Σ_ij image[m+i, n+j] · weights[i, j].
+
+    image:   (H, W), or a batch (N, H, W)
+    weights: (kh, kw) with kh ≤ H, kw ≤ W
+    Returns (H−kh+1, W−kw+1), or (N, H−kh+1, W−kw+1) for a batch. For 3×3 ⋆ 2×2 that is (2, 2):
+    out[0, 0] = o11 = I11·W11 + I12·W12 + I21·W21 + I22·W22 (indices from 1 in the math, 0 in code).
+    """
+    image, weights = _check_image_weights(image, weights)
+    return np.einsum("...mnij,ij->...mn", _windows(image, weights.shape), weights)
+
+
+def forward(image, weights, bias=0.0, downstream=1.0, relu=False):
+    """The forward pass of the small model.
+
+    image:      (H, W) or (N, H, W)   the input I
+    weights:    (kh, kw)              the filter W
+    bias:       number                the filter's bias b
+    downstream: number                the downstream weight v
+    relu:       bool                  put a ReLU after the filter
+    Returns (o, a, y): o = I ⋆ W + b and a = ReLU(o) (or o), both (OH, OW) or (N, OH, OW);
+    y = v · mean(a), a number or (N,).
+    """
+    image, weights = _check_image_weights(image, weights)
+    bias = _finite_number(bias, "bias")
+    downstream = _finite_number(downstream, "downstream")
+    o = correlate_valid(image, weights) + bias
+    a = np.maximum(o, 0.0) if relu else o
+    y = downstream * a.mean(axis=(-2, -1))
+    return o, a, y
+
+
+def loss(image, weights, bias, downstream, target, relu=False, weight_decay=0.0):
+    """L = mean over images of ½ (y − t)², plus ½ λ ‖W‖² when weight_decay λ > 0.
+
+    image (H, W) or (N, H, W); weights (kh, kw); bias, downstream, weight_decay numbers;
+    target a number or (N,). Returns a float.
+    """
+    image, weights, bias, downstream, target, weight_decay = _check_example(
+        image, weights, bias, downstream, target, weight_decay)
+    _, _, y = forward(image, weights, bias, downstream, relu)
+    return float(np.mean(0.5 * (y - target) ** 2) + 0.5 * weight_decay * np.sum(weights ** 2))
+
+
+def upstream_grad(image, weights, bias, downstream, target, relu=False):
+    """δ = ∂L/∂o, the upstream gradient at the filter's outputs (the data loss only).
+
+    image (H, W) or (N, H, W); weights (kh, kw); bias, downstream numbers; target a number or (N,).
+    Returns δ with the shape of o: (OH, OW) or (N, OH, OW);
+    δ = (y − t) · v · gate / (OH·OW) / N, where gate = 1[o > 0] with ReLU (0 at o = 0) and 1 without.
+    """
+    image, weights, bias, downstream, target, _ = _check_example(image, weights, bias, downstream, target, 0.0)
+    o, _, y = forward(image, weights, bias, downstream, relu)
+    count = o.shape[-2] * o.shape[-1] * (image.shape[0] if image.ndim == 3 else 1)
+    dl_da = ((y - target) * downstream / count)[..., None, None]
+    gate = (o > 0).astype(float) if relu else np.ones_like(o)
+    return dl_da * gate
+
+
+def filter_grad(image, delta):
+    """∂L/∂W from the data: I ⋆ δ, summed over a batch.
+
+    image: (H, W) or (N, H, W)
+    delta: (OH, OW) or (N, OH, OW), the upstream gradient ∂L/∂o
+    Returns (H−OH+1, W−OW+1): for a 3×3 image and a 2×2 δ, ∂L/∂W_ij = Σ_mn I(i+m, j+n) · δ_mn, (2, 2).
+    """
+    image = _finite_array(image, "image", (2, 3))
+    delta = _finite_array(delta, "delta", (2, 3))
+    if delta.ndim != image.ndim or delta.shape[:-2] != image.shape[:-2]:
+        raise ValueError(f"delta must have the batch shape of image; got delta {delta.shape}, image {image.shape}")
+    if delta.shape[-2] > image.shape[-2] or delta.shape[-1] > image.shape[-1]:
+        raise ValueError(f"delta of shape {delta.shape} is larger than the image {image.shape}")
+    kernel_shape = (image.shape[-2] - delta.shape[-2] + 1, image.shape[-1] - delta.shape[-1] + 1)
+    windows = _windows(image, kernel_shape).reshape((-1,) + delta.shape[-2:] + kernel_shape)
+    return np.einsum("bmnij,bmn->ij", windows, delta.reshape((-1,) + delta.shape[-2:]))
+
+
+def gradients(image, weights, bias, downstream, target, relu=False, weight_decay=0.0):
+    """All the gradients of one step.
+
+    image (H, W) or (N, H, W); weights (kh, kw); bias, downstream, weight_decay (λ ≥ 0) numbers;
+    target a number or (N,).
+    Returns (grad_w, grad_b, delta): grad_w = I ⋆ δ + λ W (kh, kw); grad_b = Σ δ (float);
+    delta = ∂L/∂o with the shape of o.
+    """
+    image, weights, bias, downstream, target, weight_decay = _check_example(
+        image, weights, bias, downstream, target, weight_decay)
+    delta = upstream_grad(image, weights, bias, downstream, target, relu)
+    grad_w = filter_grad(image, delta) + weight_decay * weights
+    return grad_w, float(delta.sum()), delta
+
+
+def sgd_step(image, weights, bias, downstream, target, lr, relu=False, weight_decay=0.0, train_bias=True):
+    """One step of plain SGD: W ← W − η ∂L/∂W (and b ← b − η ∂L/∂b when train_bias).
+
+    image (H, W) or (N, H, W); weights (kh, kw); bias, downstream numbers; target a number or (N,);
+    lr: the learning rate η > 0; weight_decay: λ ≥ 0.
+    Returns (new_weights (kh, kw), new_bias float, update ΔW (kh, kw)), with new_weights = weights + ΔW.
+    """
+    lr = _finite_number(lr, "lr")
+    if lr <= 0:
+        raise ValueError(f"lr must be > 0; got {lr}")
+    grad_w, grad_b, _ = gradients(image, weights, bias, downstream, target, relu, weight_decay)
+    update = -lr * grad_w
+    new_bias = float(bias) - lr * grad_b if train_bias else float(bias)
+    return np.asarray(weights, dtype=float) + update, new_bias, update
+
+
+def train(image, weights, bias, downstream, target, lr, steps, relu=False, weight_decay=0.0, train_bias=True):
+    """Run ``steps`` steps of plain SGD (full batch) and keep the whole history.
+
+    image (H, W) or (N, H, W); weights (kh, kw) the start; bias, downstream numbers; target a number or (N,);
+    lr η > 0; steps an integer ≥ 0; weight_decay λ ≥ 0; train_bias: update b too.
+    Returns a dict: "weights" (steps+1, kh, kw), "bias" (steps+1,), "loss" (steps+1,) — entry k is
+    after k steps, so entry 0 is the start.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
+        raise ValueError(f"steps must be an integer ≥ 0; got {steps!r}")
+    image, weights, bias, downstream, target, weight_decay = _check_example(
+        image, weights, bias, downstream, target, weight_decay)
+    history_w = np.empty((steps + 1,) + weights.shape)
+    history_b = np.empty(steps + 1)
+    history_loss = np.empty(steps + 1)
+    for k in range(steps + 1):
+        history_w[k], history_b[k] = weights, bias
+        history_loss[k] = loss(image, weights, bias, downstream, target, relu, weight_decay)
+        if k < steps:
+            weights, bias, _ = sgd_step(image, weights, bias, downstream, target, lr, relu, weight_decay, train_bias)
+    return {"weights": history_w, "bias": history_b, "loss": history_loss}
+
+
+def move_signs(before, after, tol=1e-12):
+    """Which way each weight moved: +1 up, −1 down, 0 unchanged (|change| ≤ tol).
+
+    before, after: arrays of the same shape (e.g. (2, 2) filters, or (steps+1, 2, 2) histories
+    compared step by step with before = h[:-1], after = h[1:]). Returns an int array of that shape.
+    """
+    before = _finite_array(before, "before", range(0, 33))
+    after = _finite_array(after, "after", range(0, 33))
+    if before.shape != after.shape:
+        raise ValueError(f"before and after must have the same shape; got {before.shape} and {after.shape}")
+    change = after - before
+    return np.where(change > tol, 1, np.where(change < -tol, -1, 0))
+
+
+def tally_moves(before, after, tol=1e-12):
+    """Count the moves: returns (went_up, went_down, unchanged) as ints. Shapes as in ``move_signs``."""
+    signs = move_signs(before, after, tol)
+    return int(np.sum(signs > 0)), int(np.sum(signs < 0)), int(np.sum(signs == 0))
+
+
+def input_grad(delta, weights):
+    """∂L/∂I from the upstream gradient: the full cross-correlation of δ with W rotated by 180°.
+
+    delta:   (OH, OW) or (N, OH, OW), the upstream gradient ∂L/∂o
+    weights: (kh, kw), the filter of the forward pass
+    Returns (OH+kh−1, OW+kw−1) or (N, …): every output o_mn hands δ_mn · W_ij back to the pixel
+    I(m+i, n+j) it read. This is what the layer below receives as its own upstream gradient.
+    """
+    delta = _finite_array(delta, "delta", (2, 3))
+    weights = _finite_array(weights, "weights", (2,))
+    out_h, out_w = delta.shape[-2:]
+    kh, kw = weights.shape
+    grad = np.zeros(delta.shape[:-2] + (out_h + kh - 1, out_w + kw - 1))
+    for i in range(kh):
+        for j in range(kw):
+            grad[..., i:i + out_h, j:j + out_w] += delta * weights[i, j]
+    return grad
+
+
+def two_layer_gradients(x, w1, b1, w2, b2, downstream, target):
+    """Gradients of a two-layer model with ReLU after both filters (a counterexample's model).
+
+        I = ReLU(x ⋆ W1 + b1)      the first layer's output: never negative
+        o = I ⋆ W2 + b2;  y = v · mean(ReLU(o));  L = mean of ½ (y − t)²
+
+    x: (H, W) or (N, H, W); w1 (k1h, k1w); w2 (k2h, k2w); b1, b2, downstream numbers; target a number or (N,).
+    Returns a dict: "w1", "b1", "w2", "b2" the gradients (shapes of the parameters), "loss" (float)
+    and "hidden" the first layer's output I ((H−k1h+1, W−k1w+1) or (N, …)).
+    """
+    x, w1 = _check_image_weights(x, w1)
+    pre_hidden = correlate_valid(x, w1) + _finite_number(b1, "b1")
+    hidden = np.maximum(pre_hidden, 0.0)
+    _check_image_weights(hidden, w2)
+    grad_w2, grad_b2, delta2 = gradients(hidden, w2, b2, downstream, target, relu=True)
+    delta1 = input_grad(delta2, w2) * (pre_hidden > 0)
+    return {"w1": filter_grad(x, delta1), "b1": float(delta1.sum()), "w2": grad_w2, "b2": grad_b2,
+            "loss": loss(hidden, w2, b2, downstream, target, relu=True), "hidden": hidden}
+
+
+def train_two_layer(x, w1, b1, w2, b2, downstream, target, lr, steps):
+    """Plain SGD on both layers of ``two_layer_gradients``' model, keeping the history.
+
+    Arguments as in ``two_layer_gradients``; lr η > 0; steps an integer ≥ 0.
+    Returns a dict: "w1" (steps+1, k1h, k1w), "w2" (steps+1, k2h, k2w), "b1", "b2", "loss" (steps+1,);
+    entry k is after k steps.
+    """
+    lr = _finite_number(lr, "lr")
+    if lr <= 0:
+        raise ValueError(f"lr must be > 0; got {lr}")
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
+        raise ValueError(f"steps must be an integer ≥ 0; got {steps!r}")
+    params = {"w1": np.asarray(w1, dtype=float), "b1": b1, "w2": np.asarray(w2, dtype=float), "b2": b2}
+    history = {name: [] for name in ("w1", "b1", "w2", "b2", "loss")}
+    for k in range(steps + 1):
+        grads = two_layer_gradients(x, params["w1"], params["b1"], params["w2"], params["b2"], downstream, target)
+        for name in params:
+            history[name].append(params[name])
+        history["loss"].append(grads["loss"])
+        if k < steps:
+            params = {name: params[name] - lr * grads[name] for name in params}
+    return {name: np.array(values) for name, values in history.items()}

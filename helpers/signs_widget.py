@@ -1,0 +1,263 @@
+"""The update-signs explorer: step SGD on the 3×3-image / 2×2-filter example and watch which way each weight moves.
+
+The learner edits (or picks a preset for) the input I, the filter's start, the target t, the learning
+rate η, the downstream weight v and whether a ReLU follows the filter. For each of the four weights the
+widget shows, as 2×2 maps with a diverging colormap centred at zero *and* glyphs (so it reads without
+colour): the weight now, the sign of ∂L/∂W, and the update ΔW = −η ∂L/∂W that the next step applies.
+"Step" (a button; focus it and press Enter) applies one update and adds to a running tally of weights
+that went ↑ up and ↓ down. Typed text goes through ``helpers.ui.parse_numbers`` — never eval.
+
+CSS classes: signs-explorer (the whole), signs-preset, signs-image, signs-start, signs-target, signs-lr,
+signs-downstream, signs-relu, signs-step, signs-reset, signs-message, signs-readout, signs-tally, signs-plot.
+"""
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import TwoSlopeNorm
+
+from helpers import signs
+from helpers.ui import InputError, message_html, parse_numbers, redraw
+
+NAMES = np.array([["W11", "W12"], ["W21", "W22"]])
+BLOW_UP = 1e6  # beyond this the weights have diverged (η too large); stepping stops
+
+# Each preset fills the text fields; the comments say what the learner should see.
+PRESETS = {
+    # post-ReLU input (≥ 0), y < t, v > 0: δ < 0, every weight ↑
+    "output too small: every weight ↑": dict(
+        image="0 1 2  0 3 1  1 2 0", start="0.1 0.1 0.1 0.1", target="2", lr="0.05", downstream="1", relu=True),
+    # same input, y > t: every weight ↓, and two of them cross zero while every gate stays open
+    "output too large: weights ↓ and cross zero": dict(
+        image="0 1 2  0 3 1  1 2 0", start="0.5 0.4 0.3 0.6", target="0.3", lr="0.05", downstream="1", relu=True),
+    # only v changes sign: every arrow flips; once every gate closes, nothing moves any more
+    "negative downstream weight v: arrows flip": dict(
+        image="0 1 2  0 3 1  1 2 0", start="0.1 0.1 0.1 0.1", target="2", lr="0.05", downstream="-1", relu=True),
+    # η too large: y jumps over t every step, so δ and every arrow alternate
+    "big η: overshoot, arrows alternate": dict(
+        image="0 1 2  0 3 1  1 2 0", start="0.1 0.1 0.1 0.1", target="2", lr="0.5", downstream="1", relu=False),
+    # first layer: raw inputs of both signs, so one step moves some weights up and others down
+    "first layer, mixed-sign input: ↑ and ↓ at once": dict(
+        image="1 -2 0.5  -1 1 -0.5  0.5 -1 1", start="0.2 -0.1 0.1 0.3", target="1", lr="0.1", downstream="1",
+        relu=False),
+    # ReLU gate: the outputs at or below 0 drop their terms (δ = 0 there), the others keep their sign
+    "ReLU gate closes some outputs": dict(
+        image="1 -2 0.5  0.3 1 -1  2 0 1", start="0.5 0.4 -0.3 0.2", target="3", lr="0.1", downstream="1",
+        relu=True),
+}
+TEXT_FIELDS = ("image", "start", "target", "lr", "downstream")
+
+
+def glyph_grid(values, style):
+    """Cell labels that carry the sign without colour.
+
+    values: (2, 2) numbers
+    style:  "signs" → "+0.12" / "−0.12"; "arrows" → "↑ +0.012" / "↓ −0.012"; exact zeros → "· 0"
+    Returns a (2, 2) object array of strings.
+    """
+    values = np.asarray(values, dtype=float)
+    if style not in ("signs", "arrows"):
+        raise ValueError(f"style must be 'signs' or 'arrows'; got {style!r}")
+    labels = np.empty(values.shape, dtype=object)
+    for index, value in np.ndenumerate(values):
+        if abs(value) < 1e-12:
+            labels[index] = "· 0"
+        elif style == "signs":
+            labels[index] = f"{'+' if value > 0 else '−'}{abs(value):.3g}"
+        else:
+            labels[index] = f"{'↑' if value > 0 else '↓'} {'+' if value > 0 else '−'}{abs(value):.3g}"
+    return labels
+
+
+def _draw_map(ax, values, labels, title, fig):
+    """One 2×2 signed map: diverging colours centred at 0, a label in each cell, a colorbar."""
+    limit = max(float(np.max(np.abs(values))), 1e-9)
+    image = ax.imshow(values, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -limit, limit))
+    for (i, j), label in np.ndenumerate(labels):
+        dark = abs(values[i, j]) > 0.6 * limit
+        ax.text(j, i, f"{NAMES[i, j]}\n{label}", ha="center", va="center", fontsize=11,
+                color="white" if dark else "black")
+    ax.set_xticks([0, 1], ["column 1", "column 2"])
+    ax.set_yticks([0, 1], ["row 1", "row 2"])
+    ax.set_title(title, fontsize=10)
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+
+
+class SignsExplorer:
+    """The widget. Display it as the last line of a cell; ``.ui`` is the ipywidgets VBox.
+
+    State after each step: ``weights`` (2, 2), ``bias``, ``steps``, ``ups``, ``downs``, ``unchanged``
+    (running tallies over all weight moves), ``example`` (the parsed inputs, or None when an entry is
+    malformed) and ``last_glyphs`` ({"gradient", "update"}: the (2, 2) labels drawn last).
+    """
+
+    def __init__(self, preset="output too small: every weight ↑"):
+        if preset not in PRESETS:
+            raise ValueError(f"preset must be one of {list(PRESETS)}; got {preset!r}")
+        wide = {"description_width": "150px"}
+        self.preset = widgets.Dropdown(options=list(PRESETS), value=preset, description="preset",
+                                       style=wide, layout=widgets.Layout(width="520px"))
+        self.image_text = widgets.Text(description="input I (9 numbers)", style=wide, continuous_update=False,
+                                       layout=widgets.Layout(width="420px"))
+        self.start_text = widgets.Text(description="start W (4 numbers)", style=wide, continuous_update=False,
+                                       layout=widgets.Layout(width="420px"))
+        self.target_text = widgets.Text(description="target t", style=wide, continuous_update=False,
+                                        layout=widgets.Layout(width="260px"))
+        self.lr_text = widgets.Text(description="learning rate η", style=wide, continuous_update=False,
+                                    layout=widgets.Layout(width="260px"))
+        self.downstream_text = widgets.Text(description="downstream v", style=wide, continuous_update=False,
+                                            layout=widgets.Layout(width="260px"))
+        self.relu_box = widgets.Checkbox(description="ReLU after the filter", indent=False)
+        self.step_button = widgets.Button(description="Step SGD ▶", button_style="primary",
+                                          tooltip="apply one update W ← W − η ∂L/∂W (focus and press Enter)")
+        self.reset_button = widgets.Button(description="Reset", tooltip="back to the start W, tally to 0")
+        self.message = widgets.HTML()
+        self.readout = widgets.HTML()
+        self.tally = widgets.HTML()
+        self.plot = widgets.Output()
+        for part, css in [(self.preset, "signs-preset"), (self.image_text, "signs-image"),
+                          (self.start_text, "signs-start"), (self.target_text, "signs-target"),
+                          (self.lr_text, "signs-lr"), (self.downstream_text, "signs-downstream"),
+                          (self.relu_box, "signs-relu"), (self.step_button, "signs-step"),
+                          (self.reset_button, "signs-reset"), (self.message, "signs-message"),
+                          (self.readout, "signs-readout"), (self.tally, "signs-tally"), (self.plot, "signs-plot")]:
+            part.add_class(css)
+        self.ui = widgets.VBox([
+            self.preset,
+            widgets.HBox([widgets.VBox([self.image_text, self.start_text, self.relu_box]),
+                          widgets.VBox([self.target_text, self.lr_text, self.downstream_text])]),
+            widgets.HBox([self.step_button, self.reset_button]),
+            self.message, self.tally, self.readout, self.plot,
+        ])
+        self.ui.add_class("signs-explorer")
+
+        self.example = None
+        self.weights = np.zeros((2, 2))
+        self.bias = 0.0
+        self.steps = self.ups = self.downs = self.unchanged = 0
+        self.last_moves = None
+        self.last_glyphs = None
+        self._filling = False
+
+        self.preset.observe(self._on_preset, names="value")
+        for field in TEXT_FIELDS:
+            getattr(self, f"{field}_text").observe(self._on_edit, names="value")
+        self.relu_box.observe(self._on_edit, names="value")
+        self.step_button.on_click(lambda _button: self.step())
+        self.reset_button.on_click(lambda _button: self.reset())
+        self._on_preset()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.ui._repr_mimebundle_(**kwargs)
+
+    # ---------------------------------------------------------------- inputs
+    def _on_preset(self, change=None):
+        chosen = PRESETS[self.preset.value]
+        self._filling = True  # one reset for the whole preset, not one per field
+        try:
+            for field in TEXT_FIELDS:
+                getattr(self, f"{field}_text").value = chosen[field]
+            self.relu_box.value = chosen["relu"]
+        finally:
+            self._filling = False
+        self.reset()
+
+    def _on_edit(self, change=None):
+        if not self._filling:
+            self.reset()
+
+    def _read_example(self):
+        """The parsed inputs; raises InputError with a message for the learner."""
+        image = np.array(parse_numbers(self.image_text.value, 9, "input I")).reshape(3, 3)
+        start = np.array(parse_numbers(self.start_text.value, 4, "start W")).reshape(2, 2)
+        (target,) = parse_numbers(self.target_text.value, 1, "target t")
+        (lr,) = parse_numbers(self.lr_text.value, 1, "learning rate η")
+        (downstream,) = parse_numbers(self.downstream_text.value, 1, "downstream v")
+        if lr <= 0:
+            raise InputError(f"learning rate η: must be > 0, got {lr:g}")
+        return {"image": image, "weights": start, "target": target, "lr": lr, "downstream": downstream,
+                "relu": bool(self.relu_box.value)}
+
+    # ---------------------------------------------------------------- actions
+    def reset(self):
+        """Back to the start W and b = 0, tally to zero; shows a message instead if an entry is malformed."""
+        self.steps = self.ups = self.downs = self.unchanged = 0
+        self.last_moves = None
+        try:
+            self.example = self._read_example()
+        except InputError as problem:
+            self.example = None
+            self.message.value = message_html(str(problem), "error")
+            self.tally.value = "Fix the entry above to start stepping."
+            return
+        self.message.value = message_html("Press “Step SGD ▶” (or focus it and press Enter) to apply one update.")
+        self.weights = self.example["weights"].copy()
+        self.bias = 0.0
+        self._show()
+
+    def step(self):
+        """Apply one SGD update to W and b and add its moves to the tally."""
+        if self.example is None:
+            self.message.value = message_html("Cannot step: " + self._current_problem(), "error")
+            return
+        if not np.all(np.abs(self.weights) < BLOW_UP):
+            self.message.value = message_html("The weights blew up: η is too large. Lower it, or press Reset.",
+                                              "error")
+            return
+        ex = self.example
+        before = self.weights
+        self.weights, self.bias, _ = signs.sgd_step(ex["image"], before, self.bias, ex["downstream"], ex["target"],
+                                                    ex["lr"], relu=ex["relu"])
+        self.last_moves = signs.move_signs(before, self.weights)
+        up, down, still = signs.tally_moves(before, self.weights)
+        self.ups, self.downs, self.unchanged = self.ups + up, self.downs + down, self.unchanged + still
+        self.steps += 1
+        if not np.all(np.abs(self.weights) < BLOW_UP):
+            self.message.value = message_html("The weights blew up: η is too large. Lower it, or press Reset.",
+                                              "error")
+            self._show_tally()
+            return
+        self._show()
+
+    def _current_problem(self):
+        try:
+            self._read_example()
+        except InputError as problem:
+            return str(problem)
+        return "press Reset"
+
+    # ---------------------------------------------------------------- display
+    def _show_tally(self):
+        arrows = {1: "↑", -1: "↓", 0: "·"}
+        last = ""
+        if self.last_moves is not None:
+            moves = np.ndenumerate(self.last_moves)
+            last = "<br>last step: " + ", ".join(f"{NAMES[i]} {arrows[int(move)]}" for i, move in moves)
+        negative = int(np.sum(self.weights < 0))
+        self.tally.value = (
+            f"<b>{self.steps} step{'' if self.steps == 1 else 's'} taken</b> · weight moves so far: "
+            f"<b>{self.ups} ↑ up</b>, <b>{self.downs} ↓ down</b>, {self.unchanged} · unchanged"
+            f" · negative weights now: {negative} of 4{last}")
+
+    def _show(self):
+        ex = self.example
+        o, _, y = signs.forward(ex["image"], self.weights, self.bias, ex["downstream"], ex["relu"])
+        grad_w, _, delta = signs.gradients(ex["image"], self.weights, self.bias, ex["downstream"], ex["target"],
+                                           relu=ex["relu"])
+        update = -ex["lr"] * grad_w
+        self.last_glyphs = {"gradient": glyph_grid(grad_w, "signs"), "update": glyph_grid(update, "arrows")}
+        self._show_tally()
+        gate = "gate 1[o > 0]" if ex["relu"] else "no gate"
+        delta_text = ", ".join(f"{value:+.3g}" for value in delta.ravel())
+        self.readout.value = (
+            f"y = v · mean(a) = <b>{y:+.4g}</b>, target t = {ex['target']:g}, y − t = <b>{y - ex['target']:+.4g}</b>, "
+            f"v = {ex['downstream']:g}, b = {self.bias:+.3g} → δ = (y − t)·v·gate/4 "
+            f"({gate}) = [{delta_text}] for o11, o12, o21, o22 = "
+            f"[{', '.join(f'{value:+.3g}' for value in o.ravel())}]")
+        fig, axes = plt.subplots(1, 3, figsize=(11.5, 3.3))
+        _draw_map(axes[0], self.weights, glyph_grid(self.weights, "signs"), f"W after {self.steps} steps", fig)
+        _draw_map(axes[1], grad_w, self.last_glyphs["gradient"], "∂L/∂W = I ⋆ δ (sign + / −)", fig)
+        _draw_map(axes[2], update, self.last_glyphs["update"], "next update ΔW = −η ∂L/∂W (↑ / ↓)", fig)
+        fig.suptitle("Which way will each filter weight move? Blue: down (−), red: up (+); glyphs say the same",
+                     fontsize=11)
+        fig.tight_layout()
+        redraw(self.plot, fig)

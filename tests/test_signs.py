@@ -1,0 +1,441 @@
+"""helpers.signs, helpers.signs_widget and helpers.signs_exercises.
+
+Every gradient is checked three ways: against SymPy (the expression is built here, from scratch),
+against central finite differences, and against an independent implementation written below
+(an explicit patch matrix P with o = P·w + b, so ∂L/∂w = Pᵀ·δ).
+"""
+import html
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from helpers import signs
+from helpers import signs_exercises as ex
+from helpers.signs_widget import PRESETS, SignsExplorer, glyph_grid
+
+RNG = np.random.default_rng(20261124)
+
+
+# ---------------------------------------------------------------- independent implementation
+def patch_matrix(image, kh, kw):
+    """P (OH·OW, kh·kw): row r = the image patch that output r reads, in row-major order."""
+    height, width = image.shape
+    rows = []
+    for m in range(height - kh + 1):
+        for n in range(width - kw + 1):
+            rows.append([image[m + i, n + j] for i in range(kh) for j in range(kw)])
+    return np.array(rows)
+
+
+def reference_gradients(image, weights, bias, v, target, relu=False, decay=0.0):
+    """The model once more, per image, through P: o = P w + b; δ = (y − t) v gate / #outputs / N."""
+    images = image if image.ndim == 3 else image[None]
+    targets = np.broadcast_to(np.asarray(target, dtype=float), (len(images),))
+    kh, kw = weights.shape
+    grad_w = np.zeros(kh * kw)
+    grad_b = 0.0
+    total = 0.0
+    for img, t in zip(images, targets, strict=True):
+        P = patch_matrix(img, kh, kw)
+        o = P @ weights.ravel() + bias
+        a = np.where(o > 0, o, 0.0) if relu else o
+        y = v * a.sum() / len(o)
+        gate = (o > 0).astype(float) if relu else np.ones_like(o)
+        delta = (y - t) * v * gate / len(o) / len(images)
+        grad_w += P.T @ delta
+        grad_b += delta.sum()
+        total += 0.5 * (y - t) ** 2 / len(images)
+    return grad_w.reshape(kh, kw) + decay * weights, grad_b, total + 0.5 * decay * np.sum(weights ** 2)
+
+
+def central_difference(f, x, h=1e-6):
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[index] += h
+        down[index] -= h
+        grad[index] = (f(up) - f(down)) / (2 * h)
+    return grad
+
+
+def random_example(relu, batch=None, size=(3, 3), kernel=(2, 2)):
+    """Numbers with every pre-activation at least 0.05 away from the ReLU's kink."""
+    while True:
+        shape = size if batch is None else (batch,) + size
+        image = RNG.normal(size=shape)
+        weights = RNG.normal(size=kernel)
+        bias, v = float(RNG.normal()), float(RNG.normal())
+        target = RNG.normal(size=() if batch is None else (batch,))
+        o, _, _ = signs.forward(image, weights, bias, v, relu)
+        if not relu or np.min(np.abs(o)) > 0.05:
+            return image, weights, bias, v, target
+
+
+# ---------------------------------------------------------------- SymPy
+def sympy_gradients(image, weights, bias, v, target, relu, decay):
+    I = sp.Matrix(3, 3, lambda i, j: sp.Symbol(f"I{i + 1}{j + 1}"))
+    W = sp.Matrix(2, 2, lambda i, j: sp.Symbol(f"W{i + 1}{j + 1}"))
+    b, vv, t, lam = sp.symbols("b v t lambda")
+    outputs = [sum(I[m + i, n + j] * W[i, j] for i in range(2) for j in range(2)) + b
+               for m in range(2) for n in range(2)]
+    if relu:
+        outputs = [sp.Max(0, o) for o in outputs]
+    y = vv * sum(outputs) / 4
+    L = sp.Rational(1, 2) * (y - t) ** 2 + lam / 2 * sum(w ** 2 for w in W)
+    values = {I[i, j]: image[i, j] for i in range(3) for j in range(3)}
+    values.update({W[i, j]: weights[i, j] for i in range(2) for j in range(2)})
+    values.update({b: bias, vv: v, t: target, lam: decay})
+    grad_w = np.array([[float(sp.diff(L, W[i, j]).subs(values)) for j in range(2)] for i in range(2)])
+    return grad_w, float(sp.diff(L, b).subs(values)), float(L.subs(values))
+
+
+@pytest.mark.parametrize("relu", [False, True])
+@pytest.mark.parametrize("decay", [0.0, 0.3])
+def test_gradients_match_sympy(relu, decay):
+    for _ in range(3):
+        image, weights, bias, v, target = random_example(relu)
+        want_w, want_b, want_loss = sympy_gradients(image, weights, bias, v, float(target), relu, decay)
+        grad_w, grad_b, _ = signs.gradients(image, weights, bias, v, target, relu, decay)
+        assert np.allclose(grad_w, want_w, rtol=1e-10, atol=1e-12)
+        assert np.isclose(grad_b, want_b, rtol=1e-10, atol=1e-12)
+        assert np.isclose(signs.loss(image, weights, bias, v, target, relu, decay), want_loss, rtol=1e-12)
+
+
+def test_sympy_confirms_dL_dW_is_I_star_delta_term_by_term():
+    """∂L/∂W_ij = Σ_mn I(i+m, j+n) δ_mn, with δ_mn = ∂L/∂o_mn left as unknown symbols."""
+    I = sp.Matrix(3, 3, lambda i, j: sp.Symbol(f"I{i + 1}{j + 1}"))
+    W = sp.Matrix(2, 2, lambda i, j: sp.Symbol(f"W{i + 1}{j + 1}"))
+    o = sp.Matrix(2, 2, lambda m, n: sum(I[m + i, n + j] * W[i, j] for i in range(2) for j in range(2)))
+    d = sp.Matrix(2, 2, lambda m, n: sp.Symbol(f"d{m + 1}{n + 1}"))
+    L_linear = sum(d[m, n] * o[m, n] for m in range(2) for n in range(2))  # any L has this first-order term
+    numbers = {s: float(RNG.normal()) for s in list(I) + list(d)}
+    image = np.array([[numbers[I[i, j]] for j in range(3)] for i in range(3)])
+    delta = np.array([[numbers[d[m, n]] for n in range(2)] for m in range(2)])
+    mine = signs.filter_grad(image, delta)
+    for i in range(2):
+        for j in range(2):
+            term = sp.diff(L_linear, W[i, j])
+            assert sp.simplify(term - sum(I[i + m, j + n] * d[m, n] for m in range(2) for n in range(2))) == 0
+            assert np.isclose(float(term.subs(numbers)), mine[i, j], rtol=1e-12)
+
+
+# ---------------------------------------------------------------- central differences
+@pytest.mark.parametrize("relu", [False, True])
+@pytest.mark.parametrize("batch", [None, 5])
+@pytest.mark.parametrize("decay", [0.0, 0.2])
+def test_gradients_match_central_differences(relu, batch, decay):
+    image, weights, bias, v, target = random_example(relu, batch)
+    grad_w, grad_b, _ = signs.gradients(image, weights, bias, v, target, relu, decay)
+    numeric_w = central_difference(lambda w: signs.loss(image, w, bias, v, target, relu, decay), weights)
+    numeric_b = central_difference(lambda b: signs.loss(image, weights, float(b), v, target, relu, decay), bias)
+    assert np.allclose(grad_w, numeric_w, rtol=1e-6, atol=1e-8)
+    assert np.isclose(grad_b, numeric_b, rtol=1e-6, atol=1e-8)
+
+
+def test_gradients_other_sizes_match_central_differences():
+    image, weights, bias, v, target = random_example(False, 3, size=(5, 4), kernel=(3, 2))
+    grad_w, _, _ = signs.gradients(image, weights, bias, v, target)
+    numeric = central_difference(lambda w: signs.loss(image, w, bias, v, target), weights)
+    assert np.allclose(grad_w, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_two_layer_gradients_match_central_differences():
+    while True:
+        x, w1, w2 = RNG.normal(size=(3, 4, 4)), RNG.normal(size=(2, 2)), RNG.normal(size=(2, 2))
+        b1, b2, v = RNG.normal(size=3)
+        target = RNG.normal(size=3)
+        pre1 = signs.correlate_valid(x, w1) + b1
+        pre2 = signs.correlate_valid(np.maximum(pre1, 0), w2) + b2
+        if np.min(np.abs(pre1)) > 0.05 and np.min(np.abs(pre2)) > 0.05 and (pre2 > 0).any():
+            break
+    grads = signs.two_layer_gradients(x, w1, b1, w2, b2, v, target)
+
+    def total(w1_, b1_, w2_, b2_):
+        return signs.two_layer_gradients(x, w1_, float(b1_), w2_, float(b2_), v, target)["loss"]
+
+    assert np.allclose(grads["w1"], central_difference(lambda p: total(p, b1, w2, b2), w1), rtol=1e-6, atol=1e-8)
+    assert np.allclose(grads["w2"], central_difference(lambda p: total(w1, b1, p, b2), w2), rtol=1e-6, atol=1e-8)
+    assert np.isclose(grads["b1"], central_difference(lambda p: total(w1, p, w2, b2), b1), rtol=1e-6, atol=1e-8)
+    assert np.isclose(grads["b2"], central_difference(lambda p: total(w1, b1, w2, p), b2), rtol=1e-6, atol=1e-8)
+
+
+# ---------------------------------------------------------------- independent implementation
+@pytest.mark.parametrize("relu", [False, True])
+@pytest.mark.parametrize("batch", [None, 4])
+def test_gradients_match_patch_matrix_implementation(relu, batch):
+    for _ in range(5):
+        image, weights, bias, v, target = random_example(relu, batch)
+        want_w, want_b, want_loss = reference_gradients(image, weights, bias, v, target, relu, 0.1)
+        grad_w, grad_b, _ = signs.gradients(image, weights, bias, v, target, relu, 0.1)
+        assert np.allclose(grad_w, want_w, rtol=1e-12, atol=1e-14)
+        assert np.isclose(grad_b, want_b, rtol=1e-12, atol=1e-14)
+        assert np.isclose(signs.loss(image, weights, bias, v, target, relu, 0.1), want_loss, rtol=1e-12)
+
+
+def test_correlate_valid_matches_the_written_out_formula():
+    I = RNG.normal(size=(3, 3))
+    W = RNG.normal(size=(2, 2))
+    o = signs.correlate_valid(I, W)
+    o11 = I[0, 0] * W[0, 0] + I[0, 1] * W[0, 1] + I[1, 0] * W[1, 0] + I[1, 1] * W[1, 1]
+    o22 = I[1, 1] * W[0, 0] + I[1, 2] * W[0, 1] + I[2, 1] * W[1, 0] + I[2, 2] * W[1, 1]
+    assert o.shape == (2, 2)
+    assert np.isclose(o[0, 0], o11) and np.isclose(o[1, 1], o22)
+    assert np.allclose(o.ravel(), patch_matrix(I, 2, 2) @ W.ravel())
+
+
+def test_input_grad_is_the_transpose_of_the_forward_map():
+    delta, W = RNG.normal(size=(2, 2)), RNG.normal(size=(2, 2))
+    # o = P(W) · vec(I) with P(W) built by the patch matrix of unit images; dI = P(W)ᵀ δ
+    columns = [signs.correlate_valid(np.eye(9)[k].reshape(3, 3), W).ravel() for k in range(9)]
+    forward_matrix = np.array(columns).T  # (4, 9)
+    assert np.allclose(signs.input_grad(delta, W).ravel(), forward_matrix.T @ delta.ravel())
+
+
+# ---------------------------------------------------------------- the claims of notebook 05
+@settings(max_examples=60, deadline=None)
+@given(arrays(float, (3, 3), elements=st.floats(0, 5)),
+       arrays(float, (2, 2), elements=st.floats(-2, 2)),
+       st.floats(-2, 2), st.floats(-3, 3), st.floats(-3, 3), st.booleans())
+def test_with_non_negative_input_all_four_updates_share_the_sign_of_minus_error_times_v(image, W, b, v, t, relu):
+    grad_w, _, _ = signs.gradients(image, W, b, v, t, relu)
+    _, _, y = signs.forward(image, W, b, v, relu)
+    carrier = np.sign((y - t) * v)
+    # the ReLU gate may zero a term, never flip one
+    assert np.all((np.sign(grad_w) == carrier) | (grad_w == 0))
+
+
+def test_relu_gate_only_removes_terms():
+    image = np.array([[1.0, -2.0, 0.5], [0.3, 1.0, -1.0], [2.0, 0.0, 1.0]])
+    W = np.array([[0.5, 0.4], [-0.3, 0.2]])
+    o, _, _ = signs.forward(image, W, 0.0, 1.0, relu=True)
+    gated = signs.upstream_grad(image, W, 0.0, 1.0, 3.0, relu=True)
+    assert (o <= 0).any() and (o > 0).any(), "the example must have an open and a closed gate"
+    assert np.all(gated[o <= 0] == 0)
+    assert np.all(np.sign(gated[o > 0]) == -1)  # y < t and v > 0: every open δ is negative
+
+
+def test_big_learning_rate_alternates_the_direction():
+    image = np.array([[0.0, 1.0, 2.0], [0.0, 3.0, 1.0], [1.0, 2.0, 0.0]])
+    history = signs.train(image, np.full((2, 2), 0.1), 0.0, 1.0, 2.0, lr=0.5, steps=4)
+    moves = signs.move_signs(history["weights"][:-1], history["weights"][1:])
+    per_step = moves.reshape(4, -1)
+    assert np.all(per_step[:, :1] == per_step)  # all four weights move together each step
+    assert list(per_step[:, 0]) == [1, -1, 1, -1]
+
+
+def test_positive_filter_crosses_zero_and_loss_falls():
+    image = np.array([[0.0, 1.0, 2.0], [0.0, 3.0, 1.0], [1.0, 2.0, 0.0]])
+    history = signs.train(image, np.array([[0.5, 0.4], [0.3, 0.6]]), 0.0, 1.0, 0.3, lr=0.05, steps=60, relu=True)
+    assert np.all(history["weights"][0] > 0) and (history["weights"][-1] < 0).any()
+    assert history["loss"][-1] < 1e-6 * history["loss"][0]
+
+
+def test_input_inversion_mirrors_training_exactly():
+    image, weights, bias, v, target = random_example(False, 4)
+    for relu, decay in [(False, 0.0), (True, 0.1)]:
+        plain = signs.train(image, weights, bias, v, target, 0.3, 25, relu, decay)
+        flipped = signs.train(-image, -weights, bias, v, target, 0.3, 25, relu, decay)
+        assert np.allclose(flipped["weights"], -plain["weights"])
+        assert np.allclose(flipped["bias"], plain["bias"])
+
+
+def test_weight_decay_pulls_toward_zero_from_both_sides():
+    image = np.ones((3, 3))
+    W = np.array([[0.8, -0.6], [0.3, -0.1]])
+    bias = 0.0
+    target = signs.forward(image, W, bias, 1.0)[2]  # the data are already fitted: δ = 0
+    _, _, update = signs.sgd_step(image, W, bias, 1.0, target, lr=0.5, weight_decay=0.2)
+    assert np.allclose(update, -0.5 * 0.2 * W)
+    assert np.all(np.sign(update) == -np.sign(W))
+
+
+def test_two_layer_relu_counterexample_from_notebook_05():
+    strokes = np.zeros((4, 4, 4))
+    strokes[0][:, 1] = strokes[1][1, :] = strokes[2][:, 2] = strokes[3][2, :] = 1
+    w1, w2 = np.array([[0.4, 0.6], [0.5, 0.1]]), np.array([[0.5, 0.1], [0.5, 0.2]])
+    history = signs.train_two_layer(strokes, w1, 0.0, w2, 0.0, 1.0, np.array([1.0, 0.0, 1.0, 0.0]), 0.5, 300)
+    assert np.all(history["w2"][0] > 0) and (history["w2"][-1] < 0).sum() >= 2
+    assert history["loss"][-1] < 1e-4
+    hidden = signs.two_layer_gradients(strokes, history["w1"][-1], history["b1"][-1], history["w2"][-1],
+                                       history["b2"][-1], 1.0, 0.0)["hidden"]
+    assert hidden.min() >= 0  # the second layer's inputs are ReLU outputs
+
+
+def test_tally_counts_ups_and_downs():
+    assert signs.tally_moves([[1, 2], [3, 4]], [[2, 1], [3, 5]]) == (2, 1, 1)
+
+
+# ---------------------------------------------------------------- bad arguments
+@pytest.mark.parametrize("call, words", [
+    (lambda: signs.forward(np.ones((3, 3)), np.ones((4, 2))), "weights"),
+    (lambda: signs.forward(np.ones(9), np.ones((2, 2))), "image"),
+    (lambda: signs.forward(np.full((3, 3), np.nan), np.ones((2, 2))), "image"),
+    (lambda: signs.forward(np.ones((3, 3)), np.ones((2, 2)), bias="1"), "bias"),
+    (lambda: signs.forward(np.ones((3, 3)), np.ones((2, 2)), downstream=np.inf), "downstream"),
+    (lambda: signs.loss(np.ones((2, 3, 3)), np.ones((2, 2)), 0, 1, [1, 2, 3]), "target"),
+    (lambda: signs.gradients(np.ones((3, 3)), np.ones((2, 2)), 0, 1, 1, weight_decay=-1), "weight_decay"),
+    (lambda: signs.sgd_step(np.ones((3, 3)), np.ones((2, 2)), 0, 1, 1, lr=0), "lr"),
+    (lambda: signs.train(np.ones((3, 3)), np.ones((2, 2)), 0, 1, 1, 0.1, steps=-1), "steps"),
+    (lambda: signs.train(np.ones((3, 3)), np.ones((2, 2)), 0, 1, 1, 0.1, steps=2.5), "steps"),
+    (lambda: signs.filter_grad(np.ones((3, 3)), np.ones((2, 2, 2))), "delta"),
+    (lambda: signs.move_signs(np.ones(3), np.ones(4)), "same shape"),
+    (lambda: signs.train_two_layer(np.ones((4, 4)), np.ones((2, 2)), 0, np.ones((2, 2)), 0, 1, 1, -1, 3), "lr"),
+    (lambda: signs.correlate_valid([["a", 1], [2, 3]], np.ones((1, 1))), "image"),
+])
+def test_bad_arguments_raise_value_error_naming_them(call, words):
+    with pytest.raises(ValueError, match=words):
+        call()
+
+
+# ---------------------------------------------------------------- the widget, headless
+def make_widget(**changes):
+    widget = SignsExplorer()
+    for name, value in changes.items():
+        getattr(widget, name).value = value
+    return widget
+
+
+def test_widget_steps_sgd_and_tallies_moves():
+    widget = make_widget()
+    assert widget.steps == 0 and "0 steps" in widget.tally.value
+    expected_w, _, update = signs.sgd_step(widget.example["image"], widget.example["weights"], 0.0,
+                                           widget.example["downstream"], widget.example["target"],
+                                           widget.example["lr"], widget.example["relu"])
+    widget.step_button.click()
+    assert widget.steps == 1
+    assert np.allclose(widget.weights, expected_w)
+    up, down, _ = signs.tally_moves(expected_w - update, expected_w)
+    assert (widget.ups, widget.downs) == (up, down)
+    assert f"{up} ↑ up" in widget.tally.value and f"{down} ↓ down" in widget.tally.value
+    assert "1 step" in widget.tally.value
+
+
+def test_widget_glyphs_follow_the_update_signs():
+    widget = make_widget()
+    grad_w, _, _ = signs.gradients(widget.example["image"], widget.weights, widget.bias,
+                                   widget.example["downstream"], widget.example["target"],
+                                   relu=widget.example["relu"])
+    glyphs = widget.last_glyphs
+    for index in np.ndindex(2, 2):
+        assert glyphs["gradient"][index].startswith("+" if grad_w[index] > 0 else "−")
+        assert glyphs["update"][index].startswith("↓" if grad_w[index] > 0 else "↑")
+    assert glyph_grid(np.array([[0.5, -0.5], [0.0, 2.0]]), "arrows")[1][0].startswith("·")
+
+
+def test_negative_downstream_weight_flips_every_arrow():
+    plus = make_widget(downstream_text="1")
+    minus = make_widget(downstream_text="-1")
+    plus.step_button.click()
+    minus.step_button.click()
+    assert plus.ups == 4 and plus.downs == 0
+    assert minus.ups == 0 and minus.downs == 4
+
+
+def test_every_preset_steps_without_error():
+    for name in PRESETS:
+        widget = make_widget(preset=name)
+        assert widget.example is not None, name
+        for _ in range(3):
+            widget.step_button.click()
+        assert widget.steps == 3 and widget.ups + widget.downs + widget.unchanged == 12
+        assert "⚠" not in widget.message.value
+
+
+def test_overshoot_preset_alternates():
+    widget = make_widget(preset="big η: overshoot, arrows alternate")
+    directions = []
+    for _ in range(4):
+        before = widget.weights.copy()
+        widget.step_button.click()
+        directions.append(int(np.sign(np.sum(widget.weights - before))))
+    assert directions == [1, -1, 1, -1]
+
+
+def test_editing_an_input_resets_the_run():
+    widget = make_widget()
+    widget.step_button.click()
+    widget.step_button.click()
+    widget.target_text.value = "0.5"
+    assert widget.steps == 0 and widget.ups == widget.downs == 0
+    assert widget.example["target"] == 0.5
+    widget.reset_button.click()
+    assert widget.steps == 0
+
+
+@pytest.mark.parametrize("field, text, words", [
+    ("image_text", "1 2 3", "expected 9 numbers, got 3"),
+    ("image_text", "1 2 3 4 5 6 7 8 x", "'x' is not a number"),
+    ("target_text", "__import__('os').system('true')", "not a number"),
+    ("lr_text", "1 2", "expected 1 numbers, got 2"),
+    ("lr_text", "-0.1", "learning rate"),
+    ("downstream_text", "nan", "not a finite number"),
+    ("start_text", "1 2 3", "expected 4 numbers"),
+    ("image_text", "<script>alert(1)</script>", "is not a number"),
+])
+def test_malformed_entries_show_a_message_and_block_stepping(field, text, words):
+    widget = make_widget()
+    widget.step_button.click()
+    getattr(widget, field).value = text
+    assert words in html.unescape(widget.message.value) and "⚠" in widget.message.value
+    assert "<script" not in widget.message.value  # typed text is escaped, never markup
+    assert widget.example is None
+    widget.step_button.click()  # no traceback, nothing happens
+    assert widget.steps == 0
+    assert "⚠" in widget.message.value
+    getattr(widget, field).value = PRESETS[widget.preset.value][field.replace("_text", "")]
+    assert widget.example is not None and "⚠" not in widget.message.value
+
+
+def test_widget_parts_carry_css_classes():
+    widget = make_widget()
+    parts = {"signs-explorer": widget.ui, "signs-step": widget.step_button, "signs-tally": widget.tally,
+             "signs-preset": widget.preset, "signs-image": widget.image_text, "signs-message": widget.message,
+             "signs-relu": widget.relu_box, "signs-plot": widget.plot}
+    for css, part in parts.items():
+        assert css in part._dom_classes, css
+
+
+# ---------------------------------------------------------------- exercise checkers
+def test_exercise_update_checker_names_the_wrong_entry():
+    right = ex.update_answer()
+    assert ex.check_update(right)
+    wrong = np.array(right, dtype=float)
+    wrong[0, 1] = -wrong[0, 1]
+    feedback = ex.check_update(wrong)
+    assert not feedback and "ΔW12" in " ".join(feedback.problems) and feedback.hint
+    assert not ex.check_update([1, 2, 3])
+
+
+def test_exercise_signs_checker():
+    right = ex.signs_answer()
+    assert ex.check_signs(right)
+    assert set(np.unique(right)) <= {-1, 0, 1} and 0 in right  # a closed gate gives a 0
+    wrong = np.array(right)
+    wrong[right == 0] = 1
+    feedback = ex.check_signs(wrong)
+    assert not feedback and "closed" in " ".join(feedback.problems)
+    assert not ex.check_signs([[1, 1], [1, "x"]])
+
+
+def test_exercise_downstream_checker_accepts_any_working_value():
+    assert ex.check_downstream(-0.5) and ex.check_downstream(-3)
+    feedback = ex.check_downstream(0.5)
+    assert not feedback and "↓" in " ".join(feedback.problems)
+    assert not ex.check_downstream(0)
+    assert not ex.check_downstream("minus one")
+
+
+def test_exercise_decay_checker():
+    assert ex.check_decay(ex.decay_answer())
+    assert not ex.check_decay(np.zeros((2, 2)))
+
+
+def test_solutions_are_revealable_markdown():
+    for reveal in (ex.solution_update, ex.solution_signs, ex.solution_downstream, ex.solution_decay):
+        text = reveal().data
+        assert "<details>" in text and len(text) > 100
