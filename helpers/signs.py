@@ -138,8 +138,9 @@ def upstream_grad(image, weights, bias, downstream, target, relu=False):
     o, _, y = forward(image, weights, bias, downstream, relu)
     count = o.shape[-2] * o.shape[-1] * (image.shape[0] if image.ndim == 3 else 1)
     dl_da = ((y - target) * downstream / count)[..., None, None]
-    gate = (o > 0).astype(float) if relu else np.ones_like(o)
-    return dl_da * gate
+    if not relu:
+        return np.broadcast_to(dl_da, o.shape).copy()
+    return np.where(o > 0, dl_da, 0.0)  # a closed gate passes back exactly 0 (never −0)
 
 
 def filter_grad(image, delta):

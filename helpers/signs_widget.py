@@ -34,7 +34,7 @@ PRESETS = {
         image="0 1 2  0 3 1  1 2 0", start="0.1 0.1 0.1 0.1", target="2", lr="0.05", downstream="-1", relu=True),
     # η too large: y jumps over t every step, so δ and every arrow alternate
     "big η: overshoot, arrows alternate": dict(
-        image="0 1 2  0 3 1  1 2 0", start="0.1 0.1 0.1 0.1", target="2", lr="0.5", downstream="1", relu=False),
+        image="0 1 2  0 3 1  1 2 0", start="0.1 0.1 0.1 0.1", target="2", lr="0.15", downstream="1", relu=False),
     # first layer: raw inputs of both signs, so one step moves some weights up and others down
     "first layer, mixed-sign input: ↑ and ↓ at once": dict(
         image="1 -2 0.5  -1 1 -0.5  0.5 -1 1", start="0.2 -0.1 0.1 0.3", target="1", lr="0.1", downstream="1",
@@ -80,6 +80,58 @@ def _draw_map(ax, values, labels, title, fig):
     ax.set_yticks([0, 1], ["row 1", "row 2"])
     ax.set_title(title, fontsize=10)
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+
+
+def plot_signed_maps(maps, titles, suptitle, style="signs"):
+    """Side-by-side 2×2 signed maps (filters or updates) with glyphs, colorbars and titles.
+
+    maps:     a list of (2, 2) arrays
+    titles:   one title per map
+    suptitle: the figure's title
+    style:    "signs" (+ / − labels, for weights and gradients) or "arrows" (↑ / ↓, for updates)
+    Returns the matplotlib Figure (display it, or let the cell show it).
+    """
+    maps = [np.asarray(values, dtype=float) for values in maps]
+    if not maps or any(values.shape != (2, 2) for values in maps):
+        raise ValueError(f"maps must be a non-empty list of (2, 2) arrays; got shapes {[m.shape for m in maps]}")
+    if len(titles) != len(maps):
+        raise ValueError(f"titles must have one entry per map; got {len(titles)} titles for {len(maps)} maps")
+    fig, axes = plt.subplots(1, len(maps), figsize=(3.9 * len(maps), 3.3), squeeze=False)
+    for ax, values, title in zip(axes[0], maps, titles, strict=True):
+        _draw_map(ax, values, glyph_grid(values, style), title, fig)
+    fig.suptitle(suptitle, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def plot_weight_paths(history, title, names=("W11", "W12", "W21", "W22")):
+    """Each weight against the SGD step, with the zero line and a ✕ where a weight first crosses zero.
+
+    history: (steps+1, 2, 2) weights, entry k after k steps (as ``helpers.signs.train`` returns)
+    title:   the figure's title
+    Returns the matplotlib Figure.
+    """
+    history = np.asarray(history, dtype=float)
+    if history.ndim != 3 or history.shape[1:] != (2, 2):
+        raise ValueError(f"history must be (steps+1, 2, 2); got shape {history.shape}")
+    paths = history.reshape(len(history), 4)
+    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    ax.axhline(0.0, color="black", linewidth=1)
+    styles = ["-", "--", "-.", ":"]  # line styles tell the weights apart without colour
+    for k, name in enumerate(names):
+        crossed = np.flatnonzero(np.sign(paths[1:, k]) != np.sign(paths[:-1, k]))
+        label = name
+        if crossed.size:
+            step = crossed[0] + 1
+            label = f"{name}: {'−' if paths[step, k] < 0 else '+'} from step {step} (✕)"
+            ax.plot(step, paths[step, k], "kx", markersize=9, zorder=3)
+        ax.plot(paths[:, k], styles[k], linewidth=2, label=label)
+    ax.set_xlabel("SGD step")
+    ax.set_ylabel("weight value")
+    ax.set_title(title, fontsize=11)
+    ax.legend(loc="best", fontsize=9)
+    fig.tight_layout()
+    return fig
 
 
 class SignsExplorer:
@@ -248,11 +300,11 @@ class SignsExplorer:
         self._show_tally()
         gate = "gate 1[o > 0]" if ex["relu"] else "no gate"
         delta_text = ", ".join(f"{value:+.3g}" for value in delta.ravel())
+        outputs = ", ".join(f"{value:+.3g}" for value in o.ravel())
         self.readout.value = (
-            f"y = v · mean(a) = <b>{y:+.4g}</b>, target t = {ex['target']:g}, y − t = <b>{y - ex['target']:+.4g}</b>, "
-            f"v = {ex['downstream']:g}, b = {self.bias:+.3g} → δ = (y − t)·v·gate/4 "
-            f"({gate}) = [{delta_text}] for o11, o12, o21, o22 = "
-            f"[{', '.join(f'{value:+.3g}' for value in o.ravel())}]")
+            f"y = v · mean(a) = <b>{y:+.4g}</b> · target t = {ex['target']:g} · y − t = <b>{y - ex['target']:+.4g}</b>"
+            f" · v = {ex['downstream']:g} · bias b = {self.bias:+.3g}<br>"
+            f"outputs o11, o12, o21, o22 = [{outputs}] → δ = (y − t)·v·gate/4 ({gate}) = [{delta_text}]")
         fig, axes = plt.subplots(1, 3, figsize=(11.5, 3.3))
         _draw_map(axes[0], self.weights, glyph_grid(self.weights, "signs"), f"W after {self.steps} steps", fig)
         _draw_map(axes[1], grad_w, self.last_glyphs["gradient"], "∂L/∂W = I ⋆ δ (sign + / −)", fig)
