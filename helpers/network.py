@@ -1,0 +1,410 @@
+"""The seed network of the course, its gradients, and plain SGD.
+
+    x (N,1,28,28) → conv1 6@3×3 → (N,6,26,26) → maxpool 2×2 → (N,6,13,13) → ReLU
+                  → conv2 6@3×3 → (N,6,11,11) → maxpool 2×2 → (N,6,5,5)   → ReLU   (floor: row/col 10 unused)
+                  → flatten (C,H,W) → (N,150) → fc1 → (N,128) → ReLU → fc2 → logits (N,10)
+
+Two implementations of the same mathematics:
+
+- ``loss_and_grads_reference`` is the network written straight from the course's layers
+  (``helpers.conv.conv2d``/``conv2d_backward`` and ``helpers.pool.maxpool2d``/``maxpool2d_backward``),
+  one line per layer: read it to see the chain rule.
+- ``loss_and_grads`` is the same computation arranged for speed, and the tests check that it
+  equals the reference to rounding error. Three ideas, nothing else:
+  1. *pool-major patches*: the 3×3 input patches of each conv are gathered so that the four
+     positions of every 2×2 pooling window sit next to each other, so pooling is a max over one
+     short axis and its backward is a one-hot of the argmax (the "first" tie rule, as in helpers.pool);
+  2. conv2 is computed only at the 10×10 positions the floor-mode pool reads, not all 11×11;
+  3. feature maps are channels-last (N, H, W, C), so each conv is one matrix product and the
+     gradient of the input image, which SGD never uses, is not computed.
+"""
+import numpy as np
+
+from helpers.conv import conv2d, conv2d_backward
+from helpers.pool import maxpool2d, maxpool2d_backward
+
+SHAPES = {
+    "conv1.w": (6, 1, 3, 3), "conv1.b": (6,),
+    "conv2.w": (6, 6, 3, 3), "conv2.b": (6,),
+    "fc1.w": (128, 150), "fc1.b": (128,),
+    "fc2.w": (10, 128), "fc2.b": (10,),
+}
+FILTER_KEYS = ("conv1.w", "conv2.w")
+INITS = ("he", "glorot")
+
+
+# ---------------------------------------------------------------------------- parameters
+
+def _fans(shape):
+    """(fan_in, fan_out) of a conv (F, C, KH, KW) or dense (out, in) weight."""
+    receptive = int(np.prod(shape[2:])) if len(shape) == 4 else 1
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def init_params(seed=0, dtype=np.float32, init="he"):
+    """Random starting weights and zero biases for the seed network.
+
+    seed:  int for np.random.default_rng
+    dtype: np.float32 or np.float64
+    init:  "he"     — normal with std sqrt(2 / fan_in), suited to ReLU (the default);
+           "glorot" — uniform on ±sqrt(6 / (fan_in + fan_out)), Keras' default
+    Returns a dict {name: array} with the shapes of SHAPES.
+    """
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64; got {dtype}")
+    if init not in INITS:
+        raise ValueError(f"init must be one of {INITS}; got {init!r}")
+    rng = np.random.default_rng(seed)
+    params = {}
+    for name, shape in SHAPES.items():
+        if name.endswith(".b"):
+            params[name] = np.zeros(shape, dtype=dtype)
+            continue
+        fan_in, fan_out = _fans(shape)
+        if init == "he":
+            weights = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
+        else:
+            limit = np.sqrt(6.0 / (fan_in + fan_out))
+            weights = rng.uniform(-limit, limit, size=shape)
+        params[name] = weights.astype(dtype)
+    return params
+
+
+def _check_params(params):
+    if not isinstance(params, dict):
+        raise ValueError(f"params must be a dict like init_params() returns; got {type(params).__name__}")
+    missing = [k for k in SHAPES if k not in params]
+    if missing:
+        raise ValueError(f"params is missing {missing}")
+    dtype = np.asarray(params["conv1.w"]).dtype
+    for name, shape in SHAPES.items():
+        value = params[name]
+        if not isinstance(value, np.ndarray) or value.shape != shape:
+            got = getattr(value, "shape", type(value).__name__)
+            raise ValueError(f"params[{name!r}] must be an array of shape {shape}; got {got}")
+        if value.dtype != dtype or dtype not in (np.float32, np.float64):
+            raise ValueError(f"params must all be float32 or all float64; params[{name!r}] is {value.dtype}, "
+                             f"params['conv1.w'] is {dtype}")
+    return dtype
+
+
+def _check_images(x, dtype):
+    x = np.asarray(x)
+    if x.ndim != 4 or x.shape[1:] != (1, 28, 28) or x.shape[0] < 1:
+        raise ValueError(f"x must have shape (N, 1, 28, 28) with N ≥ 1; got {x.shape}")
+    if not np.issubdtype(x.dtype, np.floating):
+        raise ValueError(f"x must hold floats in [0, 1] (divide uint8 pixels by 255); got dtype {x.dtype}")
+    low, high = x.min(), x.max()
+    if not (low >= 0 and high <= 1):  # also catches NaN
+        raise ValueError(f"x must hold values in [0, 1]; got min {low}, max {high}")
+    return np.ascontiguousarray(x, dtype=dtype)
+
+
+def _check_labels(y, n):
+    y = np.asarray(y)
+    if y.shape != (n,) or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"y must be {n} integer labels, shape ({n},) to match x; got shape {y.shape}, "
+                         f"dtype {y.dtype}")
+    if y.min() < 0 or y.max() > 9:
+        raise ValueError(f"y must hold labels 0…9; got min {y.min()}, max {y.max()}")
+    return y
+
+
+# ---------------------------------------------------------------------------- shared pieces
+
+def relu(z):
+    return np.maximum(z, 0)
+
+
+def softmax_cross_entropy(logits, y):
+    """Mean cross-entropy of softmax(logits) against labels, and its gradient.
+
+    logits: (N, 10); y: (N,) ints
+    Returns loss (a float) and dlogits (N, 10) = (softmax(logits) − onehot(y)) / N.
+    """
+    n = logits.shape[0]
+    shifted = logits - logits.max(axis=1, keepdims=True)  # exp never overflows
+    exp = np.exp(shifted)
+    total = exp.sum(axis=1, keepdims=True)
+    rows = np.arange(n)
+    loss = float(np.mean(np.log(total[:, 0]) - shifted[rows, y]))
+    dlogits = exp / total
+    dlogits[rows, y] -= 1
+    dlogits /= n
+    return loss, dlogits
+
+
+# ---------------------------------------------------------------------------- reference: layer by layer
+
+def loss_and_grads_reference(params, x, y):
+    """The network written straight from the course's conv and pool layers (slow, for reading and checking).
+
+    Same arguments and result as loss_and_grads.
+    """
+    dtype = _check_params(params)
+    x = _check_images(x, dtype)
+    y = _check_labels(y, x.shape[0])
+    n = x.shape[0]
+    p = params
+    # forward
+    z1 = conv2d(x, p["conv1.w"], p["conv1.b"])          # (N, 6, 26, 26)
+    m1 = maxpool2d(z1)                                  # (N, 6, 13, 13)
+    a1 = relu(m1)
+    z2 = conv2d(a1, p["conv2.w"], p["conv2.b"])         # (N, 6, 11, 11)
+    m2 = maxpool2d(z2)                                  # (N, 6, 5, 5)
+    a2 = relu(m2).reshape(n, 150)                       # flatten in (C, H, W) order
+    h = relu(a2 @ p["fc1.w"].T + p["fc1.b"])            # (N, 128)
+    logits = h @ p["fc2.w"].T + p["fc2.b"]              # (N, 10)
+    loss, dlogits = softmax_cross_entropy(logits, y)
+    # backward: each line is the chain rule through one layer
+    grads = {"fc2.w": dlogits.T @ h, "fc2.b": dlogits.sum(axis=0)}
+    dh = (dlogits @ p["fc2.w"]) * (h > 0)
+    grads["fc1.w"], grads["fc1.b"] = dh.T @ a2, dh.sum(axis=0)
+    dm2 = (dh @ p["fc1.w"]).reshape(m2.shape) * (m2 > 0)
+    dz2 = maxpool2d_backward(dm2, z2, ties="first")
+    da1, grads["conv2.w"], grads["conv2.b"] = conv2d_backward(dz2, a1, p["conv2.w"])
+    dz1 = maxpool2d_backward(da1 * (m1 > 0), z1, ties="first")
+    _, grads["conv1.w"], grads["conv1.b"] = conv2d_backward(dz1, x, p["conv1.w"])
+    return loss, {k: grads[k].astype(dtype, copy=False) for k in SHAPES}
+
+
+# ---------------------------------------------------------------------------- fast: pool-major layout
+
+def _pool_major_view(a, pooled):
+    """The inputs a 3×3 conv reads at the 2P × 2P positions a 2×2 max-pool looks at, grouped by window offset.
+
+    a:      (C, N, H, W) feature maps, channels first (the "CNHW" layout)
+    pooled: side P of the pooled output
+    Returns a strided view (C, 3, 3, 2, 2, N, P, P):
+    view[c, ki, kj, di, dj, n, pi, pj] = a[c, n, 2·pi + di + ki, 2·pj + dj + kj],
+    i.e. filter tap (ki, kj), offset (di, dj) inside pooling window (pi, pj). Writing into
+    view[:, ki, kj, di, dj] writes into a.
+    """
+    sc, sn, sh, sw = a.strides
+    shape = (a.shape[0], 3, 3, 2, 2, a.shape[1], pooled, pooled)
+    return np.lib.stride_tricks.as_strided(a, shape, (sc, sh, sw, sh, sw, sn, 2 * sh, 2 * sw))
+
+
+def _first_winner_routing(z, pooled_z, dpooled):
+    """Max-pool backward in the pool-major layout, "first" tie rule (as helpers.pool).
+
+    z: (F, 4, M) conv outputs, axis 1 the four offsets of each window in row-major order
+    pooled_z, dpooled: (F, M) the window maxima and the upstream gradient
+    Returns dz (F, 4, M): dpooled at the first maximum of each window, 0 elsewhere.
+    """
+    dz = np.empty_like(z)
+    undecided = np.ones(pooled_z.shape, dtype=bool)
+    for offset in range(4):
+        winner = z[:, offset] == pooled_z
+        winner &= undecided
+        undecided &= ~winner
+        np.multiply(dpooled, winner, out=dz[:, offset])
+    return dz
+
+
+def _conv_pool_relu(a, w, b, pooled):
+    """conv 3×3 → maxpool 2×2 → ReLU, computed only where the pool looks.
+
+    a: (C, N, H, W); w: (F, C, 3, 3); b: (F,); pooled: P
+    Returns out (F, N, P, P) — the next layer's (C, N, H, W) input — and the cache for the backward pass.
+    """
+    filters, n = w.shape[0], a.shape[1]
+    columns = _pool_major_view(a, pooled).reshape(w[0].size, -1)   # (9C, 4·N·P·P), one copy
+    z = (w.reshape(filters, -1) @ columns + b[:, None]).reshape(filters, 4, -1)
+    pooled_z = z.max(axis=1)                                          # (F, N·P·P)
+    out = relu(pooled_z).reshape(filters, n, pooled, pooled)
+    return out, (columns, z, pooled_z)
+
+
+def _conv_pool_relu_backward(dout, w, cache, input_shape=None):
+    """Gradients of _conv_pool_relu: dw (F, C, 3, 3), db (F,), and da (C, N, H, W) if input_shape is given."""
+    columns, z, pooled_z = cache
+    filters = w.shape[0]
+    dpooled = dout.reshape(filters, -1) * (pooled_z > 0)             # through ReLU
+    dz = _first_winner_routing(z, pooled_z, dpooled).reshape(filters, -1)
+    dw = (dz @ columns.T).reshape(w.shape)
+    db = dz.sum(axis=1)
+    if input_shape is None:
+        return None, dw, db
+    dcolumns = (w.reshape(filters, -1).T @ dz).reshape((w.shape[1], 3, 3, 2, 2) + dout.shape[1:])
+    da = np.zeros(input_shape, dtype=dout.dtype)
+    da_view = _pool_major_view(da, dout.shape[2])
+    for ki in range(3):
+        for kj in range(3):
+            for di in range(2):
+                for dj in range(2):
+                    # each input pixel collects from every (tap, position) that read it
+                    da_view[:, ki, kj, di, dj] += dcolumns[:, ki, kj, di, dj]
+    return da, dw, db
+
+
+def _forward(params, x):
+    n = x.shape[0]
+    a1, cache1 = _conv_pool_relu(x.reshape(1, n, 28, 28), params["conv1.w"], params["conv1.b"], 13)
+    a2, cache2 = _conv_pool_relu(a1, params["conv2.w"], params["conv2.b"], 5)
+    flat = a2.transpose(1, 0, 2, 3).reshape(n, 150)                  # (C, H, W) order per image
+    h = relu(flat @ params["fc1.w"].T + params["fc1.b"])
+    logits = h @ params["fc2.w"].T + params["fc2.b"]
+    return logits, (a1, cache1, cache2, flat, h)
+
+
+def predict(params, x):
+    """Logits of the seed network.
+
+    params: dict from init_params; x: (N, 1, 28, 28) floats in [0, 1]
+    Returns logits (N, 10) in the dtype of params.
+    """
+    dtype = _check_params(params)
+    return _forward(params, _check_images(x, dtype))[0]
+
+
+def loss_and_grads(params, x, y):
+    """Mean softmax cross-entropy of the seed network and its gradient with respect to every parameter.
+
+    params: dict from init_params (all float32 or all float64)
+    x:      (N, 1, 28, 28) floats in [0, 1] (converted to the params' dtype)
+    y:      (N,) integer labels 0…9
+    Returns loss (a float) and grads, a dict with the keys, shapes and dtype of params.
+    """
+    dtype = _check_params(params)
+    x = _check_images(x, dtype)
+    y = _check_labels(y, x.shape[0])
+    n = x.shape[0]
+    logits, (a1, cache1, cache2, flat, h) = _forward(params, x)
+    loss, dlogits = softmax_cross_entropy(logits, y)
+    grads = {"fc2.w": dlogits.T @ h, "fc2.b": dlogits.sum(axis=0)}
+    dh = (dlogits @ params["fc2.w"]) * (h > 0)
+    grads["fc1.w"], grads["fc1.b"] = dh.T @ flat, dh.sum(axis=0)
+    da2 = (dh @ params["fc1.w"]).reshape(n, 6, 5, 5).transpose(1, 0, 2, 3)
+    da1, grads["conv2.w"], grads["conv2.b"] = _conv_pool_relu_backward(da2, params["conv2.w"], cache2, a1.shape)
+    _, grads["conv1.w"], grads["conv1.b"] = _conv_pool_relu_backward(da1, params["conv1.w"], cache1)
+    return loss, {k: np.ascontiguousarray(grads[k], dtype=dtype) for k in SHAPES}
+
+
+# ---------------------------------------------------------------------------- training
+
+def sgd_step(params, grads, learning_rate):
+    """Plain SGD, in place: every parameter moves against its gradient, W ← W − η·∂L/∂W.
+
+    params, grads: dicts with the keys of SHAPES; learning_rate: η > 0
+    Returns params (the same dict, updated).
+    """
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be a positive number; got {learning_rate!r}")
+    for name in SHAPES:
+        params[name] -= learning_rate * grads[name]
+    return params
+
+
+def accuracy(params, x, y, batch_size=1000):
+    """Fraction of images whose largest logit is the label; x may be uint8 pixels or floats in [0, 1]."""
+    correct = 0
+    for start in range(0, len(y), batch_size):
+        batch = _as_unit_float(x[start:start + batch_size], params["conv1.w"].dtype)
+        correct += int(np.sum(predict(params, batch).argmax(axis=1) == y[start:start + batch_size]))
+    return correct / len(y)
+
+
+def _as_unit_float(x, dtype):
+    return x.astype(dtype) / dtype.type(255) if x.dtype == np.uint8 else x
+
+
+def train(params, x, y, *, learning_rate=0.05, batch_size=64, epochs=1, seed=0,
+          x_test=None, y_test=None, on_progress=None, progress_every=10, snapshot_every=10):
+    """Train with plain SGD and a fixed learning rate, in place, and record what happens to the filters.
+
+    params: dict from init_params (updated in place)
+    x: (N, 1, 28, 28) uint8 pixels or floats in [0, 1]; y: (N,) labels
+    learning_rate: η; batch_size: images per step; epochs: passes over the shuffled data; seed: shuffling
+    x_test, y_test: held-out images, evaluated after every epoch when given
+    on_progress: optional callable(history) called every progress_every steps and at each epoch's end
+    snapshot_every: keep a copy of the conv filters every this many steps (and at step 0 and the end)
+    Returns history, a dict of lists:
+      "loss":                     one entry per step (the batch's loss before the step)
+      "up", "down":               per step, the fraction of conv filter weights (conv1.w and conv2.w,
+                                  378 in all) that the step increased / decreased
+      "epoch_steps", "test_accuracy": the step at each epoch's end and the held-out accuracy there
+      "snapshot_steps", "snapshots":  steps and {"conv1.w", "conv2.w"} copies taken there
+      "steps_total": how many steps the run will take
+    """
+    if not (isinstance(batch_size, int) and 1 <= batch_size <= len(y)):
+        raise ValueError(f"batch_size must be an integer from 1 to {len(y)} (the number of images); "
+                         f"got {batch_size!r}")
+    if not (isinstance(epochs, int) and epochs >= 1):
+        raise ValueError(f"epochs must be an integer ≥ 1; got {epochs!r}")
+    if len(x) != len(y):
+        raise ValueError(f"x and y must hold as many images as labels; got {len(x)} and {len(y)}")
+    dtype = _check_params(params)
+    rng = np.random.default_rng(seed)
+    steps_per_epoch = len(y) // batch_size  # the incomplete last batch of an epoch is skipped
+    history = {"loss": [], "up": [], "down": [], "epoch_steps": [], "test_accuracy": [],
+               "snapshot_steps": [], "snapshots": [], "steps_total": steps_per_epoch * epochs}
+
+    def snapshot(step):
+        history["snapshot_steps"].append(step)
+        history["snapshots"].append({k: params[k].copy() for k in FILTER_KEYS})
+
+    snapshot(0)
+    step = 0
+    for _ in range(epochs):
+        order = rng.permutation(len(y))
+        for start in range(0, steps_per_epoch * batch_size, batch_size):
+            batch = order[start:start + batch_size]
+            xb, yb = _as_unit_float(x[batch], dtype), y[batch]
+            loss, grads = loss_and_grads(params, xb, yb)
+            filter_grads = np.concatenate([grads[k].ravel() for k in FILTER_KEYS])
+            # W ← W − η·g: a weight goes up exactly when its gradient is negative
+            history["up"].append(float(np.mean(filter_grads < 0)))
+            history["down"].append(float(np.mean(filter_grads > 0)))
+            history["loss"].append(loss)
+            sgd_step(params, grads, learning_rate)
+            step += 1
+            if step % snapshot_every == 0:
+                snapshot(step)
+            if on_progress is not None and step % progress_every == 0:
+                on_progress(history)
+        history["epoch_steps"].append(step)
+        if x_test is not None:
+            history["test_accuracy"].append(accuracy(params, x_test, y_test))
+        if on_progress is not None:
+            on_progress(history)
+    if history["snapshot_steps"][-1] != step:
+        snapshot(step)
+    return history
+
+
+# ---------------------------------------------------------------------------- checking
+
+def gradient_check(params, x, y, entries=5, eps=1e-5, seed=0):
+    """Compare loss_and_grads with central differences, (L(θ+ε) − L(θ−ε)) / 2ε, on sampled entries.
+
+    params: float64 dict (float32 rounding would swamp ε); x, y: a small batch
+    entries: how many entries of each parameter to check (all of them if it has fewer)
+    Returns {name: max relative error |g − g_num| / max(|g| + |g_num|, 1e-12)} — expect about 1e-7 or less;
+    a wrong gradient gives 1e-2 or more. (A kink — a ReLU input or a max-pool tie moved by ±ε — can
+    spoil a single entry; that is why biases should not sit exactly at 0 when you check.)
+    """
+    if _check_params(params) != np.float64:
+        raise ValueError("params must be float64 for a gradient check (init_params(dtype=np.float64))")
+    if not (isinstance(entries, int) and entries >= 1):
+        raise ValueError(f"entries must be an integer ≥ 1; got {entries!r}")
+    _, grads = loss_and_grads(params, x, y)
+    rng = np.random.default_rng(seed)
+    errors = {}
+    for name in SHAPES:
+        flat = params[name].reshape(-1)  # a view: writing into it perturbs params
+        chosen = rng.choice(flat.size, size=min(entries, flat.size), replace=False)
+        worst = 0.0
+        for index in chosen:
+            saved = flat[index]
+            flat[index] = saved + eps
+            loss_plus = loss_and_grads(params, x, y)[0]
+            flat[index] = saved - eps
+            loss_minus = loss_and_grads(params, x, y)[0]
+            flat[index] = saved
+            numeric = (loss_plus - loss_minus) / (2 * eps)
+            analytic = grads[name].reshape(-1)[index]
+            worst = max(worst, abs(analytic - numeric) / max(abs(analytic) + abs(numeric), 1e-12))
+        errors[name] = worst
+    return errors
