@@ -1,0 +1,378 @@
+"""conv2d forward and backward in NumPy (NCHW): explicit loops to read, im2col + one matrix product to run.
+
+What deep learning calls a convolution is a cross-correlation (no flip):
+
+    y[n, f, r, s] = b[f] + Σ_c Σ_i Σ_j x_pad[n, c, r·stride + i, s·stride + j] · w[f, c, i, j]
+
+and its gradients, with δ = dy = ∂L/∂y:
+
+    ∂L/∂w[f, c, i, j] = Σ_n Σ_r Σ_s x_pad[n, c, r·stride + i, s·stride + j] · δ[n, f, r, s]   (∂L/∂W = I ⋆ δ)
+    ∂L/∂b[f]          = Σ_n Σ_r Σ_s δ[n, f, r, s]
+    ∂L/∂x_pad[n, c, r·stride + i, s·stride + j] += Σ_f w[f, c, i, j] · δ[n, f, r, s]
+
+Two implementations of the same formulas:
+
+- ``conv2d_loops`` / ``conv2d_backward_loops``: one Python line per formula, for the notebook;
+- ``conv2d`` / ``conv2d_backward``: im2col + a BLAS matrix product, for training.
+
+im2col layout: ``cols`` has shape (C·KH·KW, N·H'·W'); row (c, i, j) holds, for every output
+position (n, r, s), the input pixel that weight w[:, c, i, j] multiplies there. Each row is filled
+by copying contiguous runs of W' pixels, and the forward pass is ``w.reshape(F, -1) @ cols``.
+
+Fast paths for a training loop (the seed network of notebook 06 uses them):
+
+- ``im2col(x, kh, kw, stride, padding, out=None)`` builds cols, optionally into a buffer you own
+  and reuse between steps (shape ``im2col_shape(...)``, dtype of x);
+- ``conv2d_forward_cols(x, w, b, stride, padding, cols_out=None) -> (y, cols)`` is conv2d that also
+  hands back cols, so the backward pass does not rebuild them;
+- ``conv2d_backward_cols(dy, cols, x_shape, w, stride, padding, need_dx=True) -> (dx, dw, db)``;
+  with ``need_dx=False`` it skips ∂L/∂x (returns None for it) — the first layer does not need it.
+
+Internal scratch arrays (padded input, transposed products) live in a small module-level
+workspace keyed by (purpose, shape, dtype) and are reused between calls: allocating and freeing
+megabyte arrays on every call made glibc hand the memory back to the operating system each time,
+which cost about 3× in a fresh process. Arrays returned to callers are never views into it.
+The workspace is not thread-safe; use one thread per process (NumPy's BLAS threads are fine).
+"""
+import numbers
+
+import numpy as np
+
+_WORKSPACE = {}
+_WORKSPACE_MAX_ENTRIES = 32
+
+
+def _workspace(purpose, shape, dtype):
+    """A reusable scratch array (never returned to callers); zero-filled when first made."""
+    key = (purpose, tuple(shape), np.dtype(dtype).str)
+    array = _WORKSPACE.get(key)
+    if array is None:
+        if len(_WORKSPACE) >= _WORKSPACE_MAX_ENTRIES:
+            _WORKSPACE.clear()  # many different shapes: forget them rather than grow without bound
+        array = np.zeros(shape, dtype=dtype)
+        _WORKSPACE[key] = array
+    return array
+
+
+# ---------------------------------------------------------------------------------------------
+# shapes and validation
+# ---------------------------------------------------------------------------------------------
+
+def conv_output_shape(input_hw, kernel_hw, stride=1, padding=0):
+    """(H', W') of a conv: H' = (H + 2·padding - KH) // stride + 1, W' likewise."""
+    (height, width), (kh, kw) = input_hw, kernel_hw
+    return (height + 2 * padding - kh) // stride + 1, (width + 2 * padding - kw) // stride + 1
+
+
+def _check_stride_padding(stride, padding):
+    if isinstance(stride, bool) or not isinstance(stride, numbers.Integral):
+        raise ValueError(f"stride must be an integer ≥ 1; got {stride!r} of type {type(stride).__name__}")
+    if stride < 1:
+        raise ValueError(f"stride must be ≥ 1; got {stride}")
+    if isinstance(padding, bool) or not isinstance(padding, numbers.Integral):
+        raise ValueError(f"padding must be an integer ≥ 0; got {padding!r} of type {type(padding).__name__}")
+    if padding < 0:
+        raise ValueError(f"padding must be ≥ 0; got {padding}")
+    return int(stride), int(padding)
+
+
+def _as_float_array(name, value):
+    array = np.asarray(value)
+    if array.dtype.kind not in "fiub":
+        raise ValueError(f"{name} must hold real numbers; got dtype {array.dtype}")
+    return array
+
+
+class _ShapeOnly:
+    """Stands in for an array when only its shape is validated."""
+
+    def __init__(self, shape):
+        self.shape, self.ndim = tuple(shape), len(shape)
+
+
+def _check_conv_args(x, w, stride, padding):
+    """Validate x (N, C, H, W), w (F, C, KH, KW), stride and padding; return (stride, padding, H', W')."""
+    stride, padding = _check_stride_padding(stride, padding)
+    if x.ndim != 4:
+        raise ValueError(f"x must be 4-D (N, C, H, W); got ndim={x.ndim} with shape {x.shape}")
+    if w.ndim != 4:
+        raise ValueError(f"w must be 4-D (F, C, KH, KW); got ndim={w.ndim} with shape {w.shape}")
+    if x.shape[1] != w.shape[1]:
+        raise ValueError(f"w has {w.shape[1]} input channels but x has {x.shape[1]}: "
+                         f"w shape {w.shape} (F, C, KH, KW), x shape {x.shape} (N, C, H, W)")
+    if min(x.shape) == 0 or min(w.shape) == 0:
+        raise ValueError(f"x and w must not be empty; got x shape {x.shape}, w shape {w.shape}")
+    kh, kw = w.shape[2:]
+    padded_h, padded_w = x.shape[2] + 2 * padding, x.shape[3] + 2 * padding
+    if kh > padded_h or kw > padded_w:
+        raise ValueError(f"w: the filter KH×KW = {kh}×{kw} is larger than the padded input "
+                         f"{padded_h}×{padded_w} (x shape {x.shape}, padding {padding}, w shape {w.shape})")
+    out_h, out_w = conv_output_shape(x.shape[2:], (kh, kw), stride, padding)
+    return stride, padding, out_h, out_w
+
+
+def _check_bias(b, w):
+    if b.ndim != 1 or b.shape[0] != w.shape[0]:
+        raise ValueError(f"b must have shape ({w.shape[0]},), one bias per filter of w {w.shape}; got shape {b.shape}")
+
+
+def _check_upstream(dy, x_shape, w, out_h, out_w):
+    want = (x_shape[0], w.shape[0], out_h, out_w)
+    if dy.shape != want:
+        raise ValueError(f"dy must have the output's shape (N, F, H', W') = {want} for x shape {tuple(x_shape)} "
+                         f"and w shape {w.shape}; got {dy.shape}")
+
+
+def _float_dtype(*arrays):
+    """float32 stays float32, float64 stays float64; integers compute in float64."""
+    return np.result_type(*[a.dtype for a in arrays], np.float32)
+
+
+# ---------------------------------------------------------------------------------------------
+# the loops: one line per formula (for reading and for checking, not for speed)
+# ---------------------------------------------------------------------------------------------
+
+def conv2d_loops(x, w, b, stride=1, padding=0):
+    """conv2d written as explicit loops, one line per formula; same arguments and result as ``conv2d``."""
+    x, w, b = (_as_float_array(name, a) for name, a in (("x", x), ("w", w), ("b", b)))
+    stride, padding, out_h, out_w = _check_conv_args(x, w, stride, padding)
+    _check_bias(b, w)
+    dtype = _float_dtype(x, w, b)
+    x_pad = np.pad(x.astype(dtype), ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    n_images, (filters, _, kh, kw) = x.shape[0], w.shape
+    y = np.zeros((n_images, filters, out_h, out_w), dtype=dtype)
+    for n in range(n_images):
+        for f in range(filters):
+            for r in range(out_h):
+                for s in range(out_w):
+                    patch = x_pad[n, :, r * stride:r * stride + kh, s * stride:s * stride + kw]
+                    y[n, f, r, s] = np.sum(patch * w[f]) + b[f]  # y = Σ_c,i,j x·w + b
+    return y
+
+
+def conv2d_backward_loops(dy, x, w, stride=1, padding=0):
+    """conv2d_backward written as explicit loops, one line per formula; same arguments and results."""
+    dy, x, w = (_as_float_array(name, a) for name, a in (("dy", dy), ("x", x), ("w", w)))
+    stride, padding, out_h, out_w = _check_conv_args(x, w, stride, padding)
+    _check_upstream(dy, x.shape, w, out_h, out_w)
+    dtype = _float_dtype(dy, x, w)
+    x_pad = np.pad(x.astype(dtype), ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    dx_pad, dw = np.zeros_like(x_pad), np.zeros(w.shape, dtype=dtype)
+    (n_images, filters), (kh, kw) = dy.shape[:2], w.shape[2:]
+    for n in range(n_images):
+        for f in range(filters):
+            for r in range(out_h):
+                for s in range(out_w):
+                    rows, cols = slice(r * stride, r * stride + kh), slice(s * stride, s * stride + kw)
+                    dw[f] += x_pad[n, :, rows, cols] * dy[n, f, r, s]  # ∂L/∂W = I ⋆ δ
+                    dx_pad[n, :, rows, cols] += w[f] * dy[n, f, r, s]  # ∂L/∂I: each window gets W·δ back
+    db = dy.sum(axis=(0, 2, 3)).astype(dtype)  # ∂L/∂b = Σ δ
+    dx = dx_pad[:, :, padding:padding + x.shape[2], padding:padding + x.shape[3]]
+    return dx.copy(), dw, db
+
+
+# ---------------------------------------------------------------------------------------------
+# the vectorized conv: im2col on the padded grid + one matrix product per image
+# ---------------------------------------------------------------------------------------------
+#
+# Flatten each padded image plane to a row of A = Hp·Wp pixels. The pixel under filter tap (i, j)
+# for the window that starts at grid position p is then simply pixel p + (i·Wp + j): one shift of
+# the whole flattened image per tap. So im2col is KH·KW slice copies of long contiguous runs, and
+# the product computes the output at *every* grid position p; the valid outputs are the grid points
+# (r·stride, s·stride), picked out afterwards. Positions near the right and bottom edges are wasted
+# work (and exactly what makes the copies contiguous). Backward, δ is placed on the same grid
+# (dilated by the stride, zeros elsewhere), so the zeros cancel everything that wraps around.
+
+
+def _geometry(x_shape, w_shape, stride, padding):
+    n_images, channels, height, width = x_shape
+    filters, _, kh, kw = w_shape
+    hp, wp = height + 2 * padding, width + 2 * padding
+    out_h, out_w = conv_output_shape((height, width), (kh, kw), stride, padding)
+    return {"n": n_images, "c": channels, "h": height, "w": width, "f": filters, "kh": kh, "kw": kw,
+            "stride": stride, "padding": padding, "hp": hp, "wp": wp, "area": hp * wp,
+            "out_h": out_h, "out_w": out_w, "offsets": [i * wp + j for i in range(kh) for j in range(kw)]}
+
+
+def _key(g):
+    """What fixes which entries of a scratch array are written (the rest stay zero)."""
+    return (g["c"], g["h"], g["w"], g["kh"], g["kw"], g["stride"], g["padding"])
+
+
+def _on_grid(array4d, g):
+    """The valid outputs inside an (N, ·, Hp, Wp) grid: rows 0, s, 2s, … and columns likewise (a view)."""
+    s = g["stride"]
+    return array4d[:, :, :s * (g["out_h"] - 1) + 1:s, :s * (g["out_w"] - 1) + 1:s]
+
+
+def im2col_shape(x_shape, kh, kw, stride=1, padding=0):
+    """Shape (N, KH·KW·C, Hp·Wp) of the cols array for an input of shape x_shape = (N, C, H, W)."""
+    n_images, channels, height, width = x_shape
+    return n_images, kh * kw * channels, (height + 2 * padding) * (width + 2 * padding)
+
+
+def _flat_padded_input(x, g, dtype):
+    """x as (N, C·Hp·Wp): each padded plane flattened; a reshape when there is nothing to pad."""
+    if g["padding"] == 0 and x.dtype == dtype and x.flags.c_contiguous:
+        return x.reshape(g["n"], -1)
+    p = g["padding"]
+    x_pad = _workspace(("x_pad", _key(g)), (g["n"], g["c"], g["hp"], g["wp"]), dtype)
+    x_pad[:, :, p:p + g["h"], p:p + g["w"]] = x  # the border stays zero
+    return x_pad.reshape(g["n"], -1)
+
+
+def _fill_cols(x_flat, cols, g, zero_tails=False):
+    """cols[n, (k, c), p] = x_pad[n, c, p + offset_k]: one long slice copy per filter tap k = (i, j)."""
+    taps = cols.reshape(g["n"], g["kh"] * g["kw"], -1)
+    length = taps.shape[2]
+    for k, offset in enumerate(g["offsets"]):
+        np.copyto(taps[:, k, :length - offset], x_flat[:, offset:])
+        if zero_tails and offset:
+            taps[:, k, length - offset:] = 0  # windows running off the end: only wasted grid positions
+
+
+def _weights_by_tap(w, dtype):
+    """w (F, C, KH, KW) as (F, KH·KW·C), the row order of cols."""
+    return w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1).astype(dtype, copy=False)
+
+
+def _forward_from_cols(cols, w, b, g, dtype):
+    grid = _workspace(("y_grid", _key(g)), (g["n"], g["f"], g["area"]), dtype)
+    np.matmul(_weights_by_tap(w, dtype), cols.reshape(g["n"], -1, g["area"]), out=grid)
+    y = np.empty((g["n"], g["f"], g["out_h"], g["out_w"]), dtype=dtype)
+    np.add(_on_grid(grid.reshape(g["n"], g["f"], g["hp"], g["wp"]), g), b.astype(dtype)[:, None, None], out=y)
+    return y
+
+
+def _new_cols(g, dtype, cols_out):
+    shape = im2col_shape((g["n"], g["c"], g["h"], g["w"]), g["kh"], g["kw"], g["stride"], g["padding"])
+    if cols_out is None:
+        return np.empty(shape, dtype=dtype)
+    if cols_out.shape != shape or cols_out.dtype != dtype or not cols_out.flags.c_contiguous:
+        raise ValueError(f"cols_out must be a C-contiguous {dtype} array of shape {shape}; "
+                         f"got {cols_out.dtype} array of shape {cols_out.shape}")
+    return cols_out
+
+
+def conv2d(x, w, b, stride=1, padding=0):
+    """2-D convolution (cross-correlation, as in deep learning) of a batch of images with a bank of filters.
+
+    x: (N, C, H, W)   input images
+    w: (F, C, KH, KW) filters
+    b: (F,)           one bias per filter
+    stride: step between windows (int ≥ 1); padding: zeros added on each side of H and W (int ≥ 0)
+    Returns y (N, F, H', W'), H' = (H + 2·padding - KH) // stride + 1, W' likewise.
+    float32 in → float32 out, float64 → float64 (integers compute in float64).
+    """
+    x, w, b = (_as_float_array(name, a) for name, a in (("x", x), ("w", w), ("b", b)))
+    stride, padding, _, _ = _check_conv_args(x, w, stride, padding)
+    _check_bias(b, w)
+    dtype = _float_dtype(x, w, b)
+    g = _geometry(x.shape, w.shape, stride, padding)
+    cols = _workspace(("cols", _key(g)), im2col_shape(x.shape, g["kh"], g["kw"], stride, padding), dtype)
+    _fill_cols(_flat_padded_input(x, g, dtype), cols, g)
+    return _forward_from_cols(cols, w, b, g, dtype)
+
+
+def conv2d_forward_cols(x, w, b, stride=1, padding=0, cols_out=None):
+    """conv2d that also returns its cols array, so that ``conv2d_backward_cols`` need not rebuild it.
+
+    x: (N, C, H, W), w: (F, C, KH, KW), b: (F,)
+    cols_out: optional C-contiguous buffer of shape ``im2col_shape(x.shape, KH, KW, stride, padding)``
+              = (N, KH·KW·C, Hp·Wp) and the compute dtype, to reuse between training steps
+    Returns y (N, F, H', W') and cols (cols_out when given; a new array otherwise — yours to keep).
+    """
+    x, w, b = (_as_float_array(name, a) for name, a in (("x", x), ("w", w), ("b", b)))
+    stride, padding, _, _ = _check_conv_args(x, w, stride, padding)
+    _check_bias(b, w)
+    dtype = _float_dtype(x, w, b)
+    g = _geometry(x.shape, w.shape, stride, padding)
+    cols = _new_cols(g, dtype, cols_out)
+    _fill_cols(_flat_padded_input(x, g, dtype), cols, g, zero_tails=True)
+    return _forward_from_cols(cols, w, b, g, dtype), cols
+
+
+def _upstream_on_grid(dy, g, dtype):
+    """δ placed on the padded grid at the window starts (dilated by the stride), zeros elsewhere: (N, F, Hp·Wp)."""
+    grid = _workspace(("dy_grid", _key(g)), (g["n"], g["f"], g["hp"], g["wp"]), dtype)
+    _on_grid(grid, g)[...] = dy  # only these entries are ever written; the rest stay zero
+    return grid.reshape(g["n"], g["f"], g["area"])
+
+
+def _input_gradient(delta_grid, w, g, dtype):
+    """∂L/∂x (N, C, H, W) from δ on the grid (N, F, Hp·Wp)."""
+    n_images, channels, area = g["n"], g["c"], g["area"]
+    if g["padding"] == 0:
+        dx_flat = np.empty((n_images, channels * area), dtype=dtype)  # returned: a fresh array
+    else:
+        dx_flat = _workspace(("dx_pad", _key(g)), (n_images, channels * area), dtype)
+    if channels >= g["f"]:
+        # ∂L/∂x_pad[p] = Σ_k Σ_f w[f, c, k] · δ[p - offset_k]: im2col of δ shifted the other way, one product
+        shifted = _workspace(("dy_cols", _key(g)), (n_images, len(g["offsets"]), g["f"] * area), dtype)
+        delta_flat = delta_grid.reshape(n_images, -1)
+        for k, offset in enumerate(g["offsets"]):
+            np.copyto(shifted[:, k, offset:], delta_flat[:, :delta_flat.shape[1] - offset])
+        w_by_tap = w.transpose(1, 2, 3, 0).reshape(channels, -1).astype(dtype, copy=False)  # (C, KH·KW·F)
+        np.matmul(w_by_tap, shifted.reshape(n_images, -1, area), out=dx_flat.reshape(n_images, channels, area))
+    else:
+        # fewer input than output channels: one product to (N, KH·KW·C, Hp·Wp), then shift-and-add per tap
+        dcols = _workspace(("dcols", _key(g)), (n_images, len(g["offsets"]) * channels, area), dtype)
+        np.matmul(_weights_by_tap(w, dtype).T, delta_grid, out=dcols)
+        taps = dcols.reshape(n_images, len(g["offsets"]), channels * area)
+        np.copyto(dx_flat, taps[:, 0])  # the first tap has offset 0 and covers every pixel
+        for k, offset in enumerate(g["offsets"][1:], start=1):
+            dx_flat[:, offset:] += taps[:, k, :channels * area - offset]
+    if g["padding"] == 0:
+        return dx_flat.reshape(n_images, channels, g["h"], g["w"])
+    p = g["padding"]
+    return dx_flat.reshape(n_images, channels, g["hp"], g["wp"])[:, :, p:p + g["h"], p:p + g["w"]].copy()
+
+
+def _backward_from_cols(dy, cols, w, g, dtype, need_dx):
+    delta_grid = _upstream_on_grid(dy, g, dtype)
+    db = dy.reshape(g["n"], g["f"], -1).sum(axis=2).sum(axis=0).astype(dtype, copy=False)  # ∂L/∂b = Σ δ
+    # ∂L/∂W = I ⋆ δ: per image (F, A) @ (A, KH·KW·C), summed over the batch
+    per_image = np.matmul(delta_grid, cols.reshape(g["n"], -1, g["area"]).transpose(0, 2, 1))
+    dw = per_image.sum(axis=0).reshape(g["f"], g["kh"], g["kw"], g["c"]).transpose(0, 3, 1, 2).copy()
+    dx = _input_gradient(delta_grid, w, g, dtype) if need_dx else None
+    return dx, dw, db
+
+
+def conv2d_backward(dy, x, w, stride=1, padding=0):
+    """Gradients of conv2d with respect to its input, weights and bias.
+
+    dy: (N, F, H', W') upstream gradient dL/dy
+    x:  (N, C, H, W)   input of the forward pass
+    w:  (F, C, KH, KW) filters
+    stride, padding: as in the forward pass
+    Returns dx (N, C, H, W), dw (F, C, KH, KW), db (F,), in the dtype of the inputs.
+    """
+    dy, x, w = (_as_float_array(name, a) for name, a in (("dy", dy), ("x", x), ("w", w)))
+    stride, padding, out_h, out_w = _check_conv_args(x, w, stride, padding)
+    _check_upstream(dy, x.shape, w, out_h, out_w)
+    dtype = _float_dtype(dy, x, w)
+    g = _geometry(x.shape, w.shape, stride, padding)
+    cols = _workspace(("cols", _key(g)), im2col_shape(x.shape, g["kh"], g["kw"], stride, padding), dtype)
+    _fill_cols(_flat_padded_input(x, g, dtype), cols, g)
+    return _backward_from_cols(dy.astype(dtype, copy=False), cols, w, g, dtype, need_dx=True)
+
+
+def conv2d_backward_cols(dy, cols, x_shape, w, stride=1, padding=0, need_dx=True):
+    """conv2d_backward from the cols that ``conv2d_forward_cols`` returned (im2col is not redone).
+
+    dy: (N, F, H', W'), cols: (N, KH·KW·C, Hp·Wp), x_shape: (N, C, H, W), w: (F, C, KH, KW)
+    need_dx: False skips ∂L/∂x and returns None for it (a first layer does not need it)
+    Returns dx (N, C, H, W) or None, dw (F, C, KH, KW), db (F,).
+    """
+    dy, cols, w = (_as_float_array(name, a) for name, a in (("dy", dy), ("cols", cols), ("w", w)))
+    x_shape = tuple(int(v) for v in x_shape)
+    if len(x_shape) != 4:
+        raise ValueError(f"x_shape must be (N, C, H, W); got {x_shape}")
+    stride, padding, out_h, out_w = _check_conv_args(_ShapeOnly(x_shape), w, stride, padding)
+    _check_upstream(dy, x_shape, w, out_h, out_w)
+    want = im2col_shape(x_shape, w.shape[2], w.shape[3], stride, padding)
+    if cols.shape != want:
+        raise ValueError(f"cols must have shape {want} for x shape {x_shape} and w shape {w.shape}; got {cols.shape}")
+    dtype = _float_dtype(dy, cols, w)
+    g = _geometry(x_shape, w.shape, stride, padding)
+    return _backward_from_cols(dy.astype(dtype, copy=False), cols.astype(dtype, copy=False), w, g, dtype, need_dx)
