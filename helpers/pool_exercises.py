@@ -13,7 +13,7 @@ from helpers.pool import maxpool2d, maxpool2d_backward
 ROUTING_X = np.array([[2., 7., 1., 0.],
                       [5., 3., 4., 6.],
                       [1., 0., 8., 2.],
-                      [9., 4., 3., 8.5]])
+                      [9., 4., 3., 7.]])
 ROUTING_DY = np.array([[-1., 2.],
                        [3., 0.5]])
 
@@ -158,8 +158,8 @@ def solutions():
     outputs = filter_outputs()
     return {
         1: ("Windows (rows 1–2, cols 1–2): max 7 = I12 gets δ = −1. (rows 1–2, cols 3–4): max 6 = I24 gets 2. "
-            "(rows 3–4, cols 1–2): max 9 = I41 gets 3. (rows 3–4, cols 3–4): max 8.5 = I44 gets 0.5. "
-            f"Everything else is 0:\n\n```\n{np.array2string(routing)}\n```"),
+            "(rows 3–4, cols 1–2): max 9 = I41 gets 3. (rows 3–4, cols 3–4): max 8 = I33 gets 0.5. "
+            f"Everything else is 0:\n\n```\n{np.array2string(routing + 0.0)}\n```"),
         2: f"Four tied entries share δ = {TIE_DY:g}: each gets {TIE_DY / 4:g}, and the shares add up to δ.",
         3: ("Up: max(3 + ε, 3) − 3 = ε. Down: max(3 − ε, 3) − 3 = 0. Central difference "
             "(ε − 0) / (2ε) = **0.5** — the average of the two one-sided slopes 1 and 0."),

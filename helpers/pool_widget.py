@@ -239,16 +239,16 @@ class PoolStepper(widgets.VBox):
             return cell
 
         panels = [
-            _grid_table(f"input I — window {self.window_index + 1} outlined, ★ receives δ",
+            _grid_table(f"input I, window {self.window_index + 1} (★ gets δ)",
                         self.x, input_cell, window, "course-pool-input"),
-            _grid_table(f"upstream δ = ∂L/∂y (now {_fmt(self.upstream)})", self.dy, signed_cell(limit),
+            _grid_table(f"upstream δ (now {_fmt(self.upstream)})", self.dy, signed_cell(limit),
                         (row, col, 1), "course-pool-delta"),
-            _grid_table(f"∂L/∂I after windows 1–{self.window_index + 1} (rule: {self.rule.value})",
+            _grid_table(f"∂L/∂I, windows 1–{self.window_index + 1} ({self.rule.value})",
                         self.grad_so_far, signed_cell(grad_limit), window, "course-pool-grad")
             + _colour_legend(grad_limit),
         ]
-        cells = "".join(f'<div style="display:inline-block;vertical-align:top;margin-right:28px">{p}</div>'
-                        for p in panels)
+        cells = "".join(f"<div>{p}</div>" for p in panels)
+        cells = f"<div style='display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start'>{cells}</div>"
         key = ("<div style='font-size:12px;color:#333'>Key: blue frame = current window; "
                "<span style='background:#fdb863'>&nbsp;★ orange&nbsp;</span> receives δ; "
                "<span style='background:#fee0b6'>&nbsp;light orange&nbsp;</span> tied maximum that gets 0; "
@@ -295,7 +295,7 @@ def _grid_table(title, values, cell, window, css_class):
                     + "".join(tds) + "</tr>")
     return (f"<div style='font-size:13px;font-weight:bold;margin-bottom:2px'>{title}</div>"
             f"<table class='{css_class}' style='border-collapse:collapse;font-size:14px'>"
-            f"<tr><th style='font-weight:normal;color:#555;font-size:11px'>row＼col</th>{head}</tr>"
+            f"<tr><th style='font-weight:normal;color:#555;font-size:11px'>row \\ col</th>{head}</tr>"
             + "".join(rows) + "</table>")
 
 
