@@ -14,8 +14,11 @@ import sympy as sp
 # ---------------------------------------------------------------- symbols
 
 
-def _symbol_grid(rows, cols, name):
-    # I11 for small grids (SymPy typesets it as I_{11}); I1_10 style beyond 9 to stay unambiguous
+def _symbol_grid(rows, cols, name, channel=None):
+    # I11 for small grids (SymPy typesets it as I_{11}); I1_10 style beyond 9 to stay unambiguous;
+    # a channel c gives I_11^(c), typeset as I^{(c)}_{11}
+    if channel is not None:
+        return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}_{i + 1}{j + 1}^({channel})"))
     if rows <= 9 and cols <= 9:
         return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}{i + 1}{j + 1}"))
     return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}{i + 1}_{j + 1}"))
@@ -26,16 +29,19 @@ def _check_size(value, name):
         raise ValueError(f"{name} must be a whole number ≥ 1; got {value!r}")
 
 
-def image_symbols(n, name="I"):
-    """The n×n image of symbols I11 … Inn (SymPy Matrix, shape (n, n)); ``I[0, 0]`` is I11."""
+def image_symbols(n, name="I", channel=None):
+    """The n×n image of symbols I11 … Inn (SymPy Matrix, shape (n, n)); ``I[0, 0]`` is I11.
+
+    channel: optional channel number c, giving symbols I^(c)_11 … for a several-channel input.
+    """
     _check_size(n, "n")
-    return _symbol_grid(n, n, name)
+    return _symbol_grid(n, n, name, channel)
 
 
-def filter_symbols(k, name="W"):
-    """The k×k filter of symbols W11 … Wkk (SymPy Matrix, shape (k, k))."""
+def filter_symbols(k, name="W", channel=None):
+    """The k×k filter of symbols W11 … Wkk (SymPy Matrix, shape (k, k)); channel as in ``image_symbols``."""
     _check_size(k, "k")
-    return _symbol_grid(k, k, name)
+    return _symbol_grid(k, k, name, channel)
 
 
 def output_symbols(m, name="o"):
@@ -302,3 +308,63 @@ def latex_equations(lhs, rhs):
         raise ValueError("lhs and rhs must be SymPy matrices of the same shape")
     lines = [f"{sp.latex(left)} &= {sp.latex(right)}" for left, right in zip(lhs, rhs, strict=True)]
     return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
+
+
+def latex_row(named_values):
+    """LaTeX for 'name = value' pairs side by side, e.g. [("O", O), (r"\\delta", delta)].
+
+    named_values: list of (LaTeX name, SymPy object or number); values are typeset with sympy.latex.
+    """
+    if not named_values:
+        raise ValueError("named_values must hold at least one (name, value) pair")
+    return r",\qquad ".join(f"{name} = {sp.latex(value)}" for name, value in named_values)
+
+
+def latex_gradient(gradient, name):
+    """LaTeX for '∂L/∂name_ij = entry' on one aligned line per entry (i, j 1-based), e.g. name "W".
+
+    gradient: (h, w) SymPy Matrix, such as ``filter_gradient(I, delta)``
+    """
+    if not isinstance(gradient, sp.MatrixBase):
+        raise ValueError(f"gradient must be a SymPy Matrix; got {type(gradient).__name__}")
+    lines = [rf"\frac{{\partial L}}{{\partial {name}_{{{i + 1}{j + 1}}}}} &= {sp.latex(gradient[i, j])}"
+             for i in range(gradient.shape[0]) for j in range(gradient.shape[1])]
+    return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
+
+
+def grids_figure(panels, title):
+    """A row of small heat maps with every value written in its cell (signed: RdBu_r centred at 0).
+
+    panels: list of (name, values, box) with values an (h, w) array-like of numbers (e.g. a Matrix of numbers)
+            and box None or (row, col, size), 0-based, a square to outline (e.g. the window of o11)
+    title:  the figure's title
+    Rows and columns are labelled 1, 2, … as in the math. Returns the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    if not panels:
+        raise ValueError("panels must hold at least one (name, values, box)")
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels), 3.0), squeeze=False)
+    for ax, (name, values, box) in zip(axes[0], panels, strict=True):
+        grid = np.array(values.tolist() if isinstance(values, sp.MatrixBase) else values, dtype=float)
+        if grid.ndim != 2:
+            raise ValueError(f"panel {name!r}: values must be 2-D; got shape {grid.shape}")
+        limit = max(float(np.abs(grid).max()), 1e-12)
+        image = ax.imshow(grid, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        for (r, c), v in np.ndenumerate(grid):
+            text = "0" if v == 0 else f"{'+' if v > 0 else '−'}{abs(v):.3g}"
+            ax.text(c, r, text, ha="center", va="center", fontsize=11,
+                    color="white" if abs(v) > 0.6 * limit else "black")
+        if box is not None:
+            row, col, size = box
+            ax.add_patch(plt.Rectangle((col - 0.5, row - 0.5), size, size, fill=False, lw=3, ec="#222222"))
+        ax.set_xticks(range(grid.shape[1]), [str(j + 1) for j in range(grid.shape[1])])
+        ax.set_yticks(range(grid.shape[0]), [str(i + 1) for i in range(grid.shape[0])])
+        ax.set_xlabel("column")
+        ax.set_ylabel("row")
+        ax.set_title(name)
+        fig.colorbar(image, ax=ax, shrink=0.8, label="value (− blue, + red)")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
