@@ -408,3 +408,39 @@ def gradient_check(params, x, y, entries=5, eps=1e-5, seed=0):
             worst = max(worst, abs(analytic - numeric) / max(abs(analytic) + abs(numeric), 1e-12))
         errors[name] = worst
     return errors
+
+
+def sign_changes(before, after):
+    """How the signs of one weight array changed between two moments of training.
+
+    before, after: arrays of the same shape (e.g. conv1.w at step 0 and at the end)
+    Returns a dict: "negative_before", "negative_after" (counts), "to_negative", "to_positive"
+    (lists of index tuples of weights that crossed zero downward / upward), and "size".
+    """
+    before, after = np.asarray(before), np.asarray(after)
+    if before.shape != after.shape:
+        raise ValueError(f"before and after must have the same shape; got {before.shape} and {after.shape}")
+    return {
+        "size": before.size,
+        "negative_before": int(np.sum(before < 0)),
+        "negative_after": int(np.sum(after < 0)),
+        "to_negative": [tuple(int(i) for i in idx) for idx in np.argwhere((before >= 0) & (after < 0))],
+        "to_positive": [tuple(int(i) for i in idx) for idx in np.argwhere((before < 0) & (after >= 0))],
+    }
+
+
+def best_match_correlation(filters_a, filters_b):
+    """How alike two banks of filters are, whatever their order.
+
+    filters_a, filters_b: (F, C, KH, KW) arrays of the same shape (e.g. conv1.w of two runs)
+    Returns (F,): for each filter of a, the largest |Pearson correlation| with any filter of b
+    (1.0: the same pattern up to scale and sign; near 0: unrelated).
+    """
+    a, b = np.asarray(filters_a, dtype=float), np.asarray(filters_b, dtype=float)
+    if a.shape != b.shape or a.ndim != 4:
+        raise ValueError(f"filters_a and filters_b must be (F, C, KH, KW) of one shape; got {a.shape} and {b.shape}")
+    a = a.reshape(len(a), -1) - a.reshape(len(a), -1).mean(axis=1, keepdims=True)
+    b = b.reshape(len(b), -1) - b.reshape(len(b), -1).mean(axis=1, keepdims=True)
+    a /= np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
+    b /= np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
+    return np.abs(a @ b.T).max(axis=1)
