@@ -342,3 +342,30 @@ def test_relative_error_properties():
         relative_error([1.0, 2.0], [1.0])
     with pytest.raises(ValueError, match="float NumPy array"):
         numerical_gradient(lambda v: 0.0, np.arange(3))
+
+
+# ------------------------------------------------------------------ the exercise checkers of notebook 03
+
+
+def test_exercise_checkers_accept_the_worked_solutions_and_name_wrong_entries():
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from helpers import conv_exercises as ex
+
+    assert ex.check_shapes((54, 7744), (64, 6, 11, 11))
+    wrong = ex.check_shapes((54, 7744), (64, 6, 13, 13))
+    assert not wrong and any("H' is 13; expected 11" in p for p in wrong.problems)
+
+    def right(I, delta):
+        return np.einsum("ijrc,rc->ij", sliding_window_view(I, delta.shape), delta)
+
+    assert ex.check_filter_gradient_function(right)
+    flipped = ex.check_filter_gradient_function(lambda I, delta: right(I, delta[::-1, ::-1]))
+    assert not flipped and any("∂L/∂W11" in p for p in flipped.problems)
+    assert not ex.check_filter_gradient_function(lambda I, delta: 1 / 0)
+
+    counts = np.array([1, 2, 3, 2, 1])
+    assert ex.check_coverage(np.outer(counts, counts))
+    assert "pixel I12 is 1; expected 2" in ex.check_coverage(np.ones((5, 5))).problems
+    with pytest.raises(ValueError, match="name must be one of"):
+        ex.hint("nope")
