@@ -219,6 +219,13 @@ def test_relu_gate_only_removes_terms():
     assert np.all(np.sign(gated[o > 0]) == -1)  # y < t and v > 0: every open δ is negative
 
 
+def test_relu_derivative_at_zero_is_taken_as_zero():
+    # o = 0 exactly at every output (zero image, zero bias): the documented convention ReLU'(0) = 0 closes every gate
+    delta = signs.upstream_grad(np.zeros((3, 3)), np.ones((2, 2)), 0.0, 1.0, 5.0, relu=True)
+    assert np.all(delta == 0) and not np.signbit(delta).any()
+    assert np.all(signs.upstream_grad(np.zeros((3, 3)), np.ones((2, 2)), 0.0, 1.0, 5.0, relu=False) == -1.25)
+
+
 def test_big_learning_rate_alternates_the_direction():
     image = np.array([[0.0, 1.0, 2.0], [0.0, 3.0, 1.0], [1.0, 2.0, 0.0]])
     history = signs.train(image, np.full((2, 2), 0.1), 0.0, 1.0, 2.0, lr=0.15, steps=4)
