@@ -5,8 +5,9 @@ The two conv layers of the seed network (notebook 06), batch N=64, 3×3 filters,
 One "step" is the forward pass and the full backward pass (dx, dw, db: PyTorch's x requires grad too,
 so both compute the same three gradients). Every (implementation, layer, dtype) runs in its own fresh
 Python process, NumPy and PyTorch alternating, several rounds; each process warms up, then reports its
-fastest timed block of 10 steps (the least disturbed by other processes on the shared cores). The table gives the median over rounds and the best round, and the ratio
-NumPy / PyTorch of the medians (≤ 1 means NumPy is at least as fast).
+fastest timed block of 10 steps (the least disturbed by other processes on the shared cores).
+The table gives the median over rounds and the best round, and the ratio NumPy / PyTorch of the
+medians (≤ 1 means NumPy is at least as fast).
 
 Run:  .venv/bin/python benchmarks/bench_conv.py [--rounds 5]
 Targets (float32): conv1 ≤ 1.0× PyTorch, conv2 ≤ 1.5× PyTorch.
