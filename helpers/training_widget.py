@@ -85,11 +85,12 @@ def plot_curves(history, title="Training the seed network"):
     if len(accuracy):
         ax_acc.plot(history["epoch_steps"], accuracy, "o-", color="#2166ac")
         ax_acc.annotate(f"{accuracy[-1]:.1f}%", (history["epoch_steps"][-1], accuracy[-1]),
-                        textcoords="offset points", xytext=(-10, -18), ha="right")
+                        textcoords="offset points", xytext=(0, 8), ha="center")
         ax_acc.axhline(93, color="0.5", linestyle=":", label="93%")
         ax_acc.legend(loc="lower right")
+    lowest = min([80.0, *accuracy]) - 2
     ax_acc.set(xlabel="SGD step (end of each epoch)", ylabel="held-out accuracy (%)",
-               title="Accuracy on digits it never trained on", ylim=(min(80, *accuracy) if len(accuracy) else 80, 100))
+               title="Accuracy on images it never trained on", ylim=(lowest, 100))
     fig.suptitle(title)
     fig.tight_layout()
     return fig
@@ -166,11 +167,11 @@ def plot_responses(image, filter_sets, set_titles, title):
         limit = max(float(np.abs(response).max()), 1e-9)
         for f in range(6):
             shown = axes[row, f + 1].imshow(response[f], cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -limit, limit))
-            axes[row, f + 1].set_title(f"filter {f + 1}: + red, − blue", fontsize=8)
+            axes[row, f + 1].set_title(f"filter {f + 1}", fontsize=9)
         for ax in axes[row]:
             ax.set_xticks([])
             ax.set_yticks([])
-        fig.colorbar(shown, ax=list(axes[row]), fraction=0.02, pad=0.01, label="response")
+        fig.colorbar(shown, ax=list(axes[row]), fraction=0.02, pad=0.01, label="response (+ red, − blue)")
     fig.suptitle(title)
     return fig
 

@@ -257,3 +257,105 @@ def test_train_records_signs_snapshots_and_reports_progress():
     assert np.array_equal(history["snapshots"][-1]["conv1.w"], params["conv1.w"])
     up, down = np.array(history["up"]), np.array(history["down"])
     assert np.all(up + down <= 1) and up.mean() > 0.2 and down.mean() > 0.2
+
+
+# ---------------------------------------------------------------------------- notebook 06's widgets and checkers
+# (they sit on top of this module; tested headless here by setting values and reading what is shown)
+
+@pytest.fixture(scope="module")
+def short_run():
+    subset = data.load_subset()
+    params = network.init_params(seed=0)
+    history = network.train(params, subset.x_train[:320], subset.y_train[:320], learning_rate=0.1, batch_size=32,
+                            epochs=2, x_test=subset.x_test[:100], y_test=subset.y_test[:100], snapshot_every=5)
+    return params, history
+
+
+def test_progress_display_updates_in_place(short_run):
+    from helpers.training_widget import TrainingProgress
+
+    _, history = short_run
+    progress = TrainingProgress(20)
+    partial = dict(history, loss=history["loss"][:10], test_accuracy=[])
+    progress(partial)
+    assert progress.bar.value == 10 and "step 10 of 20" in progress.status.value
+    assert "course-train-progress" in progress.bar._dom_classes
+    progress(history)
+    assert progress.bar.value == 20 and progress.bar.bar_style == "success"
+    assert "done" in progress.status.value and "held-out accuracy" in progress.status.value
+    with pytest.raises(ValueError, match="steps_total"):
+        TrainingProgress(0)
+
+
+def test_filter_explorer_redraws_for_each_step(short_run, monkeypatch):
+    from helpers import training_widget
+    from helpers.training_widget import FilterExplorer
+
+    drawn = []  # (Output widget, figure title, the filters in the figure's first row)
+    monkeypatch.setattr(training_widget, "redraw", lambda output, fig: drawn.append(
+        (output, fig._suptitle.get_text(), np.array([ax.images[0].get_array() for ax in fig.axes[:6]]))))
+    _, history = short_run
+    explorer = FilterExplorer(history)
+    assert "course-filter-step" in explorer.slider._dom_classes
+    assert explorer.readout.value.startswith("step 0 of 20")
+    assert drawn[-1][0] is explorer.plot and drawn[-1][1] == "First-layer filters at step 0"
+    explorer.slider.value = 2
+    assert explorer.readout.value.startswith("step 10 of 20")
+    changes = network.sign_changes(history["snapshots"][0]["conv1.w"], history["snapshots"][2]["conv1.w"])
+    assert f"{changes['negative_after']} of 54" in explorer.readout.value
+    assert len(drawn) == 2 and drawn[-1][1] == "First-layer filters at step 10"
+    assert np.allclose(drawn[-1][2], history["snapshots"][2]["conv1.w"][:, 0])
+    with pytest.raises(ValueError, match="two snapshots"):
+        FilterExplorer(dict(history, snapshots=history["snapshots"][:1]))
+
+
+def test_figures_have_titles_and_colorbars(short_run):
+    import matplotlib.pyplot as plt
+
+    from helpers import training_widget as tw
+
+    params, history = short_run
+    start = history["snapshots"][0]["conv1.w"]
+    figures = [tw.plot_curves(history), tw.plot_update_signs(history),
+               tw.plot_filters([start, params["conv1.w"]], ["start", "end"], "filters"),
+               tw.plot_responses(np.zeros((28, 28)), [(start, np.zeros(6))], ["start"], "responses")]
+    for fig in figures:
+        assert fig._suptitle is not None or fig.axes[0].get_title()
+        plt.close(fig)
+    filters = tw.plot_filters([start], ["start"], "one row")
+    assert any(ax.get_ylabel() == "weight" for ax in filters.axes), "a colorbar labelled 'weight'"
+    plt.close(filters)
+    with pytest.raises(ValueError, match=r"\(6, 1, 3, 3\)"):
+        tw.plot_filters([np.zeros((6, 3, 3))], ["bad"], "bad")
+
+
+def test_sign_changes_and_similarity():
+    before = np.array([[0.5, -0.2], [0.0, -1.0]])
+    after = np.array([[-0.1, 0.3], [0.2, -0.5]])
+    changes = network.sign_changes(before, after)
+    assert changes["negative_before"] == 2 and changes["negative_after"] == 2
+    assert changes["to_negative"] == [(0, 0)] and changes["to_positive"] == [(0, 1)]
+    filters = rng.normal(size=(6, 1, 3, 3))
+    assert np.allclose(network.best_match_correlation(filters, -2 * filters[::-1]), 1)
+    with pytest.raises(ValueError, match="same shape"):
+        network.sign_changes(before, after[0])
+
+
+def test_exercise_checkers_name_what_is_off(short_run):
+    from helpers import training_exercises as ex
+
+    assert ex.check_step(-0.03)
+    wrong = ex.check_step(0.27)
+    assert not wrong and any("against" in p or "with" in p for p in wrong.problems)
+    assert "ΔW alone" in " ".join(ex.check_step(-0.15).problems)
+    _, history = short_run
+    negative, crossed = ex.run_counts(history, "conv2.w")
+    assert ex.check_run_counts((negative, crossed), history, "conv2.w")
+    feedback = ex.check_run_counts((negative, crossed + 1), history, "conv2.w")
+    assert not feedback and feedback.problems == [f"the number of weights that crossed zero is {crossed + 1:g}; "
+                                                  f"expected {crossed:g}"]
+    assert ex.check_shapes((30, 15, 13, 6, 216))
+    feedback = ex.check_shapes((30, 15, 13, 7, 216))
+    assert not feedback and "pool2 output side is 7; expected 6" in feedback.problems[0]
+    for solution in (ex.solution_step(), ex.solution_run_counts(history), ex.solution_shapes()):
+        assert "<details>" in solution.data
