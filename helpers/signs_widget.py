@@ -293,6 +293,7 @@ class SignsExplorer:
     def _show(self):
         ex = self.example
         o, _, y = signs.forward(ex["image"], self.weights, self.bias, ex["downstream"], ex["relu"])
+        y = float(y) + 0.0  # shows 0 rather than −0 when every gate is closed
         grad_w, _, delta = signs.gradients(ex["image"], self.weights, self.bias, ex["downstream"], ex["target"],
                                            relu=ex["relu"])
         update = -ex["lr"] * grad_w

@@ -354,6 +354,15 @@ def test_every_preset_steps_without_error():
         assert "⚠" not in widget.message.value
 
 
+def test_negative_v_preset_kills_the_unit_after_one_step():
+    widget = make_widget(preset="negative downstream weight v: arrows flip")
+    widget.step_button.click()
+    assert np.all(widget.weights < 0) and widget.downs == 4
+    widget.step_button.click()
+    assert widget.unchanged == 4 and "4 · unchanged" in widget.tally.value
+    assert "-0 " not in widget.readout.value
+
+
 def test_overshoot_preset_alternates():
     widget = make_widget(preset="big η: overshoot, arrows alternate")
     directions = []
