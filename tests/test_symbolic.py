@@ -276,3 +276,52 @@ def test_every_exercise_has_hint_and_solution():
         assert "<details>" in ex.hint(name).data and "<details>" in ex.solution(name).data
     with pytest.raises(ValueError, match="name"):
         ex.hint("nope")
+
+
+# ---------------------------------------------------------------- smaller pieces
+
+
+def test_direct_gradient_handles_an_output_that_is_a_bare_symbol():
+    x, y = sp.symbols("x y")
+    O = sp.Matrix([[x, x * y], [y, 2 * x]])
+    d = symbolic.delta_symbols(2)
+    grad = symbolic.direct_gradient(O, sp.Matrix([[x, y]]), d)
+    assert sp.expand(grad[0, 0] - (d[0, 0] + y * d[0, 1] + 2 * d[1, 1])) == 0
+    assert sp.expand(grad[0, 1] - (x * d[0, 1] + d[1, 0])) == 0
+
+
+def test_channel_lists_are_checked():
+    with pytest.raises(ValueError, match="1 images and 2 filters"):
+        symbolic.correlate_channels([I3], [W2, W2])
+    with pytest.raises(ValueError, match="lists"):
+        symbolic.correlate_channels(I3, W2)
+
+
+def test_latex_helpers():
+    text = symbolic.latex_equations(symbolic.output_symbols(2), symbolic.correlate(I3, W2))
+    assert text.count("&=") == 4 and "o_{11}" in text and "I_{11} W_{11}" in text
+    grad = symbolic.latex_gradient(symbolic.filter_gradient(I3, symbolic.delta_symbols(2)), "W")
+    assert r"\partial W_{12}" in grad and r"I_{13} \delta_{12}" in grad
+    assert symbolic.latex_row([("O", 1), (r"\delta", 2)]) == r"O = 1,\qquad \delta = 2"
+    with pytest.raises(ValueError, match="same shape"):
+        symbolic.latex_equations(symbolic.output_symbols(2), I3)
+
+
+def test_grids_figure_draws_every_value_with_its_sign():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = symbolic.grids_figure([("image I", [[1, -2], [0, 3]], (0, 0, 1)), ("W", sp.Matrix([[5]]), None)], "t")
+    try:
+        image_axes = [ax for ax in fig.axes if ax.get_title() in ("image I", "W")]
+        assert len(image_axes) == 2 and fig._suptitle.get_text() == "t"
+        texts = [t.get_text() for t in image_axes[0].texts]
+        assert texts == ["+1", "−2", "0", "+3"]
+        assert image_axes[0].get_xlabel() == "column" and image_axes[0].get_ylabel() == "row"
+        assert len(fig.axes) == 4                       # a colorbar for each panel
+    finally:
+        plt.close(fig)
+    with pytest.raises(ValueError, match="2-D"):
+        symbolic.grids_figure([("bad", [1, 2, 3], None)], "t")
