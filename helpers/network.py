@@ -11,9 +11,9 @@ Two implementations of the same mathematics:
   one line per layer: read it to see the chain rule.
 - ``loss_and_grads`` is the same computation arranged for speed, and the tests check that it
   equals the reference to rounding error. Three ideas, nothing else:
-  1. *pool-major patches*: the 3×3 input patches of each conv are gathered so that the four
-     positions of every 2×2 pooling window sit next to each other, so pooling is a max over one
-     short axis and its backward is a one-hot of the argmax (the "first" tie rule, as in helpers.pool);
+  1. *pool-major columns*: the im2col matrix of each conv has its columns grouped by the offset
+     (di, dj) inside the 2×2 pooling window, so the conv output is (F, 4, ·) and pooling is a max
+     over four contiguous blocks; its backward routes to the first maximum (helpers.pool's "first" rule);
   2. conv2 is computed only at the 10×10 positions the floor-mode pool reads, not all 11×11;
   3. feature maps are channels-last (N, H, W, C), so each conv is one matrix product and the
      gradient of the input image, which SGD never uses, is not computed.
@@ -171,19 +171,55 @@ def loss_and_grads_reference(params, x, y):
 
 # ---------------------------------------------------------------------------- fast: pool-major layout
 
-def _pool_major_view(a, pooled):
-    """The inputs a 3×3 conv reads at the 2P × 2P positions a 2×2 max-pool looks at, grouped by window offset.
+def _offsets_view(a, pooled):
+    """Every pixel a 3×3 conv reads for a 2×2 max-pool, indexed by its offset from the window's corner.
 
     a:      (C, N, H, W) feature maps, channels first (the "CNHW" layout)
     pooled: side P of the pooled output
-    Returns a strided view (C, 3, 3, 2, 2, N, P, P):
-    view[c, ki, kj, di, dj, n, pi, pj] = a[c, n, 2·pi + di + ki, 2·pj + dj + kj],
-    i.e. filter tap (ki, kj), offset (di, dj) inside pooling window (pi, pj). Writing into
-    view[:, ki, kj, di, dj] writes into a.
+    Returns a strided view (C, 4, 4, N, P, P): view[c, u, v, n, pi, pj] = a[c, n, 2·pi + u, 2·pj + v].
+    A conv output at window offset (di, dj) with filter tap (ki, kj) reads offset (u, v) = (di + ki, dj + kj),
+    so 16 offsets cover all 36 combinations. view[:, u, v] writes into a.
     """
     sc, sn, sh, sw = a.strides
-    shape = (a.shape[0], 3, 3, 2, 2, a.shape[1], pooled, pooled)
-    return np.lib.stride_tricks.as_strided(a, shape, (sc, sh, sw, sh, sw, sn, 2 * sh, 2 * sw))
+    shape = (a.shape[0], 4, 4, a.shape[1], pooled, pooled)
+    return np.lib.stride_tricks.as_strided(a, shape, (sc, sh, sw, sn, 2 * sh, 2 * sw))
+
+
+def _pool_major_columns(a, pooled):
+    """im2col for a 3×3 conv evaluated only where a 2×2 max-pool looks, windows grouped by offset.
+
+    a: (C, N, H, W); pooled: P
+    Returns columns (9C, 4·N·P·P): row (c, ki, kj), column (di, dj, n, pi, pj) holds
+    a[c, n, 2·pi + di + ki, 2·pj + dj + kj]. Built with one strided copy of the 16 offsets and nine
+    contiguous block copies, which is much faster than copying the 8-D strided view directly.
+    """
+    channels, n = a.shape[0], a.shape[1]
+    offsets = _offsets_view(a, pooled).copy()
+    columns = np.empty((channels, 3, 3, 2, 2, n, pooled, pooled), dtype=a.dtype)
+    for ki in range(3):
+        for kj in range(3):
+            columns[:, ki, kj] = offsets[:, ki:ki + 2, kj:kj + 2]   # (di, dj) = offset − tap
+    return columns.reshape(9 * channels, -1)
+
+
+def _pool_major_columns_backward(dcolumns, input_shape, pooled):
+    """The adjoint of _pool_major_columns: every input pixel collects the gradient of every column entry that read it.
+
+    dcolumns: (9C, 4·N·P·P); input_shape: (C, N, H, W)
+    Returns da (C, N, H, W).
+    """
+    channels, n = input_shape[0], input_shape[1]
+    dcolumns = dcolumns.reshape(channels, 3, 3, 2, 2, n, pooled, pooled)
+    doffsets = np.zeros((channels, 4, 4, n, pooled, pooled), dtype=dcolumns.dtype)
+    for ki in range(3):
+        for kj in range(3):
+            doffsets[:, ki:ki + 2, kj:kj + 2] += dcolumns[:, ki, kj]
+    da = np.zeros(input_shape, dtype=dcolumns.dtype)
+    da_offsets = _offsets_view(da, pooled)
+    for u in range(4):
+        for v in range(4):
+            da_offsets[:, u, v] += doffsets[:, u, v]   # offsets u and u + 2 share pixels: add, never assign
+    return da
 
 
 def _first_winner_routing(z, pooled_z, dpooled):
@@ -210,7 +246,7 @@ def _conv_pool_relu(a, w, b, pooled):
     Returns out (F, N, P, P) — the next layer's (C, N, H, W) input — and the cache for the backward pass.
     """
     filters, n = w.shape[0], a.shape[1]
-    columns = _pool_major_view(a, pooled).reshape(w[0].size, -1)   # (9C, 4·N·P·P), one copy
+    columns = _pool_major_columns(a, pooled)                          # (9C, 4·N·P·P)
     z = (w.reshape(filters, -1) @ columns + b[:, None]).reshape(filters, 4, -1)
     pooled_z = z.max(axis=1)                                          # (F, N·P·P)
     out = relu(pooled_z).reshape(filters, n, pooled, pooled)
@@ -227,15 +263,7 @@ def _conv_pool_relu_backward(dout, w, cache, input_shape=None):
     db = dz.sum(axis=1)
     if input_shape is None:
         return None, dw, db
-    dcolumns = (w.reshape(filters, -1).T @ dz).reshape((w.shape[1], 3, 3, 2, 2) + dout.shape[1:])
-    da = np.zeros(input_shape, dtype=dout.dtype)
-    da_view = _pool_major_view(da, dout.shape[2])
-    for ki in range(3):
-        for kj in range(3):
-            for di in range(2):
-                for dj in range(2):
-                    # each input pixel collects from every (tap, position) that read it
-                    da_view[:, ki, kj, di, dj] += dcolumns[:, ki, kj, di, dj]
+    da = _pool_major_columns_backward(w.reshape(filters, -1).T @ dz, input_shape, dout.shape[2])
     return da, dw, db
 
 
