@@ -306,7 +306,7 @@ class SignsExplorer:
             f"y = v · mean(a) = <b>{y:+.4g}</b> · target t = {ex['target']:g} · y − t = <b>{y - ex['target']:+.4g}</b>"
             f" · v = {ex['downstream']:g} · bias b = {self.bias:+.3g}<br>"
             f"outputs o11, o12, o21, o22 = [{outputs}] → δ = (y − t)·v·gate/4 ({gate}) = [{delta_text}]")
-        fig, axes = plt.subplots(1, 3, figsize=(11.5, 3.3))
+        fig, axes = plt.subplots(1, 3, figsize=(10.2, 3.2))
         _draw_map(axes[0], self.weights, glyph_grid(self.weights, "signs"), f"W after {self.steps} steps", fig)
         _draw_map(axes[1], grad_w, self.last_glyphs["gradient"], "∂L/∂W = I ⋆ δ (sign + / −)", fig)
         _draw_map(axes[2], update, self.last_glyphs["update"], "next update ΔW = −η ∂L/∂W (↑ / ↓)", fig)
