@@ -15,25 +15,29 @@ Two implementations of the same formulas:
 - ``conv2d_loops`` / ``conv2d_backward_loops``: one Python line per formula, for the notebook;
 - ``conv2d`` / ``conv2d_backward``: im2col + a BLAS matrix product, for training.
 
-im2col layout: ``cols`` has shape (C·KH·KW, N·H'·W'); row (c, i, j) holds, for every output
-position (n, r, s), the input pixel that weight w[:, c, i, j] multiplies there. Each row is filled
-by copying contiguous runs of W' pixels, and the forward pass is ``w.reshape(F, -1) @ cols``.
+im2col layout (see the comment above ``_geometry`` for why): each padded image plane is flattened
+to Hp·Wp pixels and ``cols`` has shape (N, KH·KW·C, Hp·Wp): row (i, j, c) of image n is plane c
+shifted by i·Wp + j, so it is filled by one long contiguous copy per filter tap. The product
+``w (F, KH·KW·C) @ cols[n]`` gives the output at every grid position; the valid ones are picked out.
+Each product is one image's, small enough that OpenBLAS runs it on one core: nothing waits for a
+second core that another program is using.
 
-Fast paths for a training loop (the seed network of notebook 06 uses them):
+Fast paths for a training loop (notebook 06's network may use them):
 
-- ``im2col(x, kh, kw, stride, padding, out=None)`` builds cols, optionally into a buffer you own
-  and reuse between steps (shape ``im2col_shape(...)``, dtype of x);
 - ``conv2d_forward_cols(x, w, b, stride, padding, cols_out=None) -> (y, cols)`` is conv2d that also
-  hands back cols, so the backward pass does not rebuild them;
-- ``conv2d_backward_cols(dy, cols, x_shape, w, stride, padding, need_dx=True) -> (dx, dw, db)``;
-  with ``need_dx=False`` it skips ∂L/∂x (returns None for it) — the first layer does not need it.
+  hands back cols (into ``cols_out`` when given: a buffer you own and reuse between steps, shape
+  ``im2col_shape(x.shape, KH, KW, stride, padding)`` and the compute dtype);
+- ``conv2d_backward_cols(dy, cols, x_shape, w, stride, padding, need_dx=True) -> (dx, dw, db)``
+  does not rebuild cols; with ``need_dx=False`` it skips ∂L/∂x (returns None) — a first layer
+  does not need it.
 
-Internal scratch arrays (padded input, transposed products) live in a small module-level
-workspace keyed by (purpose, shape, dtype) and are reused between calls: allocating and freeing
-megabyte arrays on every call made glibc hand the memory back to the operating system each time,
-which cost about 3× in a fresh process. Arrays returned to callers are never views into it.
+Internal scratch arrays (padded input, cols, δ on the grid, products) live in a small module-level
+workspace keyed by purpose, geometry, shape and dtype, and are reused between calls: allocating and
+freeing megabyte arrays on every call made glibc hand the memory back to the operating system each
+time, which cost about 3× in a fresh process. Arrays returned to callers are never views into it.
 The workspace is not thread-safe; use one thread per process (NumPy's BLAS threads are fine).
 """
+import functools
 import numbers
 
 import numpy as np
@@ -184,14 +188,16 @@ def conv2d_backward_loops(dy, x, w, stride=1, padding=0):
 # (dilated by the stride, zeros elsewhere), so the zeros cancel everything that wraps around.
 
 
+@functools.lru_cache(maxsize=64)
 def _geometry(x_shape, w_shape, stride, padding):
+    """Sizes of one conv problem (cached: the training loop asks for the same few again and again; never mutated)."""
     n_images, channels, height, width = x_shape
     filters, _, kh, kw = w_shape
     hp, wp = height + 2 * padding, width + 2 * padding
     out_h, out_w = conv_output_shape((height, width), (kh, kw), stride, padding)
     return {"n": n_images, "c": channels, "h": height, "w": width, "f": filters, "kh": kh, "kw": kw,
             "stride": stride, "padding": padding, "hp": hp, "wp": wp, "area": hp * wp,
-            "out_h": out_h, "out_w": out_w, "offsets": [i * wp + j for i in range(kh) for j in range(kw)]}
+            "out_h": out_h, "out_w": out_w, "offsets": tuple(i * wp + j for i in range(kh) for j in range(kw))}
 
 
 def _key(g):
@@ -268,7 +274,7 @@ def conv2d(x, w, b, stride=1, padding=0):
     stride, padding, _, _ = _check_conv_args(x, w, stride, padding)
     _check_bias(b, w)
     dtype = _float_dtype(x, w, b)
-    g = _geometry(x.shape, w.shape, stride, padding)
+    g = _geometry(tuple(x.shape), tuple(w.shape), stride, padding)
     cols = _workspace(("cols", _key(g)), im2col_shape(x.shape, g["kh"], g["kw"], stride, padding), dtype)
     _fill_cols(_flat_padded_input(x, g, dtype), cols, g)
     return _forward_from_cols(cols, w, b, g, dtype)
@@ -286,7 +292,7 @@ def conv2d_forward_cols(x, w, b, stride=1, padding=0, cols_out=None):
     stride, padding, _, _ = _check_conv_args(x, w, stride, padding)
     _check_bias(b, w)
     dtype = _float_dtype(x, w, b)
-    g = _geometry(x.shape, w.shape, stride, padding)
+    g = _geometry(tuple(x.shape), tuple(w.shape), stride, padding)
     cols = _new_cols(g, dtype, cols_out)
     _fill_cols(_flat_padded_input(x, g, dtype), cols, g, zero_tails=True)
     return _forward_from_cols(cols, w, b, g, dtype), cols
@@ -351,7 +357,7 @@ def conv2d_backward(dy, x, w, stride=1, padding=0):
     stride, padding, out_h, out_w = _check_conv_args(x, w, stride, padding)
     _check_upstream(dy, x.shape, w, out_h, out_w)
     dtype = _float_dtype(dy, x, w)
-    g = _geometry(x.shape, w.shape, stride, padding)
+    g = _geometry(tuple(x.shape), tuple(w.shape), stride, padding)
     cols = _workspace(("cols", _key(g)), im2col_shape(x.shape, g["kh"], g["kw"], stride, padding), dtype)
     _fill_cols(_flat_padded_input(x, g, dtype), cols, g)
     return _backward_from_cols(dy.astype(dtype, copy=False), cols, w, g, dtype, need_dx=True)
@@ -374,5 +380,5 @@ def conv2d_backward_cols(dy, cols, x_shape, w, stride=1, padding=0, need_dx=True
     if cols.shape != want:
         raise ValueError(f"cols must have shape {want} for x shape {x_shape} and w shape {w.shape}; got {cols.shape}")
     dtype = _float_dtype(dy, cols, w)
-    g = _geometry(x_shape, w.shape, stride, padding)
+    g = _geometry(x_shape, tuple(w.shape), stride, padding)
     return _backward_from_cols(dy.astype(dtype, copy=False), cols.astype(dtype, copy=False), w, g, dtype, need_dx)

@@ -20,6 +20,26 @@ FILTER_GRADIENT_CASES = ((3, 2), (5, 3), (6, 2), (4, 4))
 COVERAGE_CASE = {"n": 5, "k": 3}
 
 EXERCISES = ("shapes", "filter_gradient", "coverage")
+_MOST_PROBLEMS_LISTED = 4
+
+
+def _untouched(title, answer, hint):
+    """Feedback for an answer still all zeros (the notebook's starter), without giving the solution away."""
+    try:
+        if np.size(answer) and not np.any(np.asarray(answer, dtype=float)):
+            return Feedback(False, title, ["not answered yet: every entry is still 0 — replace the zeros "
+                                           "with your answer and run the cell again"], hint)
+    except (TypeError, ValueError):
+        pass
+    return None
+
+
+def _shortened(feedback):
+    """Name at most a few wrong entries, so that a first try does not print the whole solution."""
+    if len(feedback.problems) > _MOST_PROBLEMS_LISTED:
+        hidden = len(feedback.problems) - _MOST_PROBLEMS_LISTED
+        feedback.problems = feedback.problems[:_MOST_PROBLEMS_LISTED] + [f"… and {hidden} more wrong entries"]
+    return feedback
 
 
 def expected_shapes():
@@ -37,6 +57,9 @@ def check_shapes(cols_shape, y_shape):
     except (TypeError, ValueError):
         return Feedback(False, "Exercise 1: shapes of im2col", ["write both shapes as tuples of whole numbers, "
                         f"e.g. (9, 100) and (1, 2, 3, 4); got {cols_shape!r} and {y_shape!r}"], _HINTS["shapes"])
+    untouched = _untouched("Exercise 1: shapes of im2col", answer, _HINTS["shapes"])
+    if untouched is not None:
+        return untouched
     if len(answer) != 6:
         return Feedback(False, "Exercise 1: shapes of im2col",
                         [f"cols_shape needs 2 numbers and y_shape 4; got {len(tuple(cols_shape))} and "
@@ -62,6 +85,9 @@ def check_filter_gradient_function(function):
         except Exception as error:  # the learner's code: report, do not crash the notebook
             return Feedback(False, title, [f"on a {n}×{n} image with a {k}×{k} filter your function raised "
                                            f"{type(error).__name__}: {error}"], _HINTS["filter_gradient"])
+        untouched = _untouched(title, answer, _HINTS["filter_gradient"])
+        if untouched is not None:
+            return untouched
         names = np.array([[f"∂L/∂W{r + 1}{c + 1}" for c in range(k)] for r in range(k)], dtype=object)
         verdict = check_values(f"{title} ({n}×{n} image, {k}×{k} filter)", answer, dw[0, 0], names=names,
                                hint=_HINTS["filter_gradient"])
@@ -84,8 +110,11 @@ def check_coverage(answer):
     """Exercise 3: answer (n, n), the number of windows that read each pixel."""
     n = COVERAGE_CASE["n"]
     names = np.array([[f"pixel I{r + 1}{c + 1}" for c in range(n)] for r in range(n)], dtype=object)
-    return check_values("Exercise 3: how many windows read each pixel", answer, expected_coverage(), names=names,
-                        hint=_HINTS["coverage"])
+    title = "Exercise 3: how many windows read each pixel"
+    untouched = _untouched(title, answer, _HINTS["coverage"])
+    if untouched is not None:
+        return untouched
+    return _shortened(check_values(title, answer, expected_coverage(), names=names, hint=_HINTS["coverage"]))
 
 
 _HINTS = {

@@ -366,6 +366,11 @@ def test_exercise_checkers_accept_the_worked_solutions_and_name_wrong_entries():
 
     counts = np.array([1, 2, 3, 2, 1])
     assert ex.check_coverage(np.outer(counts, counts))
-    assert "pixel I12 is 1; expected 2" in ex.check_coverage(np.ones((5, 5))).problems
+    all_ones = ex.check_coverage(np.ones((5, 5)))
+    assert "pixel I12 is 1; expected 2" in all_ones.problems and "more wrong entries" in all_ones.problems[-1]
+    for starter in (ex.check_coverage(np.zeros((5, 5))), ex.check_shapes((0, 0), (0, 0, 0, 0)),
+                    ex.check_filter_gradient_function(lambda I, delta: np.zeros((2, 2)))):
+        assert not starter and "not answered yet" in starter.problems[0]
+        assert "expected" not in " ".join(starter.problems)
     with pytest.raises(ValueError, match="name must be one of"):
         ex.hint("nope")
