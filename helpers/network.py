@@ -171,6 +171,22 @@ def loss_and_grads_reference(params, x, y):
 
 # ---------------------------------------------------------------------------- fast: pool-major layout
 
+_SCRATCH = {}
+
+
+def _scratch(name, shape, dtype):
+    """A scratch array reused from step to step: one per name, replaced when the shape or dtype changes.
+
+    Allocating these megabyte arrays afresh at every step made glibc hand them back to the operating
+    system and fault them in again at the next step, which doubled the step time in a fresh process.
+    Scratch arrays never leave this module's functions. Not thread-safe: one training loop per process.
+    """
+    array = _SCRATCH.get(name)
+    if array is None or array.shape != shape or array.dtype != dtype:
+        array = _SCRATCH[name] = np.empty(shape, dtype=dtype)
+    return array
+
+
 def _offsets_view(a, pooled):
     """Every pixel a 3×3 conv reads for a 2×2 max-pool, indexed by its offset from the window's corner.
 
@@ -185,36 +201,39 @@ def _offsets_view(a, pooled):
     return np.lib.stride_tricks.as_strided(a, shape, (sc, sh, sw, sn, 2 * sh, 2 * sw))
 
 
-def _pool_major_columns(a, pooled):
+def _pool_major_columns(a, pooled, tag):
     """im2col for a 3×3 conv evaluated only where a 2×2 max-pool looks, windows grouped by offset.
 
-    a: (C, N, H, W); pooled: P
+    a: (C, N, H, W); pooled: P; tag: names this layer's scratch arrays
     Returns columns (9C, 4·N·P·P): row (c, ki, kj), column (di, dj, n, pi, pj) holds
     a[c, n, 2·pi + di + ki, 2·pj + dj + kj]. Built with one strided copy of the 16 offsets and nine
     contiguous block copies, which is much faster than copying the 8-D strided view directly.
     """
     channels, n = a.shape[0], a.shape[1]
-    offsets = _offsets_view(a, pooled).copy()
-    columns = np.empty((channels, 3, 3, 2, 2, n, pooled, pooled), dtype=a.dtype)
+    offsets = _scratch(tag + ".offsets", (channels, 4, 4, n, pooled, pooled), a.dtype)
+    np.copyto(offsets, _offsets_view(a, pooled))
+    columns = _scratch(tag + ".columns", (channels, 3, 3, 2, 2, n, pooled, pooled), a.dtype)
     for ki in range(3):
         for kj in range(3):
             columns[:, ki, kj] = offsets[:, ki:ki + 2, kj:kj + 2]   # (di, dj) = offset − tap
     return columns.reshape(9 * channels, -1)
 
 
-def _pool_major_columns_backward(dcolumns, input_shape, pooled):
+def _pool_major_columns_backward(dcolumns, input_shape, pooled, tag):
     """The adjoint of _pool_major_columns: every input pixel collects the gradient of every column entry that read it.
 
     dcolumns: (9C, 4·N·P·P); input_shape: (C, N, H, W)
-    Returns da (C, N, H, W).
+    Returns da (C, N, H, W), a scratch array.
     """
     channels, n = input_shape[0], input_shape[1]
     dcolumns = dcolumns.reshape(channels, 3, 3, 2, 2, n, pooled, pooled)
-    doffsets = np.zeros((channels, 4, 4, n, pooled, pooled), dtype=dcolumns.dtype)
+    doffsets = _scratch(tag + ".doffsets", (channels, 4, 4, n, pooled, pooled), dcolumns.dtype)
+    doffsets.fill(0)
     for ki in range(3):
         for kj in range(3):
             doffsets[:, ki:ki + 2, kj:kj + 2] += dcolumns[:, ki, kj]
-    da = np.zeros(input_shape, dtype=dcolumns.dtype)
+    da = _scratch(tag + ".da", input_shape, dcolumns.dtype)
+    da.fill(0)
     da_offsets = _offsets_view(da, pooled)
     for u in range(4):
         for v in range(4):
@@ -222,55 +241,58 @@ def _pool_major_columns_backward(dcolumns, input_shape, pooled):
     return da
 
 
-def _first_winner_routing(z, pooled_z, dpooled):
+def _first_winner_routing(z, pooled_z, dpooled, out):
     """Max-pool backward in the pool-major layout, "first" tie rule (as helpers.pool).
 
     z: (F, 4, M) conv outputs, axis 1 the four offsets of each window in row-major order
     pooled_z, dpooled: (F, M) the window maxima and the upstream gradient
-    Returns dz (F, 4, M): dpooled at the first maximum of each window, 0 elsewhere.
+    Returns dz (F, 4, M), written into out: dpooled at the first maximum of each window, 0 elsewhere.
     """
-    dz = np.empty_like(z)
     undecided = np.ones(pooled_z.shape, dtype=bool)
     for offset in range(4):
         winner = z[:, offset] == pooled_z
         winner &= undecided
         undecided &= ~winner
-        np.multiply(dpooled, winner, out=dz[:, offset])
-    return dz
+        np.multiply(dpooled, winner, out=out[:, offset])
+    return out
 
 
-def _conv_pool_relu(a, w, b, pooled):
+def _conv_pool_relu(a, w, b, pooled, tag):
     """conv 3×3 → maxpool 2×2 → ReLU, computed only where the pool looks.
 
-    a: (C, N, H, W); w: (F, C, 3, 3); b: (F,); pooled: P
+    a: (C, N, H, W); w: (F, C, 3, 3); b: (F,); pooled: P; tag: "conv1" or "conv2"
     Returns out (F, N, P, P) — the next layer's (C, N, H, W) input — and the cache for the backward pass.
     """
     filters, n = w.shape[0], a.shape[1]
-    columns = _pool_major_columns(a, pooled)                          # (9C, 4·N·P·P)
-    z = (w.reshape(filters, -1) @ columns + b[:, None]).reshape(filters, 4, -1)
+    columns = _pool_major_columns(a, pooled, tag)                     # (9C, 4·N·P·P)
+    z = _scratch(tag + ".z", (filters, columns.shape[1]), a.dtype)
+    np.matmul(w.reshape(filters, -1), columns, out=z)
+    z += b[:, None]
+    z = z.reshape(filters, 4, -1)
     pooled_z = z.max(axis=1)                                          # (F, N·P·P)
     out = relu(pooled_z).reshape(filters, n, pooled, pooled)
-    return out, (columns, z, pooled_z)
+    return out, (columns, z, pooled_z, tag)
 
 
 def _conv_pool_relu_backward(dout, w, cache, input_shape=None):
     """Gradients of _conv_pool_relu: dw (F, C, 3, 3), db (F,), and da (C, N, H, W) if input_shape is given."""
-    columns, z, pooled_z = cache
+    columns, z, pooled_z, tag = cache
     filters = w.shape[0]
     dpooled = dout.reshape(filters, -1) * (pooled_z > 0)             # through ReLU
-    dz = _first_winner_routing(z, pooled_z, dpooled).reshape(filters, -1)
+    dz = _first_winner_routing(z, pooled_z, dpooled, _scratch(tag + ".dz", z.shape, z.dtype))
+    dz = dz.reshape(filters, -1)
     dw = (dz @ columns.T).reshape(w.shape)
     db = dz.sum(axis=1)
     if input_shape is None:
         return None, dw, db
-    da = _pool_major_columns_backward(w.reshape(filters, -1).T @ dz, input_shape, dout.shape[2])
-    return da, dw, db
+    dcolumns = np.matmul(w.reshape(filters, -1).T, dz, out=_scratch(tag + ".dcolumns", columns.shape, dz.dtype))
+    return _pool_major_columns_backward(dcolumns, input_shape, dout.shape[2], tag), dw, db
 
 
 def _forward(params, x):
     n = x.shape[0]
-    a1, cache1 = _conv_pool_relu(x.reshape(1, n, 28, 28), params["conv1.w"], params["conv1.b"], 13)
-    a2, cache2 = _conv_pool_relu(a1, params["conv2.w"], params["conv2.b"], 5)
+    a1, cache1 = _conv_pool_relu(x.reshape(1, n, 28, 28), params["conv1.w"], params["conv1.b"], 13, "conv1")
+    a2, cache2 = _conv_pool_relu(a1, params["conv2.w"], params["conv2.b"], 5, "conv2")
     flat = a2.transpose(1, 0, 2, 3).reshape(n, 150)                  # (C, H, W) order per image
     h = relu(flat @ params["fc1.w"].T + params["fc1.b"])
     logits = h @ params["fc2.w"].T + params["fc2.b"]
@@ -325,7 +347,7 @@ def sgd_step(params, grads, learning_rate):
     return params
 
 
-def accuracy(params, x, y, batch_size=1000):
+def accuracy(params, x, y, batch_size=500):
     """Fraction of images whose largest logit is the label; x may be uint8 pixels or floats in [0, 1]."""
     correct = 0
     for start in range(0, len(y), batch_size):
