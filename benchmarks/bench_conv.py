@@ -20,6 +20,9 @@ import sys
 import time
 
 LAYERS = {"conv1 1→6 28×28": (64, 1, 6, 28), "conv2 6→6 13×13": (64, 6, 6, 13)}
+# conv1 as a network trains it: its input is data, so no dx (NumPy: the cols fast path with need_dx=False;
+# PyTorch: x does not require grad). Reported in extra rows, not counted against the targets.
+NO_DX_LAYER = "conv1 no dx"
 DTYPES = ("float32", "float64")
 WARMUP_CALLS, BLOCKS, CALLS_PER_BLOCK = 20, 15, 10
 
@@ -40,13 +43,19 @@ def worker(impl, layer, dtype_name):
     """Runs in a fresh process: time one (implementation, layer, dtype); print seconds per step as JSON."""
     import numpy as np
 
-    n_images, channels, filters, size = LAYERS[layer]
+    n_images, channels, filters, size = LAYERS["conv1 1→6 28×28" if layer == NO_DX_LAYER else layer]
     rng = np.random.default_rng(0)
     x = rng.standard_normal((n_images, channels, size, size)).astype(dtype_name)
     w = (rng.standard_normal((filters, channels, 3, 3)) * 0.3).astype(dtype_name)
     b = rng.standard_normal(filters).astype(dtype_name)
     upstream = rng.standard_normal((n_images, filters, size - 2, size - 2)).astype(dtype_name)
-    if impl == "numpy":
+    if impl == "numpy" and layer == NO_DX_LAYER:
+        from helpers.conv import conv2d_backward_cols, conv2d_forward_cols
+
+        def step():
+            _, cols = conv2d_forward_cols(x, w, b)
+            conv2d_backward_cols(upstream, cols, x.shape, w, need_dx=False)
+    elif impl == "numpy":
         from helpers.conv import conv2d, conv2d_backward
 
         def step():
@@ -56,7 +65,7 @@ def worker(impl, layer, dtype_name):
         import torch
         import torch.nn.functional as F
 
-        tx = torch.from_numpy(x).requires_grad_(True)
+        tx = torch.from_numpy(x).requires_grad_(layer != NO_DX_LAYER)
         tw = torch.from_numpy(w).requires_grad_(True)
         tb = torch.from_numpy(b).requires_grad_(True)
         tdy = torch.from_numpy(upstream)
@@ -90,19 +99,21 @@ def main():
         impls = ("numpy",)
         print("PyTorch not installed: NumPy only (pip install torch==2.13.0 for the comparison)")
     times = {}
+    cases = [*LAYERS, NO_DX_LAYER]
     for round_index in range(args.rounds):
-        for layer in LAYERS:
+        for layer in cases:
             for dtype_name in DTYPES:
                 order = impls if round_index % 2 == 0 else impls[::-1]  # alternate who goes first
                 for impl in order:
                     times.setdefault((layer, dtype_name, impl), []).append(run_one(impl, layer, dtype_name))
-    print(f"conv2d forward + backward (dx, dw, db), N=64, 3×3, {args.rounds} fresh processes each; ms per step")
+    print(f"conv2d forward + backward (dx, dw, db; '{NO_DX_LAYER}': dw, db only), N=64, 3×3, "
+          f"{args.rounds} fresh processes each; ms per step")
     header = f"| {'layer':<16} | {'dtype':<7} | {'NumPy median (best)':>20} |"
     if "torch" in impls:
         header += f" {'PyTorch median (best)':>22} | {'ratio NumPy/PyTorch':>19} |"
     print(header)
     print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
-    for layer in LAYERS:
+    for layer in cases:
         for dtype_name in DTYPES:
             ours = times[(layer, dtype_name, "numpy")]
             line = f"| {layer:<16} | {dtype_name:<7} | {_cell(ours):>20} |"
