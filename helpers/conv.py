@@ -16,9 +16,10 @@ Two implementations of the same formulas:
 - ``conv2d`` / ``conv2d_backward``: im2col + a BLAS matrix product, for training.
 
 im2col layout (see the comment above ``_geometry`` for why): each padded image plane is flattened
-to Hp·Wp pixels and ``cols`` has shape (N, KH·KW·C, Hp·Wp): row (i, j, c) of image n is plane c
-shifted by i·Wp + j, so it is filled by one long contiguous copy per filter tap. The product
-``w (F, KH·KW·C) @ cols[n]`` gives the output at every grid position; the valid ones are picked out.
+to Hp·Wp pixels and ``cols`` has shape (N, KH·KW·C + 1, Hp·Wp): row (i, j, c) of image n is plane c
+shifted by i·Wp + j, so it is filled by one long contiguous copy per filter tap; the last row is all
+ones, the input of the bias. The product ``[w | b] (F, KH·KW·C + 1) @ cols[n]`` gives the output at
+every grid position; the valid ones are picked out.
 Each product is one image's, small enough that OpenBLAS runs it on one core: nothing waits for a
 second core that another program is using.
 
@@ -46,14 +47,16 @@ _WORKSPACE = {}
 _WORKSPACE_MAX_ENTRIES = 32
 
 
-def _workspace(purpose, shape, dtype):
-    """A reusable scratch array (never returned to callers); zero-filled when first made."""
+def _workspace(purpose, shape, dtype, prepare=None):
+    """A reusable scratch array (never returned to callers); zero-filled, then ``prepare(array)``, when first made."""
     key = (purpose, tuple(shape), np.dtype(dtype).str)
     array = _WORKSPACE.get(key)
     if array is None:
         if len(_WORKSPACE) >= _WORKSPACE_MAX_ENTRIES:
             _WORKSPACE.clear()  # many different shapes: forget them rather than grow without bound
         array = np.zeros(shape, dtype=dtype)
+        if prepare is not None:
+            prepare(array)
         _WORKSPACE[key] = array
     return array
 
@@ -212,9 +215,17 @@ def _on_grid(array4d, g):
 
 
 def im2col_shape(x_shape, kh, kw, stride=1, padding=0):
-    """Shape (N, KH·KW·C, Hp·Wp) of the cols array for an input of shape x_shape = (N, C, H, W)."""
+    """Shape (N, KH·KW·C + 1, Hp·Wp) of the cols array for an input of shape x_shape = (N, C, H, W).
+
+    The last row is all ones: the input that the bias multiplies, so that one product adds the bias
+    in the forward pass and gives ∂L/∂b = Σ δ next to ∂L/∂W in the backward pass.
+    """
     n_images, channels, height, width = x_shape
-    return n_images, kh * kw * channels, (height + 2 * padding) * (width + 2 * padding)
+    return n_images, kh * kw * channels + 1, (height + 2 * padding) * (width + 2 * padding)
+
+
+def _set_bias_row(cols):
+    cols[:, -1, :] = 1
 
 
 def _flat_padded_input(x, g, dtype):
@@ -227,14 +238,19 @@ def _flat_padded_input(x, g, dtype):
     return x_pad.reshape(g["n"], -1)
 
 
-def _fill_cols(x_flat, cols, g, zero_tails=False):
-    """cols[n, (k, c), p] = x_pad[n, c, p + offset_k]: one long slice copy per filter tap k = (i, j)."""
-    taps = cols.reshape(g["n"], g["kh"] * g["kw"], -1)
+def _fill_cols(x_flat, cols, g, caller_buffer=False):
+    """cols[n, (k, c), p] = x_pad[n, c, p + offset_k]: one long slice copy per filter tap k = (i, j).
+
+    A workspace's tails and bias row never change; a caller's buffer gets them set on every call.
+    """
+    taps = np.reshape(cols[:, :-1, :], (g["n"], g["kh"] * g["kw"], -1), copy=False)
     length = taps.shape[2]
     for k, offset in enumerate(g["offsets"]):
         np.copyto(taps[:, k, :length - offset], x_flat[:, offset:])
-        if zero_tails and offset:
+        if caller_buffer and offset:
             taps[:, k, length - offset:] = 0  # windows running off the end: only wasted grid positions
+    if caller_buffer:
+        _set_bias_row(cols)
 
 
 def _weights_by_tap(w, dtype):
@@ -244,9 +260,10 @@ def _weights_by_tap(w, dtype):
 
 def _forward_from_cols(cols, w, b, g, dtype):
     grid = _workspace(("y_grid", _key(g)), (g["n"], g["f"], g["area"]), dtype)
-    np.matmul(_weights_by_tap(w, dtype), cols.reshape(g["n"], -1, g["area"]), out=grid)
+    weights_and_bias = np.concatenate([_weights_by_tap(w, dtype), b.astype(dtype)[:, None]], axis=1)
+    np.matmul(weights_and_bias, cols, out=grid)  # (F, KH·KW·C + 1) @ (KH·KW·C + 1, Hp·Wp) per image
     y = np.empty((g["n"], g["f"], g["out_h"], g["out_w"]), dtype=dtype)
-    np.add(_on_grid(grid.reshape(g["n"], g["f"], g["hp"], g["wp"]), g), b.astype(dtype)[:, None, None], out=y)
+    np.copyto(y, _on_grid(grid.reshape(g["n"], g["f"], g["hp"], g["wp"]), g))
     return y
 
 
@@ -275,7 +292,8 @@ def conv2d(x, w, b, stride=1, padding=0):
     _check_bias(b, w)
     dtype = _float_dtype(x, w, b)
     g = _geometry(tuple(x.shape), tuple(w.shape), stride, padding)
-    cols = _workspace(("cols", _key(g)), im2col_shape(x.shape, g["kh"], g["kw"], stride, padding), dtype)
+    cols = _workspace(("cols", _key(g)), im2col_shape(x.shape, g["kh"], g["kw"], stride, padding), dtype,
+                      prepare=_set_bias_row)
     _fill_cols(_flat_padded_input(x, g, dtype), cols, g)
     return _forward_from_cols(cols, w, b, g, dtype)
 
@@ -285,7 +303,7 @@ def conv2d_forward_cols(x, w, b, stride=1, padding=0, cols_out=None):
 
     x: (N, C, H, W), w: (F, C, KH, KW), b: (F,)
     cols_out: optional C-contiguous buffer of shape ``im2col_shape(x.shape, KH, KW, stride, padding)``
-              = (N, KH·KW·C, Hp·Wp) and the compute dtype, to reuse between training steps
+              = (N, KH·KW·C + 1, Hp·Wp) and the compute dtype, to reuse between training steps
     Returns y (N, F, H', W') and cols (cols_out when given; a new array otherwise — yours to keep).
     """
     x, w, b = (_as_float_array(name, a) for name, a in (("x", x), ("w", w), ("b", b)))
@@ -294,7 +312,7 @@ def conv2d_forward_cols(x, w, b, stride=1, padding=0, cols_out=None):
     dtype = _float_dtype(x, w, b)
     g = _geometry(tuple(x.shape), tuple(w.shape), stride, padding)
     cols = _new_cols(g, dtype, cols_out)
-    _fill_cols(_flat_padded_input(x, g, dtype), cols, g, zero_tails=True)
+    _fill_cols(_flat_padded_input(x, g, dtype), cols, g, caller_buffer=True)
     return _forward_from_cols(cols, w, b, g, dtype), cols
 
 
@@ -336,10 +354,11 @@ def _input_gradient(delta_grid, w, g, dtype):
 
 def _backward_from_cols(dy, cols, w, g, dtype, need_dx):
     delta_grid = _upstream_on_grid(dy, g, dtype)
-    db = dy.reshape(g["n"], g["f"], -1).sum(axis=2).sum(axis=0).astype(dtype, copy=False)  # ∂L/∂b = Σ δ
-    # ∂L/∂W = I ⋆ δ: per image (F, A) @ (A, KH·KW·C), summed over the batch
-    per_image = np.matmul(delta_grid, cols.reshape(g["n"], -1, g["area"]).transpose(0, 2, 1))
-    dw = per_image.sum(axis=0).reshape(g["f"], g["kh"], g["kw"], g["c"]).transpose(0, 3, 1, 2).copy()
+    # ∂L/∂W = I ⋆ δ and, from the row of ones, ∂L/∂b = Σ δ: per image (F, A) @ (A, KH·KW·C + 1), summed
+    per_image = np.matmul(delta_grid, cols.transpose(0, 2, 1))
+    total = per_image.sum(axis=0)
+    dw = total[:, :-1].reshape(g["f"], g["kh"], g["kw"], g["c"]).transpose(0, 3, 1, 2).copy()
+    db = total[:, -1].copy()
     dx = _input_gradient(delta_grid, w, g, dtype) if need_dx else None
     return dx, dw, db
 
@@ -358,7 +377,8 @@ def conv2d_backward(dy, x, w, stride=1, padding=0):
     _check_upstream(dy, x.shape, w, out_h, out_w)
     dtype = _float_dtype(dy, x, w)
     g = _geometry(tuple(x.shape), tuple(w.shape), stride, padding)
-    cols = _workspace(("cols", _key(g)), im2col_shape(x.shape, g["kh"], g["kw"], stride, padding), dtype)
+    cols = _workspace(("cols", _key(g)), im2col_shape(x.shape, g["kh"], g["kw"], stride, padding), dtype,
+                      prepare=_set_bias_row)
     _fill_cols(_flat_padded_input(x, g, dtype), cols, g)
     return _backward_from_cols(dy.astype(dtype, copy=False), cols, w, g, dtype, need_dx=True)
 
@@ -366,7 +386,7 @@ def conv2d_backward(dy, x, w, stride=1, padding=0):
 def conv2d_backward_cols(dy, cols, x_shape, w, stride=1, padding=0, need_dx=True):
     """conv2d_backward from the cols that ``conv2d_forward_cols`` returned (im2col is not redone).
 
-    dy: (N, F, H', W'), cols: (N, KH·KW·C, Hp·Wp), x_shape: (N, C, H, W), w: (F, C, KH, KW)
+    dy: (N, F, H', W'), cols: (N, KH·KW·C + 1, Hp·Wp), x_shape: (N, C, H, W), w: (F, C, KH, KW)
     need_dx: False skips ∂L/∂x and returns None for it (a first layer does not need it)
     Returns dx (N, C, H, W) or None, dw (F, C, KH, KW), db (F,).
     """
