@@ -30,7 +30,9 @@ EPOCH_IMAGES = 60000
 # ---------------------------------------------------------------------------- workers (run in a fresh process)
 
 def _peak_rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports kB
+    """Peak resident memory of this process (Linux reports kB). Inherited from the parent at fork, so the
+    driver stays small (no torch import) to keep this the worker's own peak."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _batches(count=62, size=64):
@@ -184,7 +186,9 @@ def main():
         print(json.dumps(result))
         return
 
-    import torch
+    # The driver never imports torch: on Linux a child's ru_maxrss starts from its parent's peak at fork,
+    # so a driver that had imported torch would inflate every worker's peak RSS.
+    from importlib.metadata import version
 
     load_before = os.getloadavg()
     steps = {}
@@ -202,7 +206,7 @@ def main():
     def median(label, kind, field="median_ms"):
         return statistics.median(r[field] for r in steps[(label, kind)])
 
-    print(f"\nSeed network, SGD step at batch 64, float32. NumPy {np.__version__}, PyTorch {torch.__version__}, "
+    print(f"\nSeed network, SGD step at batch 64, float32. NumPy {np.__version__}, PyTorch {version('torch')}, "
           f"{os.cpu_count()} CPUs; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after.")
     print(f"Step times: median over {args.steps} steps in each of {args.rounds} fresh processes per "
           "implementation (alternating), then the median of those medians.\n")
