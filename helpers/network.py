@@ -21,6 +21,7 @@ Two implementations of the same mathematics:
 import numpy as np
 
 from helpers.conv import conv2d, conv2d_backward
+from helpers.gradcheck import relative_error
 from helpers.pool import maxpool2d, maxpool2d_backward
 
 SHAPES = {
@@ -431,7 +432,8 @@ def gradient_check(params, x, y, entries=5, eps=1e-5, seed=0):
 
     params: float64 dict (float32 rounding would swamp ε); x, y: a small batch
     entries: how many entries of each parameter to check (all of them if it has fewer)
-    Returns {name: max relative error |g − g_num| / max(|g| + |g_num|, 1e-12)} — expect about 1e-7 or less;
+    Returns {name: max relative error |g − g_num| / max(|g| + |g_num|, 1e-12)} (helpers.gradcheck's
+    relative_error; for every entry of one array use helpers.gradcheck.check_gradient) — expect 1e-7 or less;
     a wrong gradient gives 1e-2 or more. (A kink — a ReLU input or a max-pool tie moved by ±ε — can
     spoil a single entry; that is why biases should not sit exactly at 0 when you check.)
     """
@@ -455,7 +457,7 @@ def gradient_check(params, x, y, entries=5, eps=1e-5, seed=0):
             flat[index] = saved
             numeric = (loss_plus - loss_minus) / (2 * eps)
             analytic = grads[name].reshape(-1)[index]
-            worst = max(worst, abs(analytic - numeric) / max(abs(analytic) + abs(numeric), 1e-12))
+            worst = max(worst, relative_error(analytic, numeric))
         errors[name] = worst
     return errors
 
