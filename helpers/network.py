@@ -11,9 +11,12 @@ Two implementations of the same mathematics:
   one line per layer: read it to see the chain rule.
 - ``loss_and_grads`` is the same computation arranged for speed, and the tests check that it
   equals the reference to rounding error. Three ideas, nothing else:
-  1. *pool-major columns*: the im2col matrix of each conv has its columns grouped by the offset
-     (di, dj) inside the 2×2 pooling window, so the conv output is (F, 4, ·) and pooling is a max
-     over four contiguous blocks; its backward routes to the first maximum (helpers.pool's "first" rule);
+  1. *window offsets instead of im2col*: a 3×3 conv output at offset (di, dj) of a 2×2 pooling window
+     reads the 4×4 block of pixels at offsets (u, v) = (di + ki, dj + kj) from the window's corner. So each
+     layer copies its input once as 16 offset images (16C, N·P·P), and one product with a (4F, 16C)
+     "window matrix" holding the filters at the four shifts gives every conv output, grouped (F, 4, ·)
+     by window offset: pooling is a max over four contiguous blocks, and its backward routes to the first
+     maximum (helpers.pool's "first" rule). The same two matrices give ∂L/∂W and ∂L/∂input by products;
   2. conv2 is computed only at the 10×10 positions the floor-mode pool reads, not all 11×11;
   3. feature maps are channels-last (N, H, W, C), so each conv is one matrix product and the
      gradient of the input image, which SGD never uses, is not computed.
@@ -202,44 +205,26 @@ def _offsets_view(a, pooled):
     return np.lib.stride_tricks.as_strided(a, shape, (sc, sh, sw, sn, 2 * sh, 2 * sw))
 
 
-def _pool_major_columns(a, pooled, tag):
-    """im2col for a 3×3 conv evaluated only where a 2×2 max-pool looks, windows grouped by offset.
+def _window_matrix(w):
+    """The filters laid out so that one matrix product gives all four conv outputs of every pooling window.
 
-    a: (C, N, H, W); pooled: P; tag: names this layer's scratch arrays
-    Returns columns (9C, 4·N·P·P): row (c, ki, kj), column (di, dj, n, pi, pj) holds
-    a[c, n, 2·pi + di + ki, 2·pj + dj + kj]. Built with one strided copy of the 16 offsets and nine
-    contiguous block copies, which is much faster than copying the 8-D strided view directly.
+    w: (F, C, 3, 3). Returns (4F, 16C): row (f, di, dj), column (c, u, v) holds w[f, c, u − di, v − dj]
+    (0 where u − di or v − dj falls outside the filter). Times the offsets (16C, N·P·P) of _offsets_view,
+    it gives z[f, (di, dj), (n, pi, pj)], the conv output at offset (di, dj) of pooling window (pi, pj).
     """
-    channels, n = a.shape[0], a.shape[1]
-    offsets = _scratch(tag + ".offsets", (channels, 4, 4, n, pooled, pooled), a.dtype)
-    np.copyto(offsets, _offsets_view(a, pooled))
-    columns = _scratch(tag + ".columns", (channels, 3, 3, 2, 2, n, pooled, pooled), a.dtype)
-    for ki in range(3):
-        for kj in range(3):
-            columns[:, ki, kj] = offsets[:, ki:ki + 2, kj:kj + 2]   # (di, dj) = offset − tap
-    return columns.reshape(9 * channels, -1)
+    filters, channels = w.shape[:2]
+    matrix = np.zeros((filters, 2, 2, channels, 4, 4), dtype=w.dtype)
+    for di in range(2):
+        for dj in range(2):
+            matrix[:, di, dj, :, di:di + 3, dj:dj + 3] = w
+    return matrix.reshape(4 * filters, 16 * channels)
 
 
-def _pool_major_columns_backward(dcolumns, input_shape, pooled, tag):
-    """The adjoint of _pool_major_columns: every input pixel collects the gradient of every column entry that read it.
-
-    dcolumns: (9C, 4·N·P·P); input_shape: (C, N, H, W)
-    Returns da (C, N, H, W), a scratch array.
-    """
-    channels, n = input_shape[0], input_shape[1]
-    dcolumns = dcolumns.reshape(channels, 3, 3, 2, 2, n, pooled, pooled)
-    doffsets = _scratch(tag + ".doffsets", (channels, 4, 4, n, pooled, pooled), dcolumns.dtype)
-    doffsets.fill(0)
-    for ki in range(3):
-        for kj in range(3):
-            doffsets[:, ki:ki + 2, kj:kj + 2] += dcolumns[:, ki, kj]
-    da = _scratch(tag + ".da", input_shape, dcolumns.dtype)
-    da.fill(0)
-    da_offsets = _offsets_view(da, pooled)
-    for u in range(4):
-        for v in range(4):
-            da_offsets[:, u, v] += doffsets[:, u, v]   # offsets u and u + 2 share pixels: add, never assign
-    return da
+def _fold_window_matrix(dmatrix, w_shape):
+    """The adjoint of _window_matrix: ∂L/∂w from ∂L/∂(window matrix), adding the four places each weight sits."""
+    filters, channels = w_shape[:2]
+    dmatrix = dmatrix.reshape(filters, 2, 2, channels, 4, 4)
+    return sum(dmatrix[:, di, dj, :, di:di + 3, dj:dj + 3] for di in range(2) for dj in range(2))
 
 
 def _first_winner_routing(z, pooled_z, dpooled, out):
@@ -261,33 +246,43 @@ def _first_winner_routing(z, pooled_z, dpooled, out):
 def _conv_pool_relu(a, w, b, pooled, tag):
     """conv 3×3 → maxpool 2×2 → ReLU, computed only where the pool looks.
 
-    a: (C, N, H, W); w: (F, C, 3, 3); b: (F,); pooled: P; tag: "conv1" or "conv2"
+    a: (C, N, H, W); w: (F, C, 3, 3); b: (F,); pooled: P; tag: "conv1" or "conv2" (names the scratch arrays)
     Returns out (F, N, P, P) — the next layer's (C, N, H, W) input — and the cache for the backward pass.
     """
-    filters, n = w.shape[0], a.shape[1]
-    columns = _pool_major_columns(a, pooled, tag)                     # (9C, 4·N·P·P)
-    z = _scratch(tag + ".z", (filters, columns.shape[1]), a.dtype)
-    np.matmul(w.reshape(filters, -1), columns, out=z)
-    z += b[:, None]
-    z = z.reshape(filters, 4, -1)
+    filters, channels, n = w.shape[0], w.shape[1], a.shape[1]
+    offsets = _scratch(tag + ".offsets", (channels, 4, 4, n, pooled, pooled), a.dtype)
+    np.copyto(offsets, _offsets_view(a, pooled))
+    offsets = offsets.reshape(16 * channels, -1)                     # (16C, N·P·P)
+    window_matrix = _window_matrix(w)                                 # (4F, 16C)
+    z = _scratch(tag + ".z", (4 * filters, offsets.shape[1]), a.dtype)
+    np.matmul(window_matrix, offsets, out=z)
+    z += np.repeat(b, 4)[:, None]
+    z = z.reshape(filters, 4, -1)                                     # (F, window offset, N·P·P)
     pooled_z = z.max(axis=1)                                          # (F, N·P·P)
     out = relu(pooled_z).reshape(filters, n, pooled, pooled)
-    return out, (columns, z, pooled_z, tag)
+    return out, (offsets, window_matrix, z, pooled_z, tag)
 
 
 def _conv_pool_relu_backward(dout, w, cache, input_shape=None):
     """Gradients of _conv_pool_relu: dw (F, C, 3, 3), db (F,), and da (C, N, H, W) if input_shape is given."""
-    columns, z, pooled_z, tag = cache
+    offsets, window_matrix, z, pooled_z, tag = cache
     filters = w.shape[0]
     dpooled = dout.reshape(filters, -1) * (pooled_z > 0)             # through ReLU
     dz = _first_winner_routing(z, pooled_z, dpooled, _scratch(tag + ".dz", z.shape, z.dtype))
-    dz = dz.reshape(filters, -1)
-    dw = (dz @ columns.T).reshape(w.shape)
-    db = dz.sum(axis=1)
+    dz = dz.reshape(4 * filters, -1)
+    dw = _fold_window_matrix(dz @ offsets.T, w.shape)
+    db = dz.sum(axis=1).reshape(filters, 4).sum(axis=1)
     if input_shape is None:
         return None, dw, db
-    dcolumns = np.matmul(w.reshape(filters, -1).T, dz, out=_scratch(tag + ".dcolumns", columns.shape, dz.dtype))
-    return _pool_major_columns_backward(dcolumns, input_shape, dout.shape[2], tag), dw, db
+    doffsets = np.matmul(window_matrix.T, dz, out=_scratch(tag + ".doffsets", offsets.shape, dz.dtype))
+    doffsets = doffsets.reshape((input_shape[0], 4, 4) + dout.shape[1:])
+    da = _scratch(tag + ".da", input_shape, dz.dtype)
+    da.fill(0)
+    da_offsets = _offsets_view(da, dout.shape[2])
+    for u in range(4):
+        for v in range(4):
+            da_offsets[:, u, v] += doffsets[:, u, v]   # offsets u and u + 2 share pixels: add, never assign
+    return da, dw, db
 
 
 def _forward(params, x):
