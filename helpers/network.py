@@ -10,7 +10,7 @@ Two implementations of the same mathematics:
   (``helpers.conv.conv2d``/``conv2d_backward`` and ``helpers.pool.maxpool2d``/``maxpool2d_backward``),
   one line per layer: read it to see the chain rule.
 - ``loss_and_grads`` is the same computation arranged for speed, and the tests check that it
-  equals the reference to rounding error. Three ideas, nothing else:
+  equals the reference to rounding error. Three ideas:
   1. *window offsets instead of im2col*: a 3×3 conv output at offset (di, dj) of a 2×2 pooling window
      reads the 4×4 block of pixels at offsets (u, v) = (di + ki, dj + kj) from the window's corner. So each
      layer copies its input once as 16 offset images (16C, N·P·P), and one product with a (4F, 16C)
@@ -18,8 +18,9 @@ Two implementations of the same mathematics:
      by window offset: pooling is a max over four contiguous blocks, and its backward routes to the first
      maximum (helpers.pool's "first" rule). The same two matrices give ∂L/∂W and ∂L/∂input by products;
   2. conv2 is computed only at the 10×10 positions the floor-mode pool reads, not all 11×11;
-  3. feature maps are channels-last (N, H, W, C), so each conv is one matrix product and the
-     gradient of the input image, which SGD never uses, is not computed.
+  3. feature maps are kept as (C, N, H, W), so a layer's pooled output is the next layer's input
+     without a transpose; the gradient of the input image, which SGD never uses, is not computed; and
+     the megabyte-sized intermediates live in reused scratch arrays (see _scratch).
 """
 import numpy as np
 
