@@ -66,3 +66,10 @@ def test_postbuild_installs_helpers_without_dependencies():
     assert "set -euo pipefail" in text
     assert re.search(r"pip install --no-deps (-e )?\.", text)
     assert post.stat().st_mode & 0o111, "binder/postBuild must be executable"
+
+
+def test_binder_start_hands_over_to_the_server():
+    start = ROOT / "binder" / "start"
+    text = start.read_text()
+    assert start.stat().st_mode & 0o111, "binder/start must be executable"
+    assert text.rstrip().endswith('exec "$@"'), "repo2docker's start script must end with exec \"$@\""
