@@ -7,7 +7,7 @@ data are module constants, so the notebook shows exactly the numbers the checker
 import numpy as np
 
 from helpers.conv import conv2d_backward, conv_output_shape
-from helpers.feedback import Feedback, check_values, reveal
+from helpers.feedback import Feedback, check_values, reveal_entry
 
 #: exercise 1: the shapes of im2col for the seed network's second layer (input already pooled to 13×13)
 SHAPES_CASE = {"x": (64, 6, 13, 13), "w": (6, 6, 3, 3), "stride": 1, "padding": 0}
@@ -156,13 +156,9 @@ This is ∂L/∂I for W = 1 and δ = 1: the centre pixel is read 9 times, a corn
 
 def hint(name):
     """A collapsed hint for exercise ``name`` (one of EXERCISES)."""
-    if name not in _HINTS:
-        raise ValueError(f"name must be one of {EXERCISES}; got {name!r}")
-    return reveal("Hint", _HINTS[name])
+    return reveal_entry("Hint", _HINTS, name)
 
 
 def solution(name):
     """A collapsed worked solution for exercise ``name`` (one of EXERCISES)."""
-    if name not in _SOLUTIONS:
-        raise ValueError(f"name must be one of {EXERCISES}; got {name!r}")
-    return reveal("Worked solution", _SOLUTIONS[name])
+    return reveal_entry("Worked solution", _SOLUTIONS, name)

@@ -77,3 +77,13 @@ def reveal(summary, markdown_text):
     from IPython.display import Markdown
 
     return Markdown(f"<details><summary><b>{escape(summary)}</b></summary>\n\n{markdown_text}\n\n</details>")
+
+
+def reveal_entry(summary, table, name):
+    """``reveal(summary, table[name])``, with a clear error for a name the table does not have.
+
+    table: {exercise name: markdown text}, e.g. a module's hints or worked solutions
+    """
+    if name not in table:
+        raise ValueError(f"name must be one of {tuple(table)}; got {name!r}")
+    return reveal(summary, table[name])

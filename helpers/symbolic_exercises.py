@@ -14,7 +14,7 @@ import numpy as np
 import sympy as sp
 
 from helpers import symbolic
-from helpers.feedback import Feedback, check_values, reveal
+from helpers.feedback import Feedback, check_values, reveal_entry
 
 # ---------------------------------------------------------------- exercise data
 
@@ -269,13 +269,9 @@ EXERCISES = tuple(_SOLUTIONS)
 
 def hint(name):
     """A collapsed hint for exercise ``name`` (one of EXERCISES)."""
-    if name not in _HINTS:
-        raise ValueError(f"name must be one of {EXERCISES}; got {name!r}")
-    return reveal("Hint", _HINTS[name])
+    return reveal_entry("Hint", _HINTS, name)
 
 
 def solution(name):
     """A collapsed worked solution for exercise ``name`` (one of EXERCISES)."""
-    if name not in _SOLUTIONS:
-        raise ValueError(f"name must be one of {EXERCISES}; got {name!r}")
-    return reveal("Worked solution", _SOLUTIONS[name])
+    return reveal_entry("Worked solution", _SOLUTIONS, name)
