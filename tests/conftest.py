@@ -13,3 +13,18 @@ def notebook_ids():
 
 def load_notebook(path):
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _hypothesis_profiles():
+    """Under CI, property tests draw the same examples every run (reproducible); locally they explore."""
+    import os
+
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile("ci", derandomize=True, deadline=None,
+                              suppress_health_check=[HealthCheck.too_slow])
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        settings.load_profile("ci")
+
+
+_hypothesis_profiles()
