@@ -42,14 +42,21 @@ class Feedback:
                 f"<b>{mark} {escape(self.title)}</b><ul>{items}</ul>{hint}</div>")
 
 
+NOT_ANSWERED = "not answered yet: replace the placeholder (None or ...) with your answer"
+NOT_ANSWERED_ZEROS = "not answered yet: every entry is still 0 — replace the starter values with your answer"
+
+
 def check_values(title, answer, expected, names=None, atol=1e-8, hint=""):
     """Compare an answer with the expected values entry by entry.
 
     answer, expected: numbers or array-likes of the same shape
     names: optional array-like of the same shape naming each entry (e.g. "∂L/∂W12");
            default names are the 0-based indices
-    Returns a Feedback that names every wrong entry with what was expected.
+    Returns a Feedback that names every wrong entry with what was expected. An answer that is None, ``...``
+    or all zeros (an untouched starter) is "not answered yet", without giving the expected values away.
     """
+    if answer is None or answer is Ellipsis:
+        return Feedback(False, title, [NOT_ANSWERED], hint)
     try:
         got = np.asarray(answer, dtype=float)
     except (TypeError, ValueError):
@@ -57,6 +64,9 @@ def check_values(title, answer, expected, names=None, atol=1e-8, hint=""):
     want = np.asarray(expected, dtype=float)
     if got.shape != want.shape:
         return Feedback(False, title, [f"the answer has shape {got.shape}; expected shape {want.shape}"], hint)
+    if not np.any(got) and np.any(want):
+        # a starter of zeros: say so, and do not give the expected values away on "Run All"
+        return Feedback(False, title, [NOT_ANSWERED_ZEROS], hint)
     if names is None:
         names = np.empty(want.shape, dtype=object)
         for index in np.ndindex(want.shape):

@@ -1,7 +1,7 @@
 """Checker for the start notebook's warm-up: one output of a 2×2 filter on a 3×3 image, by hand."""
 import numpy as np
 
-from helpers.feedback import Feedback, check_values
+from helpers.feedback import NOT_ANSWERED, Feedback, check_values
 
 WARMUP_IMAGE = np.array([[1.0, 2.0, 0.0],
                          [0.0, 1.0, 3.0],
@@ -21,9 +21,12 @@ def check_o12(answer):
     slips = {
         float(np.sum(I[0:2, 0:2] * W)): "that is o11: o12 starts one column to the right (I12, I13, I22, I23)",
         float(np.sum(I[1:3, 0:2] * W)): "that is o21: o12 moves right, not down",
+        float(I[0, 1] * W[0, 0]): "that is only the first product I12·W11; add I13·W12 + I22·W21 + I23·W22",
         float(np.sum(I[0:2, 1:3] * W[::-1, ::-1])): "you flipped the filter — that is a true convolution; "
                                                     "deep learning's conv does not flip",
     }
+    if answer is None or answer is Ellipsis:
+        return Feedback(False, title, [NOT_ANSWERED], "start from I[0, 1] * W[0, 0] and add the other three products")
     try:
         value = float(answer)
     except (TypeError, ValueError):

@@ -19,3 +19,8 @@ def test_common_slips_get_specific_feedback():
     wrong = check_o12(7)
     assert not wrong and "expected 8" in str(wrong)
     assert "must be a number" in str(check_o12("eight"))
+
+
+def test_starter_and_first_product_only():
+    assert "not answered yet" in str(check_o12(None)) and "expected" not in str(check_o12(None))
+    assert "only the first product" in str(check_o12(WARMUP_IMAGE[0, 1] * WARMUP_FILTER[0, 0]))
