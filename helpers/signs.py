@@ -3,7 +3,7 @@
 The model is the smallest one that has everything the question needs — a filter, an optional
 ReLU, a downstream weight and a loss:
 
-    o = I ⋆ W + b            (2, 2)  the filter's outputs (valid cross-correlation, stride 1)
+    o = corr(I, W) + b            (2, 2)  the filter's outputs (valid cross-correlation, stride 1)
     a = ReLU(o)  or  a = o   (2, 2)  the optional ReLU gate
     y = v · mean(a)          ()      a global average pool and one downstream weight v
     L = ½ (y − t)² + ½ λ ‖W‖²         squared error to the target t, optional L2 weight decay λ
@@ -11,7 +11,7 @@ ReLU, a downstream weight and a loss:
 and the chain rule gives, with gate = 1[o > 0] (ReLU; ReLU'(0) is taken as 0) or 1 (no ReLU):
 
     δ = ∂L/∂o = (y − t) · v · gate / 4      (2, 2)  the upstream gradient
-    ∂L/∂W = I ⋆ δ + λ W                     (2, 2)
+    ∂L/∂W = corr(I, δ) + λ W                     (2, 2)
     ∂L/∂b = Σ δ
     ΔW = −η ∂L/∂W                           one step of plain SGD with learning rate η
 
@@ -88,7 +88,7 @@ def correlate_valid(image, weights):
 
     image:   (H, W), or a batch (N, H, W)
     weights: (kh, kw) with kh ≤ H, kw ≤ W
-    Returns (H−kh+1, W−kw+1), or (N, H−kh+1, W−kw+1) for a batch. For 3×3 ⋆ 2×2 that is (2, 2):
+    Returns (H−kh+1, W−kw+1), or (N, H−kh+1, W−kw+1) for a batch. For a 3×3 image and a 2×2 filter that is (2, 2):
     out[0, 0] = o11 = I11·W11 + I12·W12 + I21·W21 + I22·W22 (indices from 1 in the math, 0 in code).
     """
     image, weights = _check_image_weights(image, weights)
@@ -103,7 +103,7 @@ def forward(image, weights, bias=0.0, downstream=1.0, relu=False):
     bias:       number                the filter's bias b
     downstream: number                the downstream weight v
     relu:       bool                  put a ReLU after the filter
-    Returns (o, a, y): o = I ⋆ W + b and a = ReLU(o) (or o), both (OH, OW) or (N, OH, OW);
+    Returns (o, a, y): o = corr(I, W) + b and a = ReLU(o) (or o), both (OH, OW) or (N, OH, OW);
     y = v · mean(a), a number or (N,).
     """
     image, weights = _check_image_weights(image, weights)
@@ -144,7 +144,7 @@ def upstream_grad(image, weights, bias, downstream, target, relu=False):
 
 
 def filter_grad(image, delta):
-    """∂L/∂W from the data: I ⋆ δ, summed over a batch.
+    """∂L/∂W from the data: corr(I, δ), summed over a batch.
 
     image: (H, W) or (N, H, W)
     delta: (OH, OW) or (N, OH, OW), the upstream gradient ∂L/∂o
@@ -166,7 +166,7 @@ def gradients(image, weights, bias, downstream, target, relu=False, weight_decay
 
     image (H, W) or (N, H, W); weights (kh, kw); bias, downstream, weight_decay (λ ≥ 0) numbers;
     target a number or (N,).
-    Returns (grad_w, grad_b, delta): grad_w = I ⋆ δ + λ W (kh, kw); grad_b = Σ δ (float);
+    Returns (grad_w, grad_b, delta): grad_w = corr(I, δ) + λ W (kh, kw); grad_b = Σ δ (float);
     delta = ∂L/∂o with the shape of o.
     """
     image, weights, bias, downstream, target, weight_decay = _check_example(
@@ -257,8 +257,8 @@ def input_grad(delta, weights):
 def two_layer_gradients(x, w1, b1, w2, b2, downstream, target):
     """Gradients of a two-layer model with ReLU after both filters (a counterexample's model).
 
-        I = ReLU(x ⋆ W1 + b1)      the first layer's output: never negative
-        o = I ⋆ W2 + b2;  y = v · mean(ReLU(o));  L = mean of ½ (y − t)²
+        I = ReLU(corr(x, W1) + b1)      the first layer's output: never negative
+        o = corr(I, W2) + b2;  y = v · mean(ReLU(o));  L = mean of ½ (y − t)²
 
     x: (H, W) or (N, H, W); w1 (k1h, k1w); w2 (k2h, k2w); b1, b2, downstream numbers; target a number or (N,).
     Returns a dict: "w1", "b1", "w2", "b2" the gradients (shapes of the parameters), "loss" (float)

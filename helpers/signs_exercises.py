@@ -7,11 +7,11 @@ Expected answers are computed with ``helpers.signs``, never typed in.
 import numpy as np
 
 from helpers import signs
-from helpers.feedback import Feedback, check_values, reveal
+from helpers.feedback import NOT_ANSWERED, NOT_ANSWERED_ZEROS, Feedback, check_values, reveal
 
 WEIGHT_NAMES = np.array([["ΔW11", "ΔW12"], ["ΔW21", "ΔW22"]], dtype=object)
 
-# 1. one update by hand: ΔW = −η (I ⋆ δ) with a given δ of both signs
+# 1. one update by hand: ΔW = −η corr(I, δ) with a given δ of both signs
 UPDATE = {"image": np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 1.0], [2.0, 1.0, 0.0]]),
           "delta": np.array([[0.5, -1.0], [0.0, 0.25]]),
           "lr": 0.1}
@@ -36,8 +36,8 @@ def update_answer():
 
 
 def check_update(answer):
-    """Exercise 1: answer is the (2, 2) update ΔW = −η (I ⋆ δ)."""
-    title = "Exercise 1: one update ΔW = −η (I ⋆ δ)"
+    """Exercise 1: answer is the (2, 2) update ΔW = −η corr(I, δ)."""
+    title = "Exercise 1: one update ΔW = −η corr(I, δ)"
     hint = ("ΔW_ij = −η Σ_mn I(i+m, j+n) δ_mn: slide δ over I like a filter (no flip), "
             "multiply entry by entry, add, then multiply by −η.")
     feedback = check_values(title, answer, update_answer(), names=WEIGHT_NAMES, hint=hint)
@@ -48,7 +48,8 @@ def check_update(answer):
         feedback.problems.append("every entry has the opposite sign: the update is −η ∂L/∂W — did you drop the minus?")
     flipped = -UPDATE["lr"] * signs.filter_grad(UPDATE["image"], UPDATE["delta"][::-1, ::-1])
     if np.allclose(got, flipped):
-        feedback.problems.append("these are the numbers you get with δ rotated by 180°: ∂L/∂W = I ⋆ δ has no flip.")
+        feedback.problems.append("these are the numbers you get with δ rotated by 180°: "
+                                 "∂L/∂W = corr(I, δ) has no flip.")
     return feedback
 
 
@@ -80,12 +81,17 @@ def check_signs(answer):
     title = "Exercise 2: which way does each weight move?"
     hint = ("Find the open outputs (o > 0) first: only they pass δ back. y < t and v > 0 make every open δ negative; "
             "the inputs are ≥ 0, so each weight's sum has one sign — or is 0 when all its open inputs are 0.")
+    if answer is None or answer is Ellipsis:
+        return Feedback(False, title, [NOT_ANSWERED], hint)
     try:
         got = np.asarray(answer, dtype=float)
     except (TypeError, ValueError):
         return Feedback(False, title, [f"the answer must be a 2×2 array of +1, −1 and 0; got {answer!r}"], hint)
     if got.shape != (2, 2):
         return Feedback(False, title, [f"the answer has shape {got.shape}; expected a 2×2 array"], hint)
+    if not np.any(got):
+        # the starter of zeros: say so, and do not give the expected signs away on "Run All"
+        return Feedback(False, title, [NOT_ANSWERED_ZEROS], hint)
     want = signs_answer()
     words = {1: "+1 (↑ up)", -1: "−1 (↓ down)", 0: "0 (no move)"}
     problems = []
@@ -129,6 +135,8 @@ def check_downstream(v):
     title = "Exercise 3: a downstream weight that makes every filter weight go up"
     hint = ("The sign of every update is the sign of −(y − t)·v here (inputs ≥ 0, gates open). "
             "The target is negative: which sign of v lets y = v·mean(a) sit above t, and how far can v go?")
+    if v is None or v is Ellipsis:
+        return Feedback(False, title, [NOT_ANSWERED], hint)
     if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(v):
         return Feedback(False, title, [f"v must be one finite number; got {v!r}"], hint)
     d = DOWNSTREAM

@@ -19,7 +19,7 @@ from helpers import signs
 from helpers.ui import InputError, message_html, parse_numbers, redraw
 
 NAMES = np.array([["W11", "W12"], ["W21", "W22"]])
-BLOW_UP = 1e6  # beyond this the weights have diverged (η too large); stepping stops
+BLOW_UP = 1e12  # beyond this the weights have diverged (steps too large); stepping stops
 
 # Each preset fills the text fields; the comments say what the learner should see.
 PRESETS = {
@@ -161,7 +161,8 @@ class SignsExplorer:
         self.relu_box = widgets.Checkbox(description="ReLU after the filter", indent=False)
         self.step_button = widgets.Button(description="Step SGD ▶", button_style="primary",
                                           tooltip="apply one update W ← W − η ∂L/∂W (focus and press Enter)")
-        self.reset_button = widgets.Button(description="Reset", tooltip="back to the start W, tally to 0")
+        self.reset_button = widgets.Button(description="Reset",
+                                           tooltip="back to the preset's numbers and start W, tally to 0")
         self.message = widgets.HTML()
         self.readout = widgets.HTML()
         self.tally = widgets.HTML()
@@ -195,7 +196,7 @@ class SignsExplorer:
             getattr(self, f"{field}_text").observe(self._on_edit, names="value")
         self.relu_box.observe(self._on_edit, names="value")
         self.step_button.on_click(lambda _button: self.step())
-        self.reset_button.on_click(lambda _button: self.reset())
+        self.reset_button.on_click(lambda _button: self.restore_preset())
         self._on_preset()
 
     def _repr_mimebundle_(self, **kwargs):
@@ -203,6 +204,10 @@ class SignsExplorer:
 
     # ---------------------------------------------------------------- inputs
     def _on_preset(self, change=None):
+        self.restore_preset()
+
+    def restore_preset(self):
+        """Refill every field with the chosen preset's numbers (undoing the learner's edits), then reset."""
         chosen = PRESETS[self.preset.value]
         self._filling = True  # one reset for the whole preset, not one per field
         try:
@@ -246,26 +251,35 @@ class SignsExplorer:
         self.bias = 0.0
         self._show()
 
+    def _blew_up_message(self):
+        return (f"The weights blew up (|W| above {BLOW_UP:.0e} after {self.steps} steps): each step overshoots "
+                "more. Lower η (or the sizes of I, v, t), or press Reset.")
+
     def step(self):
         """Apply one SGD update to W and b and add its moves to the tally."""
         if self.example is None:
             self.message.value = message_html("Cannot step: " + self._current_problem(), "error")
             return
-        if not np.all(np.abs(self.weights) < BLOW_UP):
-            self.message.value = message_html("The weights blew up: η is too large. Lower it, or press Reset.",
-                                              "error")
+        if self.steps > 0 and not np.all(np.abs(self.weights) < BLOW_UP):
+            self.message.value = message_html(self._blew_up_message(), "error")
             return
         ex = self.example
         before = self.weights
-        self.weights, self.bias, _ = signs.sgd_step(ex["image"], before, self.bias, ex["downstream"], ex["target"],
-                                                    ex["lr"], relu=ex["relu"])
+        with np.errstate(over="ignore", invalid="ignore"):
+            weights, bias, _ = signs.sgd_step(ex["image"], before, self.bias, ex["downstream"], ex["target"],
+                                              ex["lr"], relu=ex["relu"])
+        if not (np.all(np.isfinite(weights)) and np.isfinite(bias)):
+            self.message.value = message_html(
+                f"Step {self.steps + 1} overflowed: the new weights W are too large to represent. "
+                "Lower η (or the sizes of I, v, t), or press Reset.", "error")
+            return
+        self.weights, self.bias = weights, bias
         self.last_moves = signs.move_signs(before, self.weights)
         up, down, still = signs.tally_moves(before, self.weights)
         self.ups, self.downs, self.unchanged = self.ups + up, self.downs + down, self.unchanged + still
         self.steps += 1
         if not np.all(np.abs(self.weights) < BLOW_UP):
-            self.message.value = message_html("The weights blew up: η is too large. Lower it, or press Reset.",
-                                              "error")
+            self.message.value = message_html(self._blew_up_message(), "error")
             self._show_tally()
             return
         self._show()
@@ -290,13 +304,35 @@ class SignsExplorer:
             f"<b>{self.ups} ↑ up</b>, <b>{self.downs} ↓ down</b>, {self.unchanged} · unchanged"
             f" · negative weights now: {negative} of 4{last}")
 
+    def _overflowed(self, quantities):
+        """The name of the first quantity ({name: array}) holding a non-finite number, or None."""
+        for name, values in quantities.items():
+            if not np.all(np.isfinite(values)):
+                return name
+        return None
+
     def _show(self):
         ex = self.example
-        o, _, y = signs.forward(ex["image"], self.weights, self.bias, ex["downstream"], ex["relu"])
-        y = float(y) + 0.0  # shows 0 rather than −0 when every gate is closed
-        grad_w, _, delta = signs.gradients(ex["image"], self.weights, self.bias, ex["downstream"], ex["target"],
-                                           relu=ex["relu"])
-        update = -ex["lr"] * grad_w
+        with np.errstate(over="ignore", invalid="ignore"):
+            o, _, y = signs.forward(ex["image"], self.weights, self.bias, ex["downstream"], ex["relu"])
+            y = float(y) + 0.0  # shows 0 rather than −0 when every gate is closed
+            quantities = {"the outputs o": o, "the prediction y": y, "y − t": y - ex["target"]}
+            broken = self._overflowed(quantities)
+            if broken is None:
+                grad_w, _, delta = signs.gradients(ex["image"], self.weights, self.bias, ex["downstream"],
+                                                   ex["target"], relu=ex["relu"])
+                update = -ex["lr"] * grad_w
+                broken = self._overflowed({"δ": delta, "the gradient ∂L/∂W": grad_w, "the update ΔW": update})
+        if broken is not None:
+            self.last_glyphs = None
+            self._show_tally()
+            self.readout.value = ""
+            self.message.value = message_html(
+                f"{broken} overflowed (too large to compute): lower the sizes of I, W, v, t or η, "
+                "or press Reset.", "error")
+            with self.plot:
+                self.plot.clear_output()
+            return
         self.last_glyphs = {"gradient": glyph_grid(grad_w, "signs"), "update": glyph_grid(update, "arrows")}
         self._show_tally()
         gate = "gate 1[o > 0]" if ex["relu"] else "no gate"
@@ -307,10 +343,13 @@ class SignsExplorer:
             f" · v = {ex['downstream']:g} · bias b = {self.bias:+.3g}<br>"
             f"outputs o11, o12, o21, o22 = [{outputs}] → δ = (y − t)·v·gate/4 ({gate}) = [{delta_text}]")
         fig, axes = plt.subplots(1, 3, figsize=(10.2, 3.2))
-        _draw_map(axes[0], self.weights, glyph_grid(self.weights, "signs"), f"W after {self.steps} steps", fig)
-        _draw_map(axes[1], grad_w, self.last_glyphs["gradient"], "∂L/∂W = I ⋆ δ (sign + / −)", fig)
-        _draw_map(axes[2], update, self.last_glyphs["update"], "next update ΔW = −η ∂L/∂W (↑ / ↓)", fig)
-        fig.suptitle("Which way will each filter weight move? Blue: down (−), red: up (+); glyphs say the same",
+        _draw_map(axes[0], self.weights, glyph_grid(self.weights, "signs"),
+                  f"W after {self.steps} steps\n(red: + positive, blue: − negative)", fig)
+        _draw_map(axes[1], grad_w, self.last_glyphs["gradient"],
+                  "∂L/∂W = corr(I, δ)\n(blue − → weight goes ↑, red + → ↓)", fig)
+        _draw_map(axes[2], update, self.last_glyphs["update"],
+                  "next update ΔW = −η ∂L/∂W\n(red: ↑ up, blue: ↓ down)", fig)
+        fig.suptitle("Which way will each filter weight move? Each panel's title says what its colours mean",
                      fontsize=11)
         fig.tight_layout()
         redraw(self.plot, fig)

@@ -408,6 +408,81 @@ def test_malformed_entries_show_a_message_and_block_stepping(field, text, words)
     assert widget.example is not None and "⚠" not in widget.message.value
 
 
+@pytest.mark.parametrize("field, text, words", [
+    ("downstream_text", "1e200", "downstream v: 1e+200 is too large (limit ±1e6)"),
+    ("target_text", "1e308", "target t: 1e+308 is too large (limit ±1e6)"),
+    ("image_text", "0 1 2 0 3 1 1 2 -5e7", "input I: -5e+07 is too large"),
+    ("lr_text", "2e6", "learning rate η: 2e+06 is too large"),
+])
+def test_huge_entries_show_a_message_naming_the_field_not_a_traceback(field, text, words):
+    widget = make_widget()
+    getattr(widget, field).value = text  # an observer: an exception here would escape the assignment
+    assert words in html.unescape(widget.message.value) and "⚠" in widget.message.value
+    widget.step()  # called directly, so an exception would escape (a button swallows it into a log)
+    assert widget.steps == 0 and "Cannot step" in html.unescape(widget.message.value)
+
+
+def test_largest_allowed_entries_step_to_a_message_never_a_traceback():
+    widget = make_widget(image_text=" ".join(["1e6"] * 9), start_text="1e6 1e6 1e6 1e6", target_text="-1e6",
+                         downstream_text="1e6", relu_box=False)
+    widget.lr_text.value = "1e6"
+    assert widget.example is not None and widget.steps == 0
+    assert "blew up" not in widget.message.value  # nothing has been stepped yet
+    for _ in range(6):
+        widget.step()
+    message = html.unescape(widget.message.value)
+    assert "⚠" in message and ("blew up" in message or "overflowed" in message), message
+    assert widget.steps >= 1 and np.all(np.isfinite(widget.weights))
+
+
+def test_a_non_finite_quantity_is_named_in_the_message_and_nothing_is_drawn():
+    widget = make_widget()
+    widget.weights = np.full((2, 2), 1e308)  # as if a run had diverged this far
+    widget._show()
+    message = html.unescape(widget.message.value)
+    assert "overflowed" in message and "⚠" in message
+    assert widget.last_glyphs is None
+
+
+def test_reset_restores_the_presets_numbers():
+    widget = make_widget(preset="output too large: weights ↓ and cross zero")
+    widget.step()
+    widget.target_text.value = "1 2"   # a field the learner broke
+    widget.start_text.value = "9 9 9 9"
+    widget.relu_box.value = False
+    widget.reset_button.click()
+    chosen = PRESETS["output too large: weights ↓ and cross zero"]
+    assert widget.target_text.value == chosen["target"] and widget.start_text.value == chosen["start"]
+    assert widget.relu_box.value is chosen["relu"]
+    assert widget.example is not None and widget.steps == 0 and "⚠" not in widget.message.value
+    assert np.allclose(widget.weights, np.array(chosen["start"].split(), dtype=float).reshape(2, 2))
+
+
+def test_each_panel_title_says_what_its_colours_mean():
+    import matplotlib.pyplot as plt
+
+    from helpers import signs_widget
+
+    titles = []
+    original = signs_widget.redraw
+
+    def keep_titles(output, figure):
+        titles.extend(ax.get_title() for ax in figure.axes if ax.get_title())
+        titles.append(figure.get_suptitle())
+        plt.close(figure)
+
+    signs_widget.redraw = keep_titles
+    try:
+        make_widget()
+    finally:
+        signs_widget.redraw = original
+    weights, gradient, update, suptitle = titles[-4:]
+    assert "red: + positive" in weights
+    assert "corr(I, δ)" in gradient and "blue − → weight goes ↑" in gradient
+    assert "red: ↑ up, blue: ↓ down" in update
+    assert "Blue: down" not in suptitle and not any("⋆" in t for t in titles)
+
+
 def test_widget_parts_carry_css_classes():
     widget = make_widget()
     parts = {"signs-explorer": widget.ui, "signs-step": widget.step_button, "signs-tally": widget.tally,
@@ -450,6 +525,31 @@ def test_exercise_downstream_checker_accepts_any_working_value():
 def test_exercise_decay_checker():
     assert ex.check_decay(ex.decay_answer())
     assert not ex.check_decay(np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("checker, starter", [
+    (ex.check_update, [[0.0, 0.0], [0.0, 0.0]]),
+    (ex.check_signs, [[0, 0], [0, 0]]),
+    (ex.check_signs, None),
+    (ex.check_downstream, None),
+    (ex.check_downstream, ...),
+    (ex.check_decay, [[0.0, 0.0], [0.0, 0.0]]),
+])
+def test_untouched_starters_are_not_answered_yet_and_give_nothing_away(checker, starter):
+    feedback = checker(starter)
+    assert not feedback
+    text = str(feedback)
+    assert "not answered yet" in text and "expected" not in text.lower()
+
+
+def test_notebook_starters_are_placeholders():
+    import json
+    from pathlib import Path
+
+    notebook = json.loads((Path(__file__).parents[1] / "notebooks" / "05_update_signs.ipynb").read_text())
+    code = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+    for line in ("my_v = None", "my_signs = [[0, 0],", "my_update = [[0.0, 0.0],", "my_decay_update = [[0.0, 0.0],"):
+        assert line in code, line
 
 
 def test_solutions_are_revealable_markdown():
