@@ -12,7 +12,7 @@ from helpers.feedback import Feedback, check_values, reveal_entry
 #: exercise 1: the shapes of im2col for the seed network's second layer (input already pooled to 13×13)
 SHAPES_CASE = {"x": (64, 6, 13, 13), "w": (6, 6, 3, 3), "stride": 1, "padding": 0}
 
-#: exercise 2: the learner vectorizes ∂L/∂W = I ⋆ δ for one image and one channel; checked on these
+#: exercise 2: the learner vectorizes ∂L/∂W = corr(I, δ) for one image and one channel; checked on these
 #: (image side n, filter side k) pairs with random numbers
 FILTER_GRADIENT_CASES = ((3, 2), (5, 3), (6, 2), (4, 4))
 
@@ -71,7 +71,7 @@ def check_shapes(cols_shape, y_shape):
 
 def check_filter_gradient_function(function):
     """Exercise 2: function(I, delta) -> ∂L/∂W for I (n, n) and delta (m, m), compared on FILTER_GRADIENT_CASES."""
-    title = "Exercise 2: ∂L/∂W = I ⋆ δ, vectorized"
+    title = "Exercise 2: ∂L/∂W = corr(I, δ), vectorized"
     if not callable(function):
         return Feedback(False, title, [f"pass your function itself (no parentheses); got {type(function).__name__}"],
                         _HINTS["filter_gradient"])
@@ -120,7 +120,7 @@ def check_coverage(answer):
 _HINTS = {
     "shapes": "One row of cols per filter weight of one output channel (C·KH·KW), one column per output "
               "position of the whole batch (N·H'·W'). H' = (H + 2·padding − KH) // stride + 1.",
-    "filter_gradient": "∂L/∂W is I ⋆ δ: slide δ over I like a filter. sliding_window_view(I, delta.shape) "
+    "filter_gradient": "∂L/∂W is corr(I, δ): slide δ over I like a filter. sliding_window_view(I, delta.shape) "
                        "has shape (k, k, m, m); multiply by δ and sum the last two axes.",
     "coverage": "A pixel is read by every window that contains it. Along one axis, pixel r (1-based) lies in "
                 "windows starting at max(1, r−k+1) … min(r, n−k+1). Multiply the counts of the two axes.",

@@ -6,7 +6,7 @@ recognise the typical mistakes (copying δ to every tied entry, forgetting δ, r
 """
 import numpy as np
 
-from helpers.feedback import check_values
+from helpers.feedback import NOT_ANSWERED, NOT_ANSWERED_ZEROS, Feedback, check_values
 from helpers.pool import maxpool2d, maxpool2d_backward
 
 # Exercise 1: route δ through a 2×2 max-pool by hand (no ties).
@@ -49,9 +49,14 @@ def _grid(values):
         return None
 
 
+def _not_answered(feedback):
+    """True when check_values said the starter is untouched (then no extra remarks are added)."""
+    return bool(feedback.problems) and feedback.problems[0] in (NOT_ANSWERED, NOT_ANSWERED_ZEROS)
+
+
 def routing_answer():
-    """∂L/∂I for exercise 1 (4×4)."""
-    return maxpool2d_backward(ROUTING_DY[None, None], ROUTING_X[None, None], 2)[0, 0]
+    """∂L/∂I for exercise 1 (4×4); + 0.0 turns the −0 of δ · 0 into 0."""
+    return maxpool2d_backward(ROUTING_DY[None, None], ROUTING_X[None, None], 2)[0, 0] + 0.0
 
 
 def check_routing(answer):
@@ -61,7 +66,7 @@ def check_routing(answer):
                             hint="In each 2×2 window find the largest entry; it gets that window's δ, "
                                  "the other three get 0.")
     got = _grid(answer)
-    if not feedback.ok and got is not None and got.shape == (4, 4):
+    if not feedback.ok and not _not_answered(feedback) and got is not None and got.shape == (4, 4):
         if np.allclose(got, np.kron(ROUTING_DY, np.ones((2, 2)))):
             feedback.problems.append("you copied δ to all four entries of each window: that is average pooling "
                                      "without the 1/4, not max-pooling")
@@ -84,7 +89,7 @@ def check_tie_split(answer):
                             names=_names("∂L/∂I", (2, 2)),
                             hint="Four entries tie; split shares δ equally, so the four shares add up to δ.")
     got = _grid(answer)
-    if not feedback.ok and got is not None and got.shape == (2, 2):
+    if not feedback.ok and not _not_answered(feedback) and got is not None and got.shape == (2, 2):
         if np.allclose(got, answers["all"]):
             feedback.problems.append(f"that is copy-to-all: the shares add up to {got.sum():g}, "
                                      f"but the window's output moved by δ = {TIE_DY:g} at most")
@@ -105,21 +110,22 @@ def central_difference_answer(eps=1e-4):
 
 def check_tied_central_difference(answer):
     """Exercise 3: what a central difference on I11 alone reports for max(CENTRAL_WINDOW)."""
-    feedback = check_values("Exercise 3: a central difference at a tie", answer, 0.5, atol=1e-6,
-                            hint="Push I11 up by ε: the max grows by ε. Push it down by ε: I12 = 3 still holds "
-                                 "the max, so it does not move. Divide the difference by 2ε.")
-    got = _grid(answer)
-    if not feedback.ok and got is not None and got.shape == ():
-        if np.isclose(got, 1.0):
-            feedback.problems.append("1 is the one-sided slope going up; going down the slope is 0 — "
-                                     "the central difference averages them")
-        elif np.isclose(got, 0.0):
-            feedback.problems.append("0 is the one-sided slope going down; going up, I11 becomes the max")
+    title = "Exercise 3: a central difference at a tie"
+    hint = ("Push I11 up by ε: the max grows by ε. Push it down by ε: I12 = 3 still holds "
+            "the max, so it does not move. Divide the difference by 2ε.")
+    got = None if answer is None or answer is Ellipsis else _grid(answer)
+    if got is not None and got.shape == () and got == 0:
+        # a typed 0 is an answer here (a wrong one), not an untouched starter
+        return Feedback(False, title, ["0 is the one-sided slope going down; going up, I11 becomes the max"], hint)
+    feedback = check_values(title, answer, 0.5, atol=1e-6, hint=hint)
+    if not feedback.ok and got is not None and got.shape == () and np.isclose(got, 1.0):
+        feedback.problems.append("1 is the one-sided slope going up; going down the slope is 0 — "
+                                 "the central difference averages them")
     return feedback
 
 
 def filter_outputs():
-    """The 2×2 output O = I ⋆ W of exercise 4 (no bias)."""
+    """The 2×2 output O = corr(I, W) of exercise 4 (no bias)."""
     return np.array([[np.sum(FILTER_IMAGE[r:r + 2, c:c + 2] * FILTER_W) for c in range(2)] for r in range(2)])
 
 
@@ -137,7 +143,7 @@ def check_filter_grad(answer):
                             hint="Compute the four outputs o11 … o22 first; only the largest one reaches L, "
                                  "so ∂L/∂W is that output's image patch times ∂L/∂max = 3.")
     got = _grid(answer)
-    if not feedback.ok and got is not None and got.shape == (2, 2):
+    if not feedback.ok and not _not_answered(feedback) and got is not None and got.shape == (2, 2):
         patches = {(r, c): FILTER_IMAGE[r:r + 2, c:c + 2] for r in range(2) for c in range(2)}
         if np.allclose(got, expected / FILTER_LOSS_SCALE):
             feedback.problems.append("the right patch, but multiply by the upstream gradient ∂L/∂max = 3")
@@ -154,12 +160,12 @@ def check_filter_grad(answer):
 
 def solutions():
     """Worked solutions (markdown) keyed by exercise number, for helpers.feedback.reveal."""
-    routing = routing_answer()
+    routing_text = np.array2string(routing_answer(), formatter={"float_kind": lambda v: f"{v:g}"})
     outputs = filter_outputs()
     return {
         1: ("Windows (rows 1–2, cols 1–2): max 7 = I12 gets δ = −1. (rows 1–2, cols 3–4): max 6 = I24 gets 2. "
             "(rows 3–4, cols 1–2): max 9 = I41 gets 3. (rows 3–4, cols 3–4): max 8 = I33 gets 0.5. "
-            f"Everything else is 0:\n\n```\n{np.array2string(routing + 0.0)}\n```"),
+            f"Everything else is 0:\n\n```\n{routing_text}\n```"),
         2: f"Four tied entries share δ = {TIE_DY:g}: each gets {TIE_DY / 4:g}, and the shares add up to δ.",
         3: ("Up: max(3 + ε, 3) − 3 = ε. Down: max(3 − ε, 3) − 3 = 0. Central difference "
             "(ε − 0) / (2ε) = **0.5** — the average of the two one-sided slopes 1 and 0."),

@@ -6,7 +6,7 @@ wrong entry (or each missing or extra term of a formula) with what was expected.
 constants, so a notebook shows exactly the numbers the checker uses.
 
 Symbolic answers are SymPy expressions built by the learner from the symbols of the notebook
-(e.g. ``I12*delta11 + …``); text is never parsed.
+(e.g. ``I13*W11 + …`` in 01, ``I12*delta11 + …`` in 02); text is never parsed.
 """
 from numbers import Number
 
@@ -14,7 +14,7 @@ import numpy as np
 import sympy as sp
 
 from helpers import symbolic
-from helpers.feedback import Feedback, check_values, reveal_entry
+from helpers.feedback import NOT_ANSWERED, Feedback, check_values, reveal_entry
 
 # ---------------------------------------------------------------- exercise data
 
@@ -73,15 +73,19 @@ def _pretty(term):
     return str(term).replace("delta", "δ").replace("*", "·")
 
 
-def check_expression(title, answer, expected, hint=""):
+def check_expression(title, answer, expected, hint="", example="I11*W11 + …"):
     """Compare a SymPy expression with the expected one, term by term.
 
     answer, expected: SymPy expressions (polynomials in the course's symbols)
-    Returns a Feedback naming every missing term, extra term and wrong coefficient.
+    example: how a formula is typed in this exercise, shown when the answer is text in quotes
+    Returns a Feedback naming every missing term, extra term and wrong coefficient. An answer that is
+    None or ``...`` (an untouched starter) is "not answered yet", without giving the expected terms away.
     """
+    if answer is None or answer is Ellipsis:
+        return Feedback(False, title, [NOT_ANSWERED], hint)
     if isinstance(answer, str):
         return Feedback(False, title, ["the answer is text in quotes; write it with the symbols themselves, "
-                                       "e.g. I12*delta11 + I13*delta12 (no quotes)"], hint)
+                                       f"e.g. {example} (no quotes)"], hint)
     if isinstance(answer, Number) and not isinstance(answer, bool):
         answer = sp.Float(answer) if isinstance(answer, float) else sp.Integer(answer)
     if not isinstance(answer, sp.Expr):
@@ -114,9 +118,28 @@ def expected_outputs():
 
 def check_outputs(answer):
     """01, exercise 1: answer is a 2×2 list [[o11, o12], [o21, o22]] of numbers."""
-    return check_values("Exercise 1: the four outputs by hand", answer, expected_outputs(),
-                        names=_names("o", 2, 2),
-                        hint=_HINTS["outputs"])
+    feedback = check_values("Exercise 1: the four outputs by hand", answer, expected_outputs(),
+                            names=_names("o", 2, 2),
+                            hint=_HINTS["outputs"])
+    if not feedback.ok and _matches(answer, flipped_outputs()):
+        feedback.problems.insert(0, "you flipped W (a true convolution) — deep learning's conv does not flip: "
+                                    "W11 multiplies the top-left pixel of each window")
+    return feedback
+
+
+def flipped_outputs():
+    """The outputs of exercise 1 with W flipped in both directions: what a true convolution gives."""
+    flipped = sp.Matrix(OUTPUTS_FILTER)[::-1, ::-1]
+    return np.array(symbolic.correlate(sp.Matrix(OUTPUTS_IMAGE), flipped).tolist(), dtype=float)
+
+
+def _matches(answer, values):
+    """True when answer is numbers of the shape of values and equal to them."""
+    try:
+        got = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return got.shape == values.shape and bool(np.allclose(got, values))
 
 
 def check_output_sizes(answer):
@@ -131,7 +154,7 @@ def check_strided_output(answer):
     """01, exercise 3: answer is o12 for a 2×2 filter on a 4×4 image with stride 2 (a SymPy expression)."""
     expected = symbolic.correlate(symbolic.image_symbols(4), symbolic.filter_symbols(2), stride=2)[0, 1]
     return check_expression("Exercise 3: o12 with stride 2", answer, expected,
-                            hint=_HINTS["strided"])
+                            hint=_HINTS["strided"], example="I13*W11 + …")
 
 
 # ---------------------------------------------------------------- notebook 02
@@ -139,9 +162,15 @@ def check_strided_output(answer):
 
 def check_dW12(answer):
     """02, exercise 1: answer is ∂L/∂W12 for a 2×2 filter on a 3×3 image, written with I… and delta…."""
-    expected = symbolic.filter_gradient(symbolic.image_symbols(3), symbolic.delta_symbols(2))[0, 1]
-    return check_expression("Exercise 1: ∂L/∂W12 by hand", answer, expected,
-                            hint=_HINTS["dW12"])
+    image, delta = symbolic.image_symbols(3), symbolic.delta_symbols(2)
+    expected = symbolic.filter_gradient(image, delta)[0, 1]
+    feedback = check_expression("Exercise 1: ∂L/∂W12 by hand", answer, expected,
+                                hint=_HINTS["dW12"], example="I12*delta11 + …")
+    flipped = symbolic.filter_gradient(image, delta[::-1, ::-1])[0, 1]
+    if not feedback.ok and isinstance(answer, sp.Expr) and sp.expand(answer - flipped) == 0:
+        feedback.problems.insert(0, "you flipped δ: ∂L/∂W = corr(I, δ) slides δ over I without flipping it, "
+                                    "so I12 (in o11's window) pairs with δ11")
+    return feedback
 
 
 def expected_footprint():
@@ -178,7 +207,7 @@ def check_dense_delta(answer):
 
 
 def expected_filter_gradient():
-    """∂L/∂W = I ⋆ δ for exercise 4 (2×2 NumPy array)."""
+    """∂L/∂W = corr(I, δ) for exercise 4 (2×2 NumPy array)."""
     grad = symbolic.filter_gradient(sp.Matrix(GRADIENT_IMAGE), sp.Matrix(GRADIENT_DELTA))
     return np.array(grad.tolist(), dtype=float)
 

@@ -375,3 +375,10 @@ def test_exercise_checkers_accept_the_worked_solutions_and_name_wrong_entries():
         assert "expected" not in " ".join(starter.problems)
     with pytest.raises(ValueError, match="name must be one of"):
         ex.hint("nope")
+
+
+def test_a_placeholder_none_is_not_answered_yet_and_gives_nothing_away():
+    from helpers import conv_exercises as ex
+
+    feedback = ex.check_coverage(None)
+    assert not feedback and "not answered yet" in str(feedback) and "expected" not in str(feedback).lower()

@@ -378,3 +378,24 @@ def test_widget_typed_tie_and_malformed_entries():
     w.upstream_text.value = "1 1 1 1"
     w.values_text.value = "1 3 2 0, 3 2 1 5, 0 1 6 2, 2 1 3 4"
     assert "applied" in w.message.value and w.dy.sum() == 4
+
+
+@pytest.mark.parametrize("check, starter", [
+    (ex.check_routing, np.zeros((4, 4))),
+    (ex.check_tie_split, np.zeros((2, 2))),
+    (ex.check_tied_central_difference, None),
+    (ex.check_filter_grad, np.zeros((2, 2))),
+    (ex.check_routing, None),
+])
+def test_the_notebook_starters_are_not_answered_yet_and_give_nothing_away(check, starter):
+    feedback = check(starter)
+    text = str(feedback)
+    assert not feedback and "not answered yet" in text and "expected" not in text.lower()
+
+
+def test_a_typed_zero_is_an_answer_and_no_entry_is_expected_as_minus_zero():
+    zero = ex.check_tied_central_difference(0)
+    assert not zero and "one-sided slope going down" in zero.problems[0]
+    routing = ex.routing_answer()
+    assert not np.signbit(routing[routing == 0]).any()
+    assert "expected -0" not in str(ex.check_routing(np.ones((4, 4))))

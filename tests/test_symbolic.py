@@ -325,3 +325,35 @@ def test_grids_figure_draws_every_value_with_its_sign():
         plt.close(fig)
     with pytest.raises(ValueError, match="2-D"):
         symbolic.grids_figure([("bad", [1, 2, 3], None)], "t")
+
+
+@pytest.mark.parametrize("check, starter", [
+    (ex.check_outputs, [[0, 0], [0, 0]]),
+    (ex.check_output_sizes, None),
+    (ex.check_strided_output, None),
+    (ex.check_dW12, None),
+    (ex.check_footprint, [[0] * 4] * 4),
+    (ex.check_dense_delta, [[0, 0], [0, 0]]),
+    (ex.check_filter_gradient, [[0, 0], [0, 0]]),
+    (ex.check_strided_output, ...),
+])
+def test_the_notebook_starters_are_not_answered_yet_and_give_nothing_away(check, starter):
+    feedback = check(starter)
+    text = str(feedback)
+    assert not feedback and "not answered yet" in text and "expected" not in text.lower()
+
+
+def test_a_flipped_filter_or_delta_is_named():
+    flipped = ex.check_outputs(ex.flipped_outputs().tolist())
+    assert not flipped and "you flipped W" in flipped.problems[0]
+    assert not any("flipped" in p for p in ex.check_outputs([[5, 4], [-4, 0]]).problems)
+    I, delta = symbolic.image_symbols(3), symbolic.delta_symbols(2)
+    wrong = ex.check_dW12(symbolic.filter_gradient(I, delta[::-1, ::-1])[0, 1])
+    assert not wrong and "you flipped δ" in wrong.problems[0]
+    assert not any("flipped" in p for p in ex.check_dW12(I[0, 1] * delta[0, 0]).problems)
+
+
+def test_text_in_quotes_gets_an_example_from_its_own_exercise():
+    assert "I13*W11" in str(ex.check_strided_output("I13*W11 + I14*W12"))
+    assert "delta" not in str(ex.check_strided_output("I13*W11 + I14*W12"))
+    assert "I12*delta11" in str(ex.check_dW12("I12*delta11"))
