@@ -346,7 +346,7 @@ class SignsExplorer:
         _draw_map(axes[0], self.weights, glyph_grid(self.weights, "signs"),
                   f"W after {self.steps} steps\n(red: + positive, blue: − negative)", fig)
         _draw_map(axes[1], grad_w, self.last_glyphs["gradient"],
-                  "∂L/∂W = corr(I, δ)\n(blue − → weight goes ↑, red + → ↓)", fig)
+                  "∂L/∂W = corr(I, δ)\n(blue −: weight goes ↑; red +: weight goes ↓)", fig)
         _draw_map(axes[2], update, self.last_glyphs["update"],
                   "next update ΔW = −η ∂L/∂W\n(red: ↑ up, blue: ↓ down)", fig)
         fig.suptitle("Which way will each filter weight move? Each panel's title says what its colours mean",

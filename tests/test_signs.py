@@ -478,7 +478,7 @@ def test_each_panel_title_says_what_its_colours_mean():
         signs_widget.redraw = original
     weights, gradient, update, suptitle = titles[-4:]
     assert "red: + positive" in weights
-    assert "corr(I, δ)" in gradient and "blue − → weight goes ↑" in gradient
+    assert "corr(I, δ)" in gradient and "blue −: weight goes ↑" in gradient
     assert "red: ↑ up, blue: ↓ down" in update
     assert "Blue: down" not in suptitle and not any("⋆" in t for t in titles)
 
