@@ -22,7 +22,7 @@ def check_step(answer):
     title = "Exercise 1: one SGD step on a filter weight"
     hint = "SGD moves against the gradient: W_new = W − η · ∂L/∂W."
     feedback = check_values(title, answer, step_answer(), names="the new weight", atol=1e-9, hint=hint)
-    if feedback or np.ndim(answer) != 0:
+    if feedback or answer is None or answer is Ellipsis or np.ndim(answer) != 0:
         return feedback
     got = float(answer)
     if np.isclose(got, STEP["weight"] + STEP["lr"] * STEP["grad"]):
@@ -41,34 +41,58 @@ def solution_step():
                   "matters.")
 
 
-# 2. numbers from the learner's own run
-def run_counts(history, key="conv1.w"):
-    """(negative weights at the end, weights that crossed zero) of one filter bank over a run."""
-    changes = sign_changes(history["snapshots"][0][key], history["snapshots"][-1][key])
-    return changes["negative_after"], len(changes["to_negative"]) + len(changes["to_positive"])
+# 2. numbers from the learner's own run, between two snapshots no cell prints
+BETWEEN = (100, 300)  # steps; the run keeps a snapshot every SNAPSHOT_EVERY = 10 steps
 
 
-def check_run_counts(answer, history, key="conv1.w"):
-    """Exercise 2: answer = (how many weights of `key` are negative after training, how many crossed zero)."""
+def _snapshot(history, step, key):
+    steps = list(history["snapshot_steps"])
+    if step not in steps:
+        raise ValueError(f"step {step} has no snapshot in this run; snapshots exist at steps "
+                         f"{steps[0]}, {steps[1]}, …, {steps[-1]}")
+    return history["snapshots"][steps.index(step)][key]
+
+
+def crossing_counts(history, key="conv1.w", steps=BETWEEN):
+    """(weights of `key` that crossed + → −, weights that crossed − → +) between two snapshots.
+
+    steps: (first, last) training steps that both have a snapshot in history["snapshot_steps"]
+    """
     if key not in FILTER_KEYS:
         raise ValueError(f"key must be one of {FILTER_KEYS}; got {key!r}")
-    title = f"Exercise 2: signs in your own run ({key})"
-    hint = ("Compare history['snapshots'][0][key] (step 0) with history['snapshots'][-1][key] (the end): "
-            "count entries < 0, and entries whose sign differs between the two.")
-    names = np.array([f"the number of negative weights of {key} after training",
-                      "the number of weights that crossed zero"], dtype=object)
-    return check_values(title, answer, run_counts(history, key), names=names, hint=hint)
+    first, last = steps
+    if not first < last:
+        raise ValueError(f"steps must be two snapshot steps in increasing order; got {steps!r}")
+    changes = sign_changes(_snapshot(history, first, key), _snapshot(history, last, key))
+    return len(changes["to_negative"]), len(changes["to_positive"])
 
 
-def solution_run_counts(history, key="conv1.w"):
-    negative, crossed = run_counts(history, key)
+def check_run_counts(answer, history, key="conv1.w", steps=BETWEEN):
+    """Exercise 2: answer = (crossings + → −, crossings − → +) of `key` between the snapshots at `steps`."""
+    expected = crossing_counts(history, key, steps)
+    first, last = steps
+    title = f"Exercise 2: zero crossings of {key} between step {first} and step {last} of your run"
+    hint = (f"history['snapshot_steps'] lists the step of each snapshot: find the positions of {first} and {last}, "
+            "take those two snapshots of the filter bank, and count the entries that are ≥ 0 at the first and "
+            "< 0 at the second (+ → −), and the other way round (− → +).")
+    names = np.array(["the number of weights that crossed + → −", "the number of weights that crossed − → +"],
+                     dtype=object)
+    return check_values(title, answer, expected, names=names, hint=hint)
+
+
+def solution_run_counts(history, key="conv1.w", steps=BETWEEN):
+    to_negative, to_positive = crossing_counts(history, key, steps)
+    first, last = steps
     return reveal("Worked solution (exercise 2)",
                   "```python\n"
-                  f"start, end = history['snapshots'][0]['{key}'], history['snapshots'][-1]['{key}']\n"
-                  "negative = int((end < 0).sum())\n"
-                  "crossed = int(((start < 0) != (end < 0)).sum())\n"
+                  "positions = history['snapshot_steps']\n"
+                  f"before = history['snapshots'][positions.index({first})]['{key}']\n"
+                  f"after = history['snapshots'][positions.index({last})]['{key}']\n"
+                  "to_negative = int(((before >= 0) & (after < 0)).sum())\n"
+                  "to_positive = int(((before < 0) & (after >= 0)).sum())\n"
                   "```\n"
-                  f"In this run: **{negative}** negative weights at the end and **{crossed}** that crossed zero.")
+                  f"In this run: **{to_negative}** weights crossed + → − and **{to_positive}** crossed − → + "
+                  f"between step {first} and step {last}.")
 
 
 # 3. shapes through the network for another image size

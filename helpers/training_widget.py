@@ -129,20 +129,26 @@ def _draw_filter_row(fig, axes, filters, norm, row_title, glyph_digits=2):
     return image
 
 
-def plot_filters(rows, row_titles, title, shared_scale=True):
+def plot_filters(rows, row_titles, title, shared_scale=True, limits=None):
     """The six first-layer 3×3 filters, one row per moment, signed colours centred at 0 and +/− values.
 
     rows: list of conv1.w arrays (6, 1, 3, 3); row_titles: one label per row
+    limits: optional, one positive number per row: that row's colour scale runs from −limit to +limit
+            (fixed scales, e.g. the largest value of a whole run); overrides shared_scale
     Returns the Figure (one colorbar per row, or one shared when shared_scale).
     """
     rows = [np.asarray(r, dtype=float) for r in rows]
     if not rows or any(r.shape != (6, 1, 3, 3) for r in rows) or len(row_titles) != len(rows):
         raise ValueError(f"rows must be conv1.w arrays (6, 1, 3, 3), one title each; got shapes "
                          f"{[r.shape for r in rows]} and {len(row_titles)} titles")
+    if limits is not None and (len(limits) != len(rows) or not all(np.isfinite(x) and x > 0 for x in limits)):
+        raise ValueError(f"limits must hold one positive number per row; got {limits!r} for {len(rows)} rows")
     fig, axes = plt.subplots(len(rows), 6, figsize=(11, 2.0 * len(rows) + 0.6), squeeze=False)
     shared = max(float(np.abs(np.stack(rows)).max()), 1e-9)
-    for row, row_title, ax_row in zip(rows, row_titles, axes, strict=True):
+    for k, (row, row_title, ax_row) in enumerate(zip(rows, row_titles, axes, strict=True)):
         limit = shared if shared_scale else max(float(np.abs(row).max()), 1e-9)
+        if limits is not None:
+            limit = float(limits[k])
         image = _draw_filter_row(fig, ax_row, row, TwoSlopeNorm(0.0, -limit, limit), row_title)
         fig.colorbar(image, ax=list(ax_row), fraction=0.02, pad=0.01, label="weight")
     fig.suptitle(title)
@@ -199,6 +205,11 @@ class FilterExplorer:
         self.plot.add_class("course-filter-plot")
         self.widget = widgets.VBox([self.slider, self.readout, self.plot])
         self.widget.add_class("course-filter-explorer")
+        # one fixed, symmetric colour scale per row for the whole run, so colours compare across steps
+        start = history["snapshots"][0]["conv1.w"]
+        every = np.stack([snapshot["conv1.w"] for snapshot in history["snapshots"]])
+        self.weight_limit = max(float(np.abs(every).max()), 1e-9)
+        self.change_limit = max(float(np.abs(every - start).max()), 1e-9)
         self.slider.observe(lambda change: self.show(change["new"]), names="value")
         self.show(0)
 
@@ -209,7 +220,7 @@ class FilterExplorer:
         step = self.history["snapshot_steps"][index]
         crossed = len(changes["to_negative"]) + len(changes["to_positive"])
         return (f"step {step:,} of {self.history['snapshot_steps'][-1]:,}: {changes['negative_after']} of 54 "
-                f"first-layer weights are negative (− ; {changes['negative_before']} at step 0); {crossed} have "
+                f"first-layer weights are negative ({changes['negative_before']} at step 0); {crossed} have "
                 f"crossed zero since step 0 ({len(changes['to_negative'])} + → −, "
                 f"{len(changes['to_positive'])} − → +)")
 
@@ -219,7 +230,7 @@ class FilterExplorer:
         now = self.history["snapshots"][index]["conv1.w"]
         step = self.history["snapshot_steps"][index]
         fig = plot_filters([now, now - start], [f"weights at step {step}", "change since step 0"],
-                           f"First-layer filters at step {step:,}", shared_scale=False)
+                           f"First-layer filters at step {step:,}", limits=[self.weight_limit, self.change_limit])
         redraw(self.plot, fig)
 
 
