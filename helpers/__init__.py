@@ -6,6 +6,7 @@ Array math and derivations
 - ``symbolic``     SymPy: a filter's outputs and gradients, and proofs against direct differentiation
 - ``conv``         conv2d forward/backward in NumPy (NCHW), with a loops reference
 - ``pool``         max-pooling forward/backward with an explicit tie rule
+- ``arguments``    argument checks shared by the two convolutions (stride, padding)
 - ``activations``  ReLU forward/backward
 - ``gradcheck``    central differences and relative errors, shared by notebooks and tests
 - ``signs``        the 3×3-image / 2×2-filter model whose update signs notebook 05 studies

@@ -39,9 +39,10 @@ time, which cost about 3× in a fresh process. Arrays returned to callers are ne
 The workspace is not thread-safe; use one thread per process (NumPy's BLAS threads are fine).
 """
 import functools
-import numbers
 
 import numpy as np
+
+from helpers.arguments import check_stride_padding
 
 _WORKSPACE = {}
 _WORKSPACE_MAX_ENTRIES = 32
@@ -71,17 +72,6 @@ def conv_output_shape(input_hw, kernel_hw, stride=1, padding=0):
     return (height + 2 * padding - kh) // stride + 1, (width + 2 * padding - kw) // stride + 1
 
 
-def _check_stride_padding(stride, padding):
-    if isinstance(stride, bool) or not isinstance(stride, numbers.Integral):
-        raise ValueError(f"stride must be an integer ≥ 1; got {stride!r} of type {type(stride).__name__}")
-    if stride < 1:
-        raise ValueError(f"stride must be ≥ 1; got {stride}")
-    if isinstance(padding, bool) or not isinstance(padding, numbers.Integral):
-        raise ValueError(f"padding must be an integer ≥ 0; got {padding!r} of type {type(padding).__name__}")
-    if padding < 0:
-        raise ValueError(f"padding must be ≥ 0; got {padding}")
-    return int(stride), int(padding)
-
 
 def _as_float_array(name, value):
     array = np.asarray(value)
@@ -99,7 +89,7 @@ class _ShapeOnly:
 
 def _check_conv_args(x, w, stride, padding):
     """Validate x (N, C, H, W), w (F, C, KH, KW), stride and padding; return (stride, padding, H', W')."""
-    stride, padding = _check_stride_padding(stride, padding)
+    stride, padding = check_stride_padding(stride, padding)
     if x.ndim != 4:
         raise ValueError(f"x must be 4-D (N, C, H, W); got ndim={x.ndim} with shape {x.shape}")
     if w.ndim != 4:

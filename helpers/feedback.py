@@ -46,6 +46,14 @@ NOT_ANSWERED = "not answered yet: replace the placeholder (None or ...) with you
 NOT_ANSWERED_ZEROS = "not answered yet: every entry is still 0 — replace the starter values with your answer"
 
 
+def entry_names(prefix, shape):
+    """Names of a matrix's entries in the math's 1-based notation: entry_names("o", (2, 2))[0, 1] == "o12"."""
+    names = np.empty(shape, dtype=object)
+    for row, col in np.ndindex(*shape):
+        names[row, col] = f"{prefix}{row + 1}{col + 1}"
+    return names
+
+
 def check_values(title, answer, expected, names=None, atol=1e-8, hint=""):
     """Compare an answer with the expected values entry by entry.
 

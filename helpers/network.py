@@ -24,6 +24,7 @@ Two implementations of the same mathematics:
 """
 import numpy as np
 
+from helpers.activations import relu
 from helpers.conv import conv2d, conv2d_backward
 from helpers.gradcheck import relative_error
 from helpers.pool import maxpool2d, maxpool2d_backward
@@ -117,10 +118,6 @@ def _check_labels(y, n):
 
 
 # ---------------------------------------------------------------------------- shared pieces
-
-def relu(z):
-    return np.maximum(z, 0)
-
 
 def softmax_cross_entropy(logits, y):
     """Mean cross-entropy of softmax(logits) against labels, and its gradient.

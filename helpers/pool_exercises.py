@@ -6,7 +6,7 @@ recognise the typical mistakes (copying δ to every tied entry, forgetting δ, r
 """
 import numpy as np
 
-from helpers.feedback import NOT_ANSWERED, NOT_ANSWERED_ZEROS, Feedback, check_values
+from helpers.feedback import NOT_ANSWERED, NOT_ANSWERED_ZEROS, Feedback, check_values, entry_names
 from helpers.pool import maxpool2d, maxpool2d_backward
 
 # Exercise 1: route δ through a 2×2 max-pool by hand (no ties).
@@ -34,13 +34,6 @@ FILTER_W = np.array([[1., 2.],
 FILTER_LOSS_SCALE = 3.0
 
 
-def _names(prefix, shape):
-    names = np.empty(shape, dtype=object)
-    for r, c in np.ndindex(shape):
-        names[r, c] = f"{prefix}{r + 1}{c + 1}"
-    return names
-
-
 def _grid(values):
     """2-D float array from the learner's answer, or None when it is not numbers."""
     try:
@@ -62,7 +55,7 @@ def routing_answer():
 def check_routing(answer):
     """Exercise 1: the learner's ∂L/∂I (4×4) for ROUTING_X pooled 2×2 with upstream ROUTING_DY."""
     feedback = check_values("Exercise 1: route δ through the 2×2 max-pool", answer, routing_answer(),
-                            names=_names("∂L/∂I", (4, 4)),
+                            names=entry_names("∂L/∂I", (4, 4)),
                             hint="In each 2×2 window find the largest entry; it gets that window's δ, "
                                  "the other three get 0.")
     got = _grid(answer)
@@ -86,7 +79,7 @@ def check_tie_split(answer):
     """Exercise 2: ∂L/∂(window) (2×2) for the blank window under the "split" rule."""
     answers = tie_answers()
     feedback = check_values('Exercise 2: the blank window under "split"', answer, answers["split"],
-                            names=_names("∂L/∂I", (2, 2)),
+                            names=entry_names("∂L/∂I", (2, 2)),
                             hint="Four entries tie; split shares δ equally, so the four shares add up to δ.")
     got = _grid(answer)
     if not feedback.ok and not _not_answered(feedback) and got is not None and got.shape == (2, 2):
@@ -139,7 +132,7 @@ def filter_answer():
 def check_filter_grad(answer):
     """Exercise 4: the learner's ∂L/∂W (2×2)."""
     expected = filter_answer()
-    feedback = check_values("Exercise 4: ∂L/∂W through a max", answer, expected, names=_names("∂L/∂W", (2, 2)),
+    feedback = check_values("Exercise 4: ∂L/∂W through a max", answer, expected, names=entry_names("∂L/∂W", (2, 2)),
                             hint="Compute the four outputs o11 … o22 first; only the largest one reaches L, "
                                  "so ∂L/∂W is that output's image patch times ∂L/∂max = 3.")
     got = _grid(answer)

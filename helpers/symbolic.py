@@ -11,6 +11,8 @@ from numbers import Integral
 
 import sympy as sp
 
+from helpers.arguments import check_stride_padding
+
 # ---------------------------------------------------------------- symbols
 
 
@@ -68,23 +70,12 @@ def _check_matrix(value, name):
     return rows
 
 
-def _check_stride_padding(stride, padding):
-    if isinstance(stride, bool) or not isinstance(stride, Integral):
-        raise ValueError(f"stride must be a whole number ≥ 1; got {stride!r}")
-    if stride < 1:
-        raise ValueError(f"stride must be ≥ 1; got {stride}")
-    if isinstance(padding, bool) or not isinstance(padding, Integral):
-        raise ValueError(f"padding must be a whole number ≥ 0; got {padding!r}")
-    if padding < 0:
-        raise ValueError(f"padding must be ≥ 0; got {padding}")
-    return int(stride), int(padding)
-
 
 def output_size(n, k, stride=1, padding=0):
     """Side m of the output of a k×k filter on an n×n image: m = ⌊(n + 2·padding − k) / stride⌋ + 1."""
     _check_size(n, "n")
     _check_size(k, "k")
-    stride, padding = _check_stride_padding(stride, padding)
+    stride, padding = check_stride_padding(stride, padding)
     if k > n + 2 * padding:
         raise ValueError(f"filter W is larger than the padded image: filter {k}×{k}, image {n}×{n} "
                          f"with padding {padding} is {n + 2 * padding}×{n + 2 * padding}")
@@ -97,7 +88,7 @@ def output_size(n, k, stride=1, padding=0):
 def pad(I, padding):
     """I (n×n) surrounded by ``padding`` rows and columns of zeros: shape (n + 2p, n + 2p)."""
     n = _check_matrix(I, "I")
-    _, padding = _check_stride_padding(1, padding)
+    _, padding = check_stride_padding(1, padding)
     size = n + 2 * padding
     return sp.Matrix(size, size, lambda i, j: I[i - padding, j - padding]
                      if padding <= i < padding + n and padding <= j < padding + n else 0)
@@ -112,7 +103,7 @@ def rotate180(W):
 def dilate(delta, stride):
     """δ (m×m) with stride − 1 zeros between neighbouring entries: shape ((m−1)·s + 1, (m−1)·s + 1)."""
     m = _check_matrix(delta, "delta")
-    stride, _ = _check_stride_padding(stride, 0)
+    stride, _ = check_stride_padding(stride, 0)
     size = (m - 1) * stride + 1
     return sp.Matrix(size, size, lambda i, j: delta[i // stride, j // stride]
                      if i % stride == 0 and j % stride == 0 else 0)
@@ -136,7 +127,7 @@ def correlate(I, W, stride=1, padding=0):
     """
     n = _check_matrix(I, "I")
     k = _check_matrix(W, "W")
-    stride, padding = _check_stride_padding(stride, padding)
+    stride, padding = check_stride_padding(stride, padding)
     m = output_size(n, k, stride, padding)
     return _correlate_valid(pad(I, padding) if padding else I, W, stride, m)
 
@@ -191,7 +182,7 @@ def filter_gradient(I, delta, stride=1, padding=0, filter_size=None):
     """
     n = _check_matrix(I, "I")
     m = _check_matrix(delta, "delta")
-    stride, padding = _check_stride_padding(stride, padding)
+    stride, padding = check_stride_padding(stride, padding)
     k = n + 2 * padding - (m - 1) * stride if filter_size is None else filter_size
     _check_size(k, "filter_size")
     _check_delta(delta, n, k, stride, padding)
@@ -217,7 +208,7 @@ def input_gradient(W, delta, stride=1, padding=0, image_size=None):
     """
     k = _check_matrix(W, "W")
     m = _check_matrix(delta, "delta")
-    stride, padding = _check_stride_padding(stride, padding)
+    stride, padding = check_stride_padding(stride, padding)
     n = (m - 1) * stride + k - 2 * padding if image_size is None else image_size
     _check_size(n, "image_size")
     _check_delta(delta, n, k, stride, padding)

@@ -14,7 +14,7 @@ import numpy as np
 import sympy as sp
 
 from helpers import symbolic
-from helpers.feedback import NOT_ANSWERED, Feedback, check_values, reveal_entry
+from helpers.feedback import NOT_ANSWERED, Feedback, check_values, entry_names, reveal_entry
 
 # ---------------------------------------------------------------- exercise data
 
@@ -60,10 +60,6 @@ _HINTS = {
     "gradient": "Slide δ (2×2) over I like a filter, without flipping it: ∂L/∂W11 uses the top-left 2×2 "
                 "patch of I, ∂L/∂W12 the patch one column to the right.",
 }
-
-
-def _names(prefix, rows, cols):
-    return np.array([[f"{prefix}{r + 1}{c + 1}" for c in range(cols)] for r in range(rows)], dtype=object)
 
 
 # ---------------------------------------------------------------- formulas: missing and extra terms
@@ -119,7 +115,7 @@ def expected_outputs():
 def check_outputs(answer):
     """01, exercise 1: answer is a 2×2 list [[o11, o12], [o21, o22]] of numbers."""
     feedback = check_values("Exercise 1: the four outputs by hand", answer, expected_outputs(),
-                            names=_names("o", 2, 2),
+                            names=entry_names("o", (2, 2)),
                             hint=_HINTS["outputs"])
     if not feedback.ok and _matches(answer, flipped_outputs()):
         feedback.problems.insert(0, "you flipped W (a true convolution) — deep learning's conv does not flip: "
@@ -188,7 +184,7 @@ def expected_footprint():
 def check_footprint(answer):
     """02, exercise 2: answer is a 4×4 list of 0/1, with 1 where the pixel appears in ∂L/∂W21."""
     return check_values("Exercise 2: the pixels ∂L/∂W21 touches (stride 2)", answer, expected_footprint(),
-                        names=_names("I", FOOTPRINT_CASE["n"], FOOTPRINT_CASE["n"]),
+                        names=entry_names("I", (FOOTPRINT_CASE["n"], FOOTPRINT_CASE["n"])),
                         hint=_HINTS["footprint"])
 
 
@@ -202,7 +198,7 @@ def expected_dense_delta():
 def check_dense_delta(answer):
     """02, exercise 3: answer is δ (2×2) for L = ½(z − t)² with z = Σ v_rc · o_rc."""
     return check_values("Exercise 3: δ for a flatten + dense head", answer, expected_dense_delta(),
-                        names=_names("δ", 2, 2),
+                        names=entry_names("δ", (2, 2)),
                         hint=_HINTS["dense"])
 
 
@@ -215,7 +211,7 @@ def expected_filter_gradient():
 def check_filter_gradient(answer):
     """02, exercise 4: answer is ∂L/∂W (2×2 numbers) from GRADIENT_IMAGE and GRADIENT_DELTA."""
     return check_values("Exercise 4: ∂L/∂W in numbers", answer, expected_filter_gradient(),
-                        names=_names("∂L/∂W", 2, 2),
+                        names=entry_names("∂L/∂W", (2, 2)),
                         hint=_HINTS["gradient"])
 
 
