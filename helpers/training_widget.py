@@ -21,7 +21,7 @@ from matplotlib.colors import TwoSlopeNorm
 
 from helpers.conv import conv2d
 from helpers.network import sign_changes
-from helpers.ui import redraw
+from helpers.widget_draw import colour_legend, finite_limit, signed_text, table_html
 
 
 def _signed(value, digits=2):
@@ -189,49 +189,93 @@ class FilterExplorer:
 
     history: what ``helpers.network.train`` returns (its "snapshots" and "snapshot_steps")
     Display ``explorer.widget``. Press → / ← on the slider to move through training.
+    The filters are HTML tables (a matplotlib figure took ~1 s a press); each snapshot's HTML is built once,
+    the first time it is shown. ``shown`` is what is on screen: {"index", "step", "weights", "change"}
+    ((6, 1, 3, 3) arrays); ``weight_limit`` and ``change_limit`` are the two rows' fixed colour scales
+    (−limit … +limit over the whole run, finite values only). A diverged run (NaN or ±inf weights) is
+    shown with grey "nan" cells and a message, never a traceback.
     """
 
     def __init__(self, history):
-        if len(history.get("snapshots", [])) < 2:
+        snapshots = history.get("snapshots", [])
+        if len(snapshots) < 2:
             raise ValueError("history must hold at least two snapshots (train with snapshot_every ≤ the steps)")
+        if len(history.get("snapshot_steps", [])) != len(snapshots):
+            raise ValueError(f"history must hold one snapshot step per snapshot; got "
+                             f"{len(history.get('snapshot_steps', []))} steps for {len(snapshots)} snapshots")
         self.history = history
-        self.slider = widgets.IntSlider(value=0, min=0, max=len(history["snapshots"]) - 1, step=1,
+        self.slider = widgets.IntSlider(value=0, min=0, max=len(snapshots) - 1, step=1,
                                         description="snapshot", readout=False, continuous_update=True,
                                         layout=widgets.Layout(width="420px"))
         self.slider.add_class("course-filter-step")
         self.readout = widgets.HTML()
         self.readout.add_class("course-filter-readout")
-        self.plot = widgets.Output()
+        self.plot = widgets.HTML()
         self.plot.add_class("course-filter-plot")
         self.widget = widgets.VBox([self.slider, self.readout, self.plot])
         self.widget.add_class("course-filter-explorer")
         # one fixed, symmetric colour scale per row for the whole run, so colours compare across steps
-        start = history["snapshots"][0]["conv1.w"]
-        every = np.stack([snapshot["conv1.w"] for snapshot in history["snapshots"]])
-        self.weight_limit = max(float(np.abs(every).max()), 1e-9)
-        self.change_limit = max(float(np.abs(every - start).max()), 1e-9)
+        self._start = np.asarray(snapshots[0]["conv1.w"], dtype=float)
+        every = np.stack([np.asarray(snapshot["conv1.w"], dtype=float) for snapshot in snapshots])
+        self.weight_limit = finite_limit(every)
+        self.change_limit = finite_limit(every - self._start)
+        self._pages = {}  # snapshot index -> (readout, plot) HTML: a revisited step costs nothing
+        self.shown = None
         self.slider.observe(lambda change: self.show(change["new"]), names="value")
         self.show(0)
 
     def describe(self, index):
-        start = self.history["snapshots"][0]["conv1.w"]
-        now = self.history["snapshots"][index]["conv1.w"]
-        changes = sign_changes(start, now)
+        now = np.asarray(self.history["snapshots"][index]["conv1.w"], dtype=float)
         step = self.history["snapshot_steps"][index]
+        of = f"step {step:,} of {self.history['snapshot_steps'][-1]:,}"
+        broken = int(np.sum(~np.isfinite(now)))
+        if broken or not np.all(np.isfinite(self._start)):
+            return (f"{of}: the run diverged — {broken} of 54 first-layer weights are not finite numbers "
+                    f"(NaN or ±inf), so there is nothing to count. Lower the learning rate η (or standardize "
+                    f"the inputs) and train again.")
+        changes = sign_changes(self._start, now)
         crossed = len(changes["to_negative"]) + len(changes["to_positive"])
-        return (f"step {step:,} of {self.history['snapshot_steps'][-1]:,}: {changes['negative_after']} of 54 "
+        return (f"{of}: {changes['negative_after']} of 54 "
                 f"first-layer weights are negative ({changes['negative_before']} at step 0); {crossed} have "
                 f"crossed zero since step 0 ({len(changes['to_negative'])} + → −, "
                 f"{len(changes['to_positive'])} − → +)")
 
+    def _page(self, index):
+        if index not in self._pages:
+            now = np.asarray(self.history["snapshots"][index]["conv1.w"], dtype=float)
+            step = self.history["snapshot_steps"][index]
+            with np.errstate(invalid="ignore"):
+                rows = [(now, self.weight_limit, f"weights at step {step:,}", "weight"),
+                        (now - self._start, self.change_limit, "change since step 0", "change since step 0")]
+            body = "".join(_filter_row_html(*row) for row in rows)
+            plot = (f"<div class='course-filter-title' style='font-size:13px;font-weight:bold;margin:4px 0'>"
+                    f"First-layer filters at step {step:,}</div>{body}"
+                    f"<div style='font-size:11px;color:#333'>red + : positive (or grew), blue − : negative "
+                    f"(or shrank), white 0; the same colour scale for every step of the run.</div>")
+            self._pages[index] = (escape(self.describe(index)), plot)
+        return self._pages[index]
+
     def show(self, index):
-        self.readout.value = escape(self.describe(index))
-        start = self.history["snapshots"][0]["conv1.w"]
-        now = self.history["snapshots"][index]["conv1.w"]
-        step = self.history["snapshot_steps"][index]
-        fig = plot_filters([now, now - start], [f"weights at step {step}", "change since step 0"],
-                           f"First-layer filters at step {step:,}", limits=[self.weight_limit, self.change_limit])
-        redraw(self.plot, fig)
+        readout, plot = self._page(index)
+        self.readout.value = readout
+        self.plot.value = plot
+        now = np.asarray(self.history["snapshots"][index]["conv1.w"], dtype=float)
+        self.shown = {"index": index, "step": self.history["snapshot_steps"][index], "weights": now,
+                      "change": now - self._start}
+
+
+def _filter_row_html(filters, limit, row_title, legend):
+    """One row of six 3×3 filters (F, 1, 3, 3) as HTML tables, signed colours on −limit … +limit, a legend."""
+    tables = []
+    for f in range(filters.shape[0]):
+        kernel = filters[f, 0]
+        labels = [[_signed(value) if np.isfinite(value) else signed_text(value) for value in row] for row in kernel]
+        tables.append(f"<div style='margin-right:8px;text-align:center;font-size:11px'>filter {f + 1}"
+                      + table_html(kernel, labels, limit, "course-filter-kernel", cell_px=(40, 26), font_px=11)
+                      + "</div>")
+    return (f"<div style='display:flex;align-items:flex-end;margin-bottom:6px'>"
+            f"<div style='width:120px;font-size:11px;align-self:center'>{escape(row_title)}</div>"
+            + "".join(tables) + colour_legend(limit, legend, width_px=150) + "</div>")
 
 
 def plot_examples(images, labels, classes, count=12, title="Some training images and their labels"):

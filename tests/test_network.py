@@ -201,8 +201,14 @@ def test_bad_arguments_raise_value_errors_naming_them(digits):
         network.loss_and_grads(dict(params, **{"fc2.b": params["fc2.b"].astype(np.float64)}), x, y)
     with pytest.raises(ValueError, match=r"x must have shape \(N, 1, 28, 28\).*\(2, 28, 28\)"):
         network.predict(params, x[:, 0])
-    with pytest.raises(ValueError, match=r"values in \[0, 1\]"):
-        network.predict(params, x * 255)
+    assert network.predict(params, x * 255).shape == (2, 10)          # any finite float is an input
+    with pytest.raises(ValueError, match=r"x must hold finite numbers; it has 1 NaN or inf value\(s\), the first "
+                                         r"at index \(1, 0, 3, 4\)"):
+        network.predict(params, np.where(np.arange(x.size).reshape(x.shape) == 784 + 3 * 28 + 4, np.nan, x))
+    with pytest.raises(ValueError, match="x must hold finite numbers"):
+        network.loss_and_grads(params, np.full_like(x, np.inf), y)
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        network.loss_and_grads(params, np.full_like(x, 1e300), y)
     with pytest.raises(ValueError, match="uint8"):
         network.predict(params, (x * 255).astype(np.uint8))
     with pytest.raises(ValueError, match=r"y must be 2 integer labels"):
@@ -287,45 +293,41 @@ def test_progress_display_updates_in_place(short_run):
         TrainingProgress(0)
 
 
-def test_filter_explorer_redraws_for_each_step(short_run, monkeypatch):
-    from helpers import training_widget
+def test_filter_explorer_redraws_for_each_step(short_run):
     from helpers.training_widget import FilterExplorer
 
-    drawn = []  # (Output widget, figure title, the filters in the figure's first row)
-    monkeypatch.setattr(training_widget, "redraw", lambda output, fig: drawn.append(
-        (output, fig._suptitle.get_text(), np.array([ax.images[0].get_array() for ax in fig.axes[:6]]))))
     _, history = short_run
     explorer = FilterExplorer(history)
     assert "course-filter-step" in explorer.slider._dom_classes
     assert "negative (" in explorer.readout.value and "(− ;" not in explorer.readout.value
     assert explorer.readout.value.startswith("step 0 of 20")
-    assert drawn[-1][0] is explorer.plot and drawn[-1][1] == "First-layer filters at step 0"
+    assert "First-layer filters at step 0<" in explorer.plot.value and explorer.shown["step"] == 0
     explorer.slider.value = 2
     assert explorer.readout.value.startswith("step 10 of 20")
     changes = network.sign_changes(history["snapshots"][0]["conv1.w"], history["snapshots"][2]["conv1.w"])
     assert f"{changes['negative_after']} of 54" in explorer.readout.value
-    assert len(drawn) == 2 and drawn[-1][1] == "First-layer filters at step 10"
-    assert np.allclose(drawn[-1][2], history["snapshots"][2]["conv1.w"][:, 0])
+    assert "First-layer filters at step 10<" in explorer.plot.value
+    assert np.allclose(explorer.shown["weights"], history["snapshots"][2]["conv1.w"])
+    first = history["snapshots"][2]["conv1.w"][0, 0, 0, 0]
+    assert f">{'+' if first > 0 else '−'}{abs(first):.2f}<" in explorer.plot.value  # the value, with its sign
     with pytest.raises(ValueError, match="two snapshots"):
         FilterExplorer(dict(history, snapshots=history["snapshots"][:1]))
 
 
-def test_filter_explorer_keeps_one_symmetric_scale_for_the_whole_run(short_run, monkeypatch):
-    from helpers import training_widget
+def test_filter_explorer_keeps_one_symmetric_scale_for_the_whole_run(short_run):
     from helpers.training_widget import FilterExplorer
 
-    scales = []  # per drawn figure: the (vmin, vmax) of the weights row and of the change row
-    monkeypatch.setattr(training_widget, "redraw", lambda output, fig: scales.append(
-        [(fig.axes[k].images[0].norm.vmin, fig.axes[k].images[0].norm.vmax) for k in (0, 6)]))
     _, history = short_run
     explorer = FilterExplorer(history)
-    explorer.slider.value = 2
-    explorer.slider.value = 4
     snapshots = np.stack([s["conv1.w"] for s in history["snapshots"]])
     largest_change = np.abs(snapshots - snapshots[0]).max()
-    for weights_scale, change_scale in scales:
-        assert np.isclose(weights_scale[1], np.abs(snapshots).max()) and weights_scale[0] == -weights_scale[1]
-        assert np.isclose(change_scale[1], largest_change) and change_scale[0] == -change_scale[1]
+    legends = []
+    for index in (0, 2, 4):
+        explorer.slider.value = index
+        legends.append(explorer.plot.value.count(f"+{largest_change:.3g}<"))
+        assert np.isclose(explorer.weight_limit, np.abs(snapshots).max())
+        assert np.isclose(explorer.change_limit, largest_change)
+    assert legends == [1, 1, 1]  # the change row's legend shows the run's scale at every step
     assert largest_change > 1e-3  # at step 0 the change row still has the run's scale, not 1e-9
 
 
