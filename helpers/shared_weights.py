@@ -1,0 +1,206 @@
+"""A convolution as a matrix product, both ways round: O = M(W)·vec(I) and O = cols(I)·vec(W).
+
+- ``conv_matrix(W, n, stride, padding)``: the (m², n²) SymPy matrix M(W) of a k×k filter on an n×n image,
+  vec(O) = M(W)·vec(I) (row-major vec). It is a dense layer whose weights are copies of the k² entries
+  of W: ``weight_copies`` lists where each W_ij sits, ``conv_matrix_figure`` colours each W_ij's copies.
+- ``window_matrix(image, k, stride)``: im2col in notebook 03's first layout, one row per window and one
+  column per filter tap, shape (m², k²); ``col2im`` adds rows back onto the image with +=, because a pixel
+  read by several windows gets a share from each; ``im2col_figure`` shows which pixel lands where.
+
+Indices: the math names entries from 1 (I11, W11, o11); arrays are 0-based. Shapes in every docstring.
+"""
+from numbers import Integral
+
+import numpy as np
+import sympy as sp
+
+from helpers import symbolic
+from helpers.arguments import check_stride_padding
+
+# Okabe–Ito: distinguishable with every common colour-vision deficiency; one colour per filter weight
+WEIGHT_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
+                  "#999999", "#882255")
+
+
+def _check_filter(W):
+    if not isinstance(W, sp.MatrixBase) or W.shape[0] != W.shape[1] or W.shape[0] == 0:
+        raise ValueError(f"W must be a non-empty square SymPy Matrix; got {type(W).__name__} "
+                         f"{getattr(W, 'shape', '')}")
+    return W.shape[0]
+
+
+def _check_whole(value, name, smallest=1):
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < smallest:
+        raise ValueError(f"{name} must be a whole number ≥ {smallest}; got {value!r}")
+    return int(value)
+
+
+# ---------------------------------------------------------------- O = M(W) · vec(I)
+
+
+def conv_matrix(W, n, stride=1, padding=0):
+    """M(W), the matrix of the convolution: vec(I ⋆ W) = M(W) · vec(I).
+
+    W: (k, k) SymPy Matrix (symbols or numbers); n: the image side; stride, padding as in symbolic.correlate.
+    Returns M: (m², n²) SymPy Matrix, m = ⌊(n + 2p − k)/s⌋ + 1; row r·m + c is output o_(r+1)(c+1) and
+    column p·n + q is pixel I_(p+1)(q+1). Built by differentiating O with respect to every pixel,
+    ∂o_rc/∂I_pq, so it is read off the same outputs notebook 01 wrote out.
+    """
+    _check_filter(W)
+    n = _check_whole(n, "n")
+    stride, padding = check_stride_padding(stride, padding)
+    I = symbolic.image_symbols(n)
+    O = symbolic.correlate(I, W, stride, padding)
+    return sp.Matrix(list(O)).jacobian(sp.Matrix(list(I)))
+
+
+def weight_copies(M, W):
+    """Where each filter weight sits in M(W): {(i, j) 0-based: [(row, column) of M, …]}.
+
+    M: (m², n²) from ``conv_matrix`` with a W of distinct symbols; W: (k, k) those symbols.
+    """
+    k = _check_filter(W)
+    if not isinstance(M, sp.MatrixBase):
+        raise ValueError(f"M must be a SymPy Matrix from conv_matrix; got {type(M).__name__}")
+    symbols = list(W)
+    if len(set(symbols)) != len(symbols) or not all(isinstance(s, sp.Symbol) for s in symbols):
+        raise ValueError("W must hold k² distinct symbols (e.g. symbolic.filter_symbols(k)) to find its copies")
+    copies = {(i, j): [] for i in range(k) for j in range(k)}
+    for (row, column), entry in np.ndenumerate(np.array(M.tolist(), dtype=object)):
+        if entry != 0:
+            i, j = divmod(symbols.index(entry), k)
+            copies[(i, j)].append((row, column))
+    return copies
+
+
+def conv_matrix_figure(W, n, stride=1, padding=0):
+    """Figure of M(W) with each weight's copies in one colour and named in every cell.
+
+    W: (k, k) SymPy Matrix of distinct symbols (k ≤ 3, one colour each); n, stride, padding as in conv_matrix.
+    Returns (figure, M).
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    k = _check_filter(W)
+    if k * k > len(WEIGHT_COLOURS):
+        raise ValueError(f"W: at most {len(WEIGHT_COLOURS)} weights get their own colour; got {k}×{k}")
+    M = conv_matrix(W, n, stride, padding)
+    copies = weight_copies(M, W)
+    rows, columns = M.shape
+    which = np.zeros((rows, columns), dtype=int)  # 0 = structural zero, 1 + index of the weight otherwise
+    for index, places in enumerate(copies.values()):
+        for row, column in places:
+            which[row, column] = 1 + index
+    fig, ax = plt.subplots(figsize=(0.62 * columns + 2.8, 0.55 * rows + 1.6))
+    ax.imshow(which, cmap=ListedColormap(["#ffffff", *WEIGHT_COLOURS[:k * k]]), vmin=0, vmax=k * k,
+              aspect="auto")
+    for (row, column), index in np.ndenumerate(which):
+        label = "0" if index == 0 else f"W{divmod(index - 1, k)[0] + 1}{divmod(index - 1, k)[1] + 1}"
+        ax.text(column, row, label, ha="center", va="center", fontsize=10,
+                color="#aaaaaa" if index == 0 else "#000000", fontweight="normal" if index == 0 else "bold")
+    m = int(round(rows ** 0.5))
+    ax.set_xticks(range(columns), [f"I{p + 1}{q + 1}" for p in range(n) for q in range(n)], fontsize=9)
+    ax.set_yticks(range(rows), [f"o{r + 1}{c + 1}" for r in range(m) for c in range(m)])
+    ax.set_xticks(np.arange(-0.5, columns), minor=True)
+    ax.set_yticks(np.arange(-0.5, rows), minor=True)
+    ax.grid(which="minor", color="#cccccc", linewidth=0.8)
+    ax.tick_params(which="minor", length=0)
+    ax.set_xlabel("column: the pixel of vec(I) it multiplies")
+    ax.set_ylabel("row: the output it makes")
+    legend = [Patch(facecolor=WEIGHT_COLOURS[index], edgecolor="#444444",
+                    label=f"W{i + 1}{j + 1}: {len(places)} copies")
+              for index, ((i, j), places) in enumerate(copies.items())]
+    ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.set_title(f"M(W), {rows}×{columns}: vec(O) = M(W)·vec(I) for a {k}×{k} filter on a {n}×{n} image"
+                 + (f" (stride {stride}, padding {padding})" if (stride, padding) != (1, 0) else ""), fontsize=11)
+    fig.tight_layout()
+    return fig, M
+
+
+# ---------------------------------------------------------------- O = cols(I) · vec(W)
+
+
+def _check_image(image):
+    array = np.asarray(image)
+    if array.dtype.kind not in "iuf" or array.ndim != 2 or array.shape[0] != array.shape[1] or array.size == 0:
+        raise ValueError(f"image must be a square 2-D array of numbers; got shape {array.shape}, "
+                         f"dtype {array.dtype}")
+    return array
+
+
+def window_count(n, k, stride=1):
+    """Side m of the grid of windows of a k×k filter on an n×n image (no padding): ⌊(n − k)/s⌋ + 1."""
+    n, k = _check_whole(n, "n"), _check_whole(k, "k")
+    stride, _ = check_stride_padding(stride, 0)
+    if k > n:
+        raise ValueError(f"k: a {k}×{k} filter does not fit on a {n}×{n} image")
+    return (n - k) // stride + 1
+
+
+def window_matrix(image, k, stride=1):
+    """im2col, one row per window: cols[r·m + c, i·k + j] = image[r·s + i, c·s + j].
+
+    image: (n, n); k: the filter side; stride: the window's step. Returns cols: (m², k²), a copy
+    (each pixel appears once per window that reads it). Then vec(O) = cols @ vec(W).
+    """
+    image = _check_image(image)
+    m = window_count(image.shape[0], k, stride)
+    windows = np.lib.stride_tricks.sliding_window_view(image, (k, k))[::stride, ::stride][:m, :m]
+    return windows.reshape(m * m, k * k).copy()
+
+
+def col2im(dcols, n, k, stride=1):
+    """The way back: add row r·m + c of dcols (m², k²) onto the k×k window it came from; returns (n, n).
+
+    ``+=``, not ``=``: a pixel read by several windows receives a share from each of them; assigning
+    would keep only the last window's share. Pixels no window reads stay 0.
+    """
+    n, k = _check_whole(n, "n"), _check_whole(k, "k")
+    m = window_count(n, k, stride)
+    dcols = np.asarray(dcols, dtype=float)
+    if dcols.shape != (m * m, k * k):
+        raise ValueError(f"dcols must have shape (m², k²) = {(m * m, k * k)} for n={n}, k={k}, stride={stride}; "
+                         f"got {dcols.shape}")
+    image = np.zeros((n, n))
+    taps = dcols.reshape(m, m, k, k)
+    for i in range(k):          # one filter tap at a time: every window's (i, j) entry in one slice
+        for j in range(k):
+            image[i:i + stride * m:stride, j:j + stride * m:stride] += taps[:, :, i, j]
+    return image
+
+
+def im2col_figure(n=4, k=2, stride=1):
+    """The image with pixels numbered 1 … n² and its im2col matrix, each entry coloured by copies.
+
+    Returns (figure, image (n, n) of ints, cols (m², k²), copies (n, n): how many windows read each pixel).
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
+    m = window_count(n, k, stride)
+    image = np.arange(1, n * n + 1).reshape(n, n)
+    cols = window_matrix(image, k, stride)
+    copies = col2im(np.ones((m * m, k * k)), n, k, stride).astype(int)
+    copies_of_entry = copies.ravel()[cols - 1]
+    top = max(int(copies.max()), 1)
+    # light colours only (black numbers stay readable): white = read by no window, darker = more copies
+    cmap = ListedColormap(["#ffffff", *plt.get_cmap("YlGnBu")(np.linspace(0.08, 0.55, top))])
+    fig, (ax_image, ax_cols) = plt.subplots(1, 2, figsize=(4.2 + 0.6 * k * k + 0.5 * n, 0.36 * m * m + 1.6),
+                                            gridspec_kw={"width_ratios": [n, k * k]}, layout="constrained")
+    for ax, grid, values in ((ax_image, copies, image), (ax_cols, copies_of_entry, cols)):
+        shown = ax.imshow(grid, cmap=cmap, vmin=-0.5, vmax=top + 0.5)
+        for (r, c), value in np.ndenumerate(values):
+            ax.text(c, r, str(value), ha="center", va="center", fontsize=10)
+    ax_image.set_xticks(range(n), [str(q + 1) for q in range(n)])
+    ax_image.set_yticks(range(n), [str(p + 1) for p in range(n)])
+    ax_image.set(xlabel="column", ylabel="row", title=f"image I ({n}×{n}): pixel numbers")
+    ax_cols.set_xticks(range(k * k), [f"W{i + 1}{j + 1}" for i in range(k) for j in range(k)])
+    ax_cols.set_yticks(range(m * m), [f"o{r + 1}{c + 1}" for r in range(m) for c in range(m)])
+    ax_cols.set(xlabel="column: the weight it meets", ylabel="row: one window",
+                title=f"cols ({m * m}×{k * k}): {cols.size} entries for {image.size} pixels")
+    fig.colorbar(shown, ax=[ax_image, ax_cols], ticks=range(top + 1), shrink=0.6,
+                 label="copies of the pixel in cols")
+    fig.suptitle(f"im2col: a {k}×{k} filter, stride {stride}: {m * m} windows", fontsize=11)
+    return fig, image, cols, copies
