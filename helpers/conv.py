@@ -62,6 +62,11 @@ def _workspace(purpose, shape, dtype, prepare=None):
     return array
 
 
+def release_workspace():
+    """Free the scratch arrays conv2d and conv2d_backward keep between calls (they are rebuilt when needed)."""
+    _WORKSPACE.clear()
+
+
 # ---------------------------------------------------------------------------------------------
 # shapes and validation
 # ---------------------------------------------------------------------------------------------

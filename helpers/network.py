@@ -22,8 +22,12 @@ Two implementations of the same mathematics:
      without a transpose; the gradient of the input image, which SGD never uses, is not computed; and
      the megabyte-sized intermediates live in reused scratch arrays (see _scratch).
 """
+import threading
+from numbers import Integral, Real
+
 import numpy as np
 
+from helpers import conv
 from helpers.activations import relu
 from helpers.conv import conv2d, conv2d_backward
 from helpers.gradcheck import relative_error
@@ -36,7 +40,25 @@ SHAPES = {
     "fc2.w": (10, 128), "fc2.b": (10,),
 }
 FILTER_KEYS = ("conv1.w", "conv2.w")
+MOVE_KEYS = ("conv1.w", "conv2.w", "fc1.w")   # the layers whose per-step moves train records
 INITS = ("he", "glorot")
+DEAD_UNIT_IMAGES = 1000   # train reports dead ReLU units on up to this many training images
+MEMORY_BUDGET = 1 << 30   # bytes of working memory one call may use (Binder gives 2 GB in all)
+# working memory per image, in array entries (measured from the arrays the passes create; rounded up)
+_ENTRIES_PER_IMAGE = {"forward": 14_000, "backward": 26_000}
+
+
+class TrainingDiverged(ValueError):
+    """``train`` met a non-finite loss (or an update that would make a weight non-finite) and stopped.
+
+    .step:          the step (1, 2, …) that failed; params are as they were after step − 1
+    .history:       everything recorded up to then (the same keys as train's result)
+    .learning_rate: η of the run; .loss: the loss of the failed step (nan or inf, or finite if the update overflowed)
+    """
+
+    def __init__(self, message, *, step, history, learning_rate, loss):
+        super().__init__(message)
+        self.step, self.history, self.learning_rate, self.loss = step, history, learning_rate, loss
 
 
 # ---------------------------------------------------------------------------- parameters
@@ -95,26 +117,73 @@ def _check_params(params):
     return dtype
 
 
-def _check_images(x, dtype):
-    x = np.asarray(x)
+def _as_array(value, name):
+    try:
+        return np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name} must be an array; could not make one from a {type(value).__name__}: "
+                         f"{error}") from None
+
+
+def _validate_images(x, dtype, name="x", allow_uint8=False):
+    """x as an array (not converted): shape (N, 1, 28, 28), N ≥ 1, floats that are all finite (or uint8 pixels)."""
+    x = _as_array(x, name)
     if x.ndim != 4 or x.shape[1:] != (1, 28, 28) or x.shape[0] < 1:
-        raise ValueError(f"x must have shape (N, 1, 28, 28) with N ≥ 1; got {x.shape}")
+        raise ValueError(f"{name} must have shape (N, 1, 28, 28) with N ≥ 1; got {x.shape}")
+    if allow_uint8 and x.dtype == np.uint8:
+        return x
     if not np.issubdtype(x.dtype, np.floating):
-        raise ValueError(f"x must hold floats in [0, 1] (divide uint8 pixels by 255); got dtype {x.dtype}")
-    low, high = x.min(), x.max()
-    if not (low >= 0 and high <= 1):  # also catches NaN
-        raise ValueError(f"x must hold values in [0, 1]; got min {low}, max {high}")
-    return np.ascontiguousarray(x, dtype=dtype)
+        uint8 = "uint8 pixels (0…255) or " if allow_uint8 else ""
+        raise ValueError(f"{name} must hold {uint8}finite floats (pixels in [0, 1], standardized values, … ; "
+                         f"divide uint8 pixels by 255); got dtype {x.dtype}")
+    low, high = x.min(), x.max()            # NaN propagates through min and max
+    if not (np.isfinite(low) and np.isfinite(high)):
+        bad = np.argwhere(~np.isfinite(x))
+        raise ValueError(f"{name} must hold finite numbers; it has {len(bad)} NaN or inf value(s), "
+                         f"the first at index {tuple(int(i) for i in bad[0])}")
+    limit = float(np.finfo(dtype).max)
+    if max(-float(low), float(high)) > limit:
+        raise ValueError(f"{name} has values up to {max(-float(low), float(high)):.3g} in magnitude, beyond "
+                         f"{np.dtype(dtype).name}'s range (±{limit:.3g}), the dtype of params")
+    return x
 
 
-def _check_labels(y, n):
-    y = np.asarray(y)
+def _check_images(x, dtype, name="x"):
+    return np.ascontiguousarray(_validate_images(x, dtype, name), dtype=dtype)
+
+
+def _check_labels(y, n, name="y", classes=10):
+    y = _as_array(y, name)
     if y.shape != (n,) or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"y must be {n} integer labels, shape ({n},) to match x; got shape {y.shape}, "
-                         f"dtype {y.dtype}")
-    if y.min() < 0 or y.max() > 9:
-        raise ValueError(f"y must hold labels 0…9; got min {y.min()}, max {y.max()}")
+        raise ValueError(f"{name} must be {n} integer labels, shape ({n},) to match the images; got shape "
+                         f"{y.shape}, dtype {y.dtype}")
+    if y.min() < 0 or y.max() > classes - 1:
+        raise ValueError(f"{name} must hold labels 0…{classes - 1}; got min {y.min()}, max {y.max()}")
     return y
+
+
+def _check_int(value, name, low, high=None, what=""):
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < low or (high is not None
+                                                                                  and value > high):
+        limits = f"from {low} to {high}{what}" if high is not None else f"≥ {low}"
+        raise ValueError(f"{name} must be an integer {limits}; got {value!r}")
+    return int(value)
+
+
+def _check_learning_rate(learning_rate):
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, Real) or not (
+            np.isfinite(learning_rate) and learning_rate > 0):
+        raise ValueError(f"learning_rate must be a finite number > 0; got {learning_rate!r}")
+    return float(learning_rate)
+
+
+def _check_memory(n, dtype, passes, name="x"):
+    """Refuse, naming the argument, when n images would need more than MEMORY_BUDGET bytes of working memory."""
+    per_image = _ENTRIES_PER_IMAGE[passes] * np.dtype(dtype).itemsize
+    if n * per_image > MEMORY_BUDGET:
+        raise ValueError(f"{name} has {n} images: one call would need about {n * per_image / 2**20:,.0f} MB of "
+                         f"working memory, over the budget of {MEMORY_BUDGET / 2**20:,.0f} MB; pass at most "
+                         f"{MEMORY_BUDGET // per_image} images at a time")
 
 
 # ---------------------------------------------------------------------------- shared pieces
@@ -122,9 +191,20 @@ def _check_labels(y, n):
 def softmax_cross_entropy(logits, y):
     """Mean cross-entropy of softmax(logits) against labels, and its gradient.
 
-    logits: (N, 10); y: (N,) ints
-    Returns loss (a float) and dlogits (N, 10) = (softmax(logits) − onehot(y)) / N.
+    logits: (N, K) finite floats (K = 10 in the network), N ≥ 1; y: (N,) integer labels 0…K − 1
+    Returns loss (a float) and dlogits (N, K) = (softmax(logits) − onehot(y)) / N.
     """
+    logits = _as_array(logits, "logits")
+    if logits.ndim != 2 or min(logits.shape) < 1 or not np.issubdtype(logits.dtype, np.floating):
+        raise ValueError(f"logits must be a (N, K) float array with N, K ≥ 1; got shape {logits.shape}, "
+                         f"dtype {logits.dtype}")
+    if not np.isfinite(logits).all():
+        raise ValueError("logits must be finite; got NaN or inf")
+    y = _check_labels(y, logits.shape[0], classes=logits.shape[1])
+    return _softmax_cross_entropy(logits, y)
+
+
+def _softmax_cross_entropy(logits, y):
     n = logits.shape[0]
     shifted = logits - logits.max(axis=1, keepdims=True)  # exp never overflows
     exp = np.exp(shifted)
@@ -147,6 +227,7 @@ def loss_and_grads_reference(params, x, y):
     dtype = _check_params(params)
     x = _check_images(x, dtype)
     y = _check_labels(y, x.shape[0])
+    _check_memory(x.shape[0], dtype, "backward")
     n = x.shape[0]
     p = params
     # forward
@@ -158,7 +239,7 @@ def loss_and_grads_reference(params, x, y):
     a2 = relu(m2).reshape(n, 150)                       # flatten in (C, H, W) order
     h = relu(a2 @ p["fc1.w"].T + p["fc1.b"])            # (N, 128)
     logits = h @ p["fc2.w"].T + p["fc2.b"]              # (N, 10)
-    loss, dlogits = softmax_cross_entropy(logits, y)
+    loss, dlogits = _softmax_cross_entropy(logits, y)
     # backward: each line is the chain rule through one layer
     grads = {"fc2.w": dlogits.T @ h, "fc2.b": dlogits.sum(axis=0)}
     dh = (dlogits @ p["fc2.w"]) * (h > 0)
@@ -174,6 +255,8 @@ def loss_and_grads_reference(params, x, y):
 # ---------------------------------------------------------------------------- fast: pool-major layout
 
 _SCRATCH = {}
+SCRATCH_BYTES = 128 * 2**20   # the scratch arrays kept between calls never hold more than this
+_LOCK = threading.Lock()      # the fast path's scratch arrays are shared: one call at a time
 
 
 def _scratch(name, shape, dtype):
@@ -181,12 +264,25 @@ def _scratch(name, shape, dtype):
 
     Allocating these megabyte arrays afresh at every step made glibc hand them back to the operating
     system and fault them in again at the next step, which doubled the step time in a fresh process.
-    Scratch arrays never leave this module's functions. Not thread-safe: one training loop per process.
+    An array that would take the kept total over SCRATCH_BYTES is used once and not kept (a large batch
+    costs its memory only while it runs). Scratch arrays never leave this module's functions; callers hold
+    _LOCK, so calls from several threads are safe (they take turns).
     """
     array = _SCRATCH.get(name)
-    if array is None or array.shape != shape or array.dtype != dtype:
-        array = _SCRATCH[name] = np.empty(shape, dtype=dtype)
+    if array is not None and array.shape == shape and array.dtype == dtype:
+        return array
+    _SCRATCH.pop(name, None)
+    array = np.empty(shape, dtype=dtype)
+    if array.nbytes + sum(kept.nbytes for kept in _SCRATCH.values()) <= SCRATCH_BYTES:
+        _SCRATCH[name] = array
     return array
+
+
+def release_scratch():
+    """Free the scratch arrays the fast path (and helpers.conv's workspace) keep between calls."""
+    with _LOCK:
+        _SCRATCH.clear()
+    conv.release_workspace()
 
 
 def _offsets_view(a, pooled):
@@ -296,27 +392,42 @@ def _forward(params, x):
 def predict(params, x):
     """Logits of the seed network.
 
-    params: dict from init_params; x: (N, 1, 28, 28) floats in [0, 1]
+    params: dict from init_params
+    x: (N, 1, 28, 28) finite floats — pixels in [0, 1], raw 0…255 values or standardized (x − mean) / std
+       all work (converted to the params' dtype); at most about 19,000 float32 / 9,500 float64 images a call
     Returns logits (N, 10) in the dtype of params.
     """
     dtype = _check_params(params)
-    return _forward(params, _check_images(x, dtype))[0]
+    x = _check_images(x, dtype)
+    _check_memory(x.shape[0], dtype, "forward")
+    with _LOCK:
+        return _forward(params, x)[0]
 
 
 def loss_and_grads(params, x, y):
     """Mean softmax cross-entropy of the seed network and its gradient with respect to every parameter.
 
     params: dict from init_params (all float32 or all float64)
-    x:      (N, 1, 28, 28) floats in [0, 1] (converted to the params' dtype)
+    x:      (N, 1, 28, 28) finite floats — pixels in [0, 1], raw 0…255 values or standardized
+            (x − mean) / std all work (converted to the params' dtype); NaN or inf is refused. At most about
+            10,000 float32 / 5,000 float64 images a call (MEMORY_BUDGET).
     y:      (N,) integer labels 0…9
-    Returns loss (a float) and grads, a dict with the keys, shapes and dtype of params.
+    Returns loss (a float) and grads, a dict with the keys, shapes and dtype of params. The loss can be
+    inf or nan if the weights or inputs are so large that the logits overflow (train stops there).
     """
     dtype = _check_params(params)
     x = _check_images(x, dtype)
     y = _check_labels(y, x.shape[0])
+    _check_memory(x.shape[0], dtype, "backward")
+    with _LOCK:
+        return _loss_and_grads(params, x, y, dtype)
+
+
+def _loss_and_grads(params, x, y, dtype):
+    """loss_and_grads on checked arguments; the caller holds _LOCK."""
     n = x.shape[0]
     logits, (a1, cache1, cache2, flat, h) = _forward(params, x)
-    loss, dlogits = softmax_cross_entropy(logits, y)
+    loss, dlogits = _softmax_cross_entropy(logits, y)
     grads = {"fc2.w": dlogits.T @ h, "fc2.b": dlogits.sum(axis=0)}
     dh = (dlogits @ params["fc2.w"]) * (h > 0)
     grads["fc1.w"], grads["fc1.b"] = dh.T @ flat, dh.sum(axis=0)
@@ -331,27 +442,107 @@ def loss_and_grads(params, x, y):
 def sgd_step(params, grads, learning_rate):
     """Plain SGD, in place: every parameter moves against its gradient, W ← W − η·∂L/∂W.
 
-    params, grads: dicts with the keys of SHAPES; learning_rate: η > 0
+    params, grads: dicts with the keys and shapes of SHAPES; learning_rate: η > 0, finite
+    Everything is checked before any parameter changes: a missing or misshapen gradient, a NaN or inf in
+    one, or an update that would overflow raises ValueError and leaves params as they were.
     Returns params (the same dict, updated).
     """
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be a positive number; got {learning_rate!r}")
-    for name in SHAPES:
-        params[name] -= learning_rate * grads[name]
+    learning_rate = _check_learning_rate(learning_rate)
+    _check_params(params)
+    if not isinstance(grads, dict):
+        raise ValueError(f"grads must be a dict like loss_and_grads returns; got {type(grads).__name__}")
+    missing = [k for k in SHAPES if k not in grads]
+    if missing:
+        raise ValueError(f"grads is missing {missing}")
+    for name, shape in SHAPES.items():
+        value = grads[name]
+        if not isinstance(value, np.ndarray) or value.shape != shape or value.dtype.kind not in "fiu":
+            got = (f"{value.dtype} array of shape {value.shape}" if isinstance(value, np.ndarray)
+                   else type(value).__name__)
+            raise ValueError(f"grads[{name!r}] must be a real array of shape {shape}; got {got}")
+    updated = _updated(params, grads, learning_rate)
+    if isinstance(updated, str):
+        raise ValueError(f"grads[{updated!r}]: the update W − η·g would not be finite (a NaN or inf in the "
+                         f"gradient, or η = {learning_rate:g} too large); params were left as they were")
+    _commit(params, updated)
     return params
 
 
+def _updated(params, grads, learning_rate):
+    """{name: W − η·g} in the params' dtype, or the first name whose update is not finite."""
+    updated = {}
+    with np.errstate(over="ignore", invalid="ignore"):
+        for name in SHAPES:
+            new = params[name] - learning_rate * grads[name]
+            if new.dtype != params[name].dtype:
+                new = new.astype(params[name].dtype)
+            if not np.isfinite(new).all():
+                return name
+            updated[name] = new
+    return updated
+
+
+def _commit(params, updated):
+    for name, new in updated.items():
+        np.copyto(params[name], new)  # in place: the caller's arrays are the ones that move
+
+
 def accuracy(params, x, y, batch_size=500):
-    """Fraction of images whose largest logit is the label; x may be uint8 pixels or floats in [0, 1]."""
+    """Fraction of images whose largest logit is the label.
+
+    x: (N, 1, 28, 28) uint8 pixels (divided by 255) or finite floats; y: (N,) labels 0…9
+    batch_size: images per forward pass (bounds the memory)
+    """
+    dtype = _check_params(params)
+    x = _validate_images(x, dtype, allow_uint8=True)
+    y = _check_labels(y, x.shape[0])
+    batch_size = _check_int(batch_size, "batch_size", 1)
+    _check_memory(min(batch_size, x.shape[0]), dtype, "forward", "batch_size")
+    return _accuracy(params, x, y, batch_size, dtype)
+
+
+def _accuracy(params, x, y, batch_size, dtype):
     correct = 0
     for start in range(0, len(y), batch_size):
-        batch = _as_unit_float(x[start:start + batch_size], params["conv1.w"].dtype)
-        correct += int(np.sum(predict(params, batch).argmax(axis=1) == y[start:start + batch_size]))
+        batch = _as_float(x[start:start + batch_size], dtype)
+        with _LOCK:
+            logits = _forward(params, batch)[0]
+        correct += int(np.sum(logits.argmax(axis=1) == y[start:start + batch_size]))
     return correct / len(y)
 
 
-def _as_unit_float(x, dtype):
-    return x.astype(dtype) / dtype.type(255) if x.dtype == np.uint8 else x
+def _as_float(x, dtype):
+    """A batch of checked images in the params' dtype: uint8 pixels divided by 255, floats converted."""
+    if x.dtype == np.uint8:
+        return x.astype(dtype) / dtype.type(255)
+    return np.ascontiguousarray(x, dtype=dtype)
+
+
+def dead_units(params, x, batch_size=500):
+    """ReLU units that output 0 on every image of x (a "dead" unit: no gradient reaches its weights).
+
+    params: dict from init_params; x: (N, 1, 28, 28) uint8 pixels or finite floats
+    A conv filter counts as dead when its pooled, ReLU'd feature map (what the next layer reads) is 0
+    at every position of every image; an fc1 unit when its output is 0 for every image.
+    Returns {"conv1": [filter indices], "conv2": [filter indices], "fc1": [unit indices]}, sorted.
+    """
+    dtype = _check_params(params)
+    x = _validate_images(x, dtype, allow_uint8=True)
+    batch_size = _check_int(batch_size, "batch_size", 1)
+    _check_memory(min(batch_size, x.shape[0]), dtype, "forward", "batch_size")
+    return _dead_units(params, x, batch_size, dtype)
+
+
+def _dead_units(params, x, batch_size, dtype):
+    alive = {"conv1": np.zeros(6, bool), "conv2": np.zeros(6, bool), "fc1": np.zeros(128, bool)}
+    for start in range(0, len(x), batch_size):
+        batch = _as_float(x[start:start + batch_size], dtype)
+        with _LOCK:
+            _, (a1, _, _, flat, h) = _forward(params, batch)
+            alive["conv1"] |= (a1 > 0).any(axis=(1, 2, 3))                      # a1: (6, N, 13, 13)
+            alive["conv2"] |= (flat.reshape(len(batch), 6, 25) > 0).any(axis=(0, 2))
+            alive["fc1"] |= (h > 0).any(axis=0)
+    return {layer: [int(i) for i in np.flatnonzero(~on)] for layer, on in alive.items()}
 
 
 def train(params, x, y, *, learning_rate=0.05, batch_size=64, epochs=1, seed=0,
@@ -359,35 +550,67 @@ def train(params, x, y, *, learning_rate=0.05, batch_size=64, epochs=1, seed=0,
     """Train with plain SGD and a fixed learning rate, in place, and record what happens to the filters.
 
     params: dict from init_params (updated in place)
-    x: (N, 1, 28, 28) uint8 pixels or floats in [0, 1]; y: (N,) labels
+    x: (N, 1, 28, 28) uint8 pixels (divided by 255) or any finite floats (e.g. standardized); y: (N,) labels 0…9
     learning_rate: η; batch_size: images per step; epochs: passes over the shuffled data; seed: shuffling
-    x_test, y_test: held-out images, evaluated after every epoch when given
+    x_test, y_test: held-out images and labels (both or neither), evaluated after every epoch when given
     on_progress: optional callable(history) called every progress_every steps and at each epoch's end
     snapshot_every: keep a copy of the conv filters every this many steps (and at step 0 and the end)
+    Every argument, and all of x, y, x_test and y_test, is checked before the first step: a refused call
+    leaves params untouched.
     Returns history, a dict of lists:
       "loss":                     one entry per step (the batch's loss before the step)
       "up", "down":               per step, the fraction of conv filter weights (conv1.w and conv2.w,
                                   378 in all) that the step increased / decreased
+      "moves":                    {key: {"up": [...], "down": [...]}} for each key of MOVE_KEYS: the same
+                                  fractions for that layer alone (W ← W − η·g: up ⇔ g < 0)
       "epoch_steps", "test_accuracy": the step at each epoch's end and the held-out accuracy there
       "snapshot_steps", "snapshots":  steps and {"conv1.w", "conv2.w"} copies taken there
       "steps_total": how many steps the run will take
+      "dead_units":  dead_units(params, first ≤ DEAD_UNIT_IMAGES training images) after the last step
+    Raises TrainingDiverged (a ValueError) at the first step whose loss is NaN or inf, or whose update would
+    make a weight non-finite: its message names the step and η, .history holds the run so far, and params
+    are as after the last good step.
     """
-    if not (isinstance(batch_size, int) and 1 <= batch_size <= len(y)):
-        raise ValueError(f"batch_size must be an integer from 1 to {len(y)} (the number of images); "
-                         f"got {batch_size!r}")
-    if not (isinstance(epochs, int) and epochs >= 1):
-        raise ValueError(f"epochs must be an integer ≥ 1; got {epochs!r}")
-    if len(x) != len(y):
-        raise ValueError(f"x and y must hold as many images as labels; got {len(x)} and {len(y)}")
     dtype = _check_params(params)
-    rng = np.random.default_rng(seed)
+    x = _validate_images(x, dtype, allow_uint8=True)
+    y = _check_labels(y, x.shape[0])
+    if (x_test is None) != (y_test is None):
+        given, absent = ("x_test", "y_test") if y_test is None else ("y_test", "x_test")
+        raise ValueError(f"x_test and y_test come as a pair: {given} was given but {absent} was not")
+    if x_test is not None:
+        x_test = _validate_images(x_test, dtype, "x_test", allow_uint8=True)
+        y_test = _check_labels(y_test, x_test.shape[0], "y_test")
+    learning_rate = _check_learning_rate(learning_rate)
+    batch_size = _check_int(batch_size, "batch_size", 1, len(y), " (the number of images in x)")
+    _check_memory(batch_size, dtype, "backward", "batch_size")
+    epochs = _check_int(epochs, "epochs", 1)
+    if isinstance(seed, bool):
+        raise ValueError(f"seed must be an integer ≥ 0 (or None); got {seed!r}")
+    try:
+        rng = np.random.default_rng(seed)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"seed must be an integer ≥ 0 (or None); got {seed!r}: {error}") from None
+    if on_progress is not None and not callable(on_progress):
+        raise ValueError(f"on_progress must be a callable(history) or None; got {type(on_progress).__name__}")
+    progress_every = _check_int(progress_every, "progress_every", 1)
+    snapshot_every = _check_int(snapshot_every, "snapshot_every", 1)
+
     steps_per_epoch = len(y) // batch_size  # the incomplete last batch of an epoch is skipped
-    history = {"loss": [], "up": [], "down": [], "epoch_steps": [], "test_accuracy": [],
-               "snapshot_steps": [], "snapshots": [], "steps_total": steps_per_epoch * epochs}
+    history = {"loss": [], "up": [], "down": [], "moves": {k: {"up": [], "down": []} for k in MOVE_KEYS},
+               "epoch_steps": [], "test_accuracy": [], "snapshot_steps": [], "snapshots": [],
+               "steps_total": steps_per_epoch * epochs}
+    sizes = {k: int(np.prod(SHAPES[k])) for k in MOVE_KEYS}
+    filter_size = sum(sizes[k] for k in FILTER_KEYS)
 
     def snapshot(step):
         history["snapshot_steps"].append(step)
         history["snapshots"].append({k: params[k].copy() for k in FILTER_KEYS})
+
+    def finish(step):
+        if history["snapshot_steps"][-1] != step:
+            snapshot(step)
+        with np.errstate(over="ignore", invalid="ignore"):
+            history["dead_units"] = _dead_units(params, x[:DEAD_UNIT_IMAGES], 500, dtype)
 
     snapshot(0)
     step = 0
@@ -395,14 +618,30 @@ def train(params, x, y, *, learning_rate=0.05, batch_size=64, epochs=1, seed=0,
         order = rng.permutation(len(y))
         for start in range(0, steps_per_epoch * batch_size, batch_size):
             batch = order[start:start + batch_size]
-            xb, yb = _as_unit_float(x[batch], dtype), y[batch]
-            loss, grads = loss_and_grads(params, xb, yb)
-            filter_grads = np.concatenate([grads[k].ravel() for k in FILTER_KEYS])
+            xb, yb = _as_float(x[batch], dtype), y[batch]
+            with _LOCK, np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, once
+                loss, grads = _loss_and_grads(params, xb, yb, dtype)
+            updated = _updated(params, grads, learning_rate) if np.isfinite(loss) else None
+            if not isinstance(updated, dict):
+                finish(step)
+                cause = (f"the loss was {loss}" if updated is None else
+                         f"the loss was {loss:.4g} and the update of {updated} was not finite")
+                raise TrainingDiverged(
+                    f"training diverged at step {step + 1} of {history['steps_total']} with learning rate "
+                    f"η = {learning_rate:g}: {cause}. Lower η to about {learning_rate / 10:g} (η/10), or "
+                    f"standardize the inputs ((x − mean) / std). params are as after step {step}; the "
+                    f"exception's .history holds the run so far.",
+                    step=step + 1, history=history, learning_rate=learning_rate, loss=loss)
             # W ← W − η·g: a weight goes up exactly when its gradient is negative
-            history["up"].append(float(np.mean(filter_grads < 0)))
-            history["down"].append(float(np.mean(filter_grads > 0)))
+            counts = {k: (int(np.count_nonzero(grads[k] < 0)), int(np.count_nonzero(grads[k] > 0)))
+                      for k in MOVE_KEYS}
+            for k in MOVE_KEYS:
+                history["moves"][k]["up"].append(counts[k][0] / sizes[k])
+                history["moves"][k]["down"].append(counts[k][1] / sizes[k])
+            history["up"].append(sum(counts[k][0] for k in FILTER_KEYS) / filter_size)
+            history["down"].append(sum(counts[k][1] for k in FILTER_KEYS) / filter_size)
             history["loss"].append(loss)
-            sgd_step(params, grads, learning_rate)
+            _commit(params, updated)
             step += 1
             if step % snapshot_every == 0:
                 snapshot(step)
@@ -410,11 +649,10 @@ def train(params, x, y, *, learning_rate=0.05, batch_size=64, epochs=1, seed=0,
                 on_progress(history)
         history["epoch_steps"].append(step)
         if x_test is not None:
-            history["test_accuracy"].append(accuracy(params, x_test, y_test))
+            history["test_accuracy"].append(_accuracy(params, x_test, y_test, 500, dtype))
         if on_progress is not None:
             on_progress(history)
-    if history["snapshot_steps"][-1] != step:
-        snapshot(step)
+    finish(step)
     return history
 
 

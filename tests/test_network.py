@@ -265,6 +265,244 @@ def test_train_records_signs_snapshots_and_reports_progress():
     assert np.all(up + down <= 1) and up.mean() > 0.2 and down.mean() > 0.2
 
 
+# ---------------------------------------------------------------------------- issue 11: inputs, divergence, moves
+
+def test_standardized_inputs_give_central_difference_gradients(digits):
+    """x_std = (x − mean) / std (PyTorch's Normalize): accepted, and its gradients are the loss's own."""
+    x, y = digits[0][:4], digits[1][:4]
+    x_std = (x - x.mean()) / x.std()
+    assert x_std.min() < -0.3 and x_std.max() > 2          # outside [0, 1] on both sides
+    params = with_random_biases(network.init_params(seed=2, dtype=np.float64))
+    loss, grads = network.loss_and_grads(params, x_std, y)
+    ref_loss, ref_grads = network.loss_and_grads_reference(params, x_std, y)
+    assert loss == pytest.approx(ref_loss, rel=1e-12)
+    for name in network.SHAPES:
+        assert np.allclose(grads[name], ref_grads[name], rtol=1e-10, atol=1e-13), name
+        size = params[name].size
+        for index in (range(size) if size <= 60 else rng.choice(size, 30, replace=False)):
+            numeric = central_difference(params, x_std, y, name, index)
+            analytic = grads[name].reshape(-1)[index]
+            assert abs(analytic - numeric) <= 1e-6 * max(abs(analytic) + abs(numeric), 1e-3), (name, index)
+    # raw 0…255 floats too, in float32 (a learner who forgot to divide)
+    assert np.isfinite(network.loss_and_grads(network.init_params(), x * 255, y)[0])
+
+
+def snapshots_of_params(history_list, params):
+    """on_progress callback (progress_every=1) that keeps a copy of params after every step."""
+    def record(history):
+        if len(history_list) < len(history["loss"]):
+            history_list.append({k: v.copy() for k, v in params.items()})
+    return record
+
+
+def test_divergence_raises_naming_the_step_and_keeps_the_last_good_params():
+    subset = data.load_subset()
+    params = network.init_params(seed=0)
+    after_step = []
+    with pytest.raises(network.TrainingDiverged) as caught:
+        network.train(params, subset.x_train[:640], subset.y_train[:640], learning_rate=1e6, batch_size=32,
+                      epochs=2, on_progress=snapshots_of_params(after_step, params), progress_every=1)
+    error = caught.value
+    assert isinstance(error, ValueError) and error.step >= 2 and error.learning_rate == 1e6
+    message = str(error)
+    assert f"diverged at step {error.step} of 40" in message and "η = 1e+06" in message
+    assert "Lower η to about 100000" in message and "standardize" in message
+    history = error.history
+    assert len(history["loss"]) == len(history["up"]) == error.step - 1 == len(after_step)
+    assert all(np.isfinite(history["loss"]))
+    assert len(history["moves"]["fc1.w"]["up"]) == error.step - 1
+    assert history["snapshot_steps"][-1] == error.step - 1 and "dead_units" in history
+    for name in params:  # as after the last finite step, never touched by the failed one
+        assert np.array_equal(params[name], after_step[-1][name]) and np.isfinite(params[name]).all()
+
+
+def test_training_twice_from_the_same_start_gives_the_same_history():
+    subset = data.load_subset()
+    runs = []
+    for _ in range(2):
+        params = network.init_params(seed=4)
+        history = network.train(params, subset.x_train[:320], subset.y_train[:320], learning_rate=0.1,
+                                batch_size=32, epochs=2, seed=7, x_test=subset.x_test[:50], y_test=subset.y_test[:50],
+                                snapshot_every=5)
+        runs.append((params, history))
+    (p1, h1), (p2, h2) = runs
+    snapshots = [h.pop("snapshots") for h in (h1, h2)]
+    assert h1 == h2
+    assert all(np.array_equal(a[k], b[k]) for a, b in zip(*snapshots, strict=True) for k in network.FILTER_KEYS)
+    assert all(np.array_equal(p1[k], p2[k]) for k in p1)
+
+
+def test_per_layer_move_fractions_against_a_direct_computation():
+    subset = data.load_subset()
+    x, y = subset.x_train[:192], subset.y_train[:192]
+    params = network.init_params(seed=1)
+    start = {k: v.copy() for k, v in params.items()}
+    after_step = []
+    history = network.train(params, x, y, learning_rate=0.1, batch_size=32, epochs=1, seed=3,
+                            on_progress=snapshots_of_params(after_step, params), progress_every=1)
+    assert set(history["moves"]) == set(network.MOVE_KEYS) == {"conv1.w", "conv2.w", "fc1.w"}
+    order = np.random.default_rng(3).permutation(len(y))         # train's shuffle, written out again
+    before = [start] + after_step[:-1]
+    for step in range(6):
+        batch = order[32 * step:32 * (step + 1)]
+        _, grads = network.loss_and_grads(before[step], x[batch].astype(np.float32) / np.float32(255), y[batch])
+        pooled_up = pooled_down = 0
+        for key in network.MOVE_KEYS:
+            g = grads[key]
+            up, down = np.sum(g < 0) / g.size, np.sum(g > 0) / g.size
+            assert history["moves"][key]["up"][step] == up and history["moves"][key]["down"][step] == down
+            # and the weights really moved that way (a gradient below rounding may leave a weight unmoved)
+            moved = after_step[step][key] - before[step][key]
+            assert np.sum(moved > 0) / g.size <= up and np.sum(moved < 0) / g.size <= down
+            assert up - np.sum(moved > 0) / g.size < 0.02
+            if key in network.FILTER_KEYS:
+                pooled_up, pooled_down = pooled_up + np.sum(g < 0), pooled_down + np.sum(g > 0)
+        assert history["up"][step] == pytest.approx(pooled_up / 378) and history["down"][step] == pytest.approx(
+            pooled_down / 378)
+
+
+def test_train_refuses_bad_arguments_before_touching_params():
+    subset = data.load_subset()
+    x, y = subset.x_train[:4000].copy(), subset.y_train[:4000].copy()
+    params = network.init_params(seed=0)
+    start = {k: v.copy() for k, v in params.items()}
+    late_label = y.copy()
+    late_label[3000] = 10
+    late_nan = x.astype(np.float32) / 255
+    late_nan[3999, 0, 5, 5] = np.nan
+    calls = [
+        (dict(y=late_label), r"y must hold labels 0…9; got min 0, max 10"),
+        (dict(x=late_nan), r"x must hold finite numbers.*index \(3999, 0, 5, 5\)"),
+        (dict(x_test=subset.x_test[:10]), "x_test and y_test come as a pair: x_test was given but y_test"),
+        (dict(y_test=subset.y_test[:10]), "x_test and y_test come as a pair: y_test was given but x_test"),
+        (dict(x_test=subset.x_test[:10], y_test=subset.y_test[:9]), r"y_test must be 10 integer labels"),
+        (dict(x_test=subset.x_test[:10, 0], y_test=subset.y_test[:10]), r"x_test must have shape"),
+        (dict(progress_every=0), "progress_every must be an integer ≥ 1; got 0"),
+        (dict(snapshot_every=-1), "snapshot_every must be an integer ≥ 1; got -1"),
+        (dict(snapshot_every=2.5), "snapshot_every must be an integer"),
+        (dict(learning_rate=float("nan")), "learning_rate must be a finite number > 0; got nan"),
+        (dict(learning_rate=float("inf")), "learning_rate must be a finite number > 0"),
+        (dict(learning_rate=0), "learning_rate must be a finite number > 0; got 0"),
+        (dict(learning_rate="0.1"), "learning_rate must be a finite number"),
+        (dict(on_progress="print"), "on_progress must be a callable"),
+        (dict(batch_size=0), "batch_size must be an integer from 1 to 4000"),
+        (dict(batch_size=True), "batch_size must be an integer"),
+        (dict(epochs=0), "epochs must be an integer ≥ 1"),
+        (dict(seed=-1), "seed must be an integer ≥ 0"),
+        (dict(seed="a"), "seed must be an integer ≥ 0"),
+        (dict(y=y[:-1]), r"y must be 4000 integer labels"),
+        (dict(y=y.astype(float)), r"y must be 4000 integer labels.*float64"),
+        (dict(x=x.astype(np.int64)), r"x must hold uint8 pixels \(0…255\) or finite floats"),
+    ]
+    for change, message in calls:
+        arguments = dict(x=x, y=y, learning_rate=0.1, batch_size=64, epochs=1) | change
+        with pytest.raises(ValueError, match=message):
+            network.train(params, arguments.pop("x"), arguments.pop("y"), **arguments)
+        assert all(np.array_equal(params[k], start[k]) for k in params), change
+    # uint8 pixels and floats still train
+    assert len(network.train(params, x[:128], y[:128], batch_size=64)["loss"]) == 2
+    assert len(network.train(network.init_params(), x[:128] / 255.0, y[:128], batch_size=64)["loss"]) == 2
+
+
+def test_sgd_step_accuracy_and_cross_entropy_check_first():
+    params = network.init_params(dtype=np.float64)
+    start = {k: v.copy() for k, v in params.items()}
+    grads = {k: np.ones_like(v) for k, v in params.items()}
+    for bad, message in [({k: v for k, v in grads.items() if k != "fc2.b"}, r"grads is missing \['fc2.b'\]"),
+                         (dict(grads, **{"fc2.w": np.ones((128, 10))}), r"grads\['fc2.w'\] must be a real array"),
+                         (dict(grads, **{"fc2.b": np.full(10, np.nan)}), r"grads\['fc2.b'\]: the update"),
+                         (dict(grads, **{"fc1.b": "1"}), r"grads\['fc1.b'\] must be a real array")]:
+        with pytest.raises(ValueError, match=message):
+            network.sgd_step(params, bad, 0.1)
+        assert all(np.array_equal(params[k], start[k]) for k in params)
+    with pytest.raises(ValueError, match="learning_rate"):
+        network.sgd_step(params, grads, float("nan"))
+    subset = data.load_subset()
+    x, y = subset.x_test[:20], subset.y_test[:20]
+    assert 0 <= network.accuracy(params, x, y) <= 1
+    with pytest.raises(ValueError, match=r"y must be 20 integer labels, shape \(20,\).*\(20, 1\)"):
+        network.accuracy(params, x, y[:, None])         # it used to return 3.0
+    with pytest.raises(ValueError, match="y must hold labels 0…9"):
+        network.accuracy(params, x, np.full(20, 10))
+    with pytest.raises(ValueError, match="batch_size"):
+        network.accuracy(params, x, y, batch_size=0)
+    with pytest.raises(ValueError, match=r"y must hold labels 0…9; got min -1"):
+        network.softmax_cross_entropy(np.zeros((1, 10)), np.array([-1]))   # it used to wrap around
+    with pytest.raises(ValueError, match=r"y must be 2 integer labels"):
+        network.softmax_cross_entropy(np.zeros((2, 10)), np.array([[0], [1]]))
+    with pytest.raises(ValueError, match="logits must be finite"):
+        network.softmax_cross_entropy(np.full((1, 10), np.nan), np.array([0]))
+    with pytest.raises(ValueError, match="logits must be a"):
+        network.softmax_cross_entropy(np.zeros(10), np.array([0]))
+    loss, dlogits = network.softmax_cross_entropy(np.zeros((2, 4)), np.array([0, 3]))
+    assert loss == pytest.approx(np.log(4)) and np.allclose(dlogits.sum(axis=1), 0)
+
+
+def test_dead_units_against_the_layers_and_in_the_history():
+    from helpers.conv import conv2d
+    from helpers.pool import maxpool2d
+
+    subset = data.load_subset()
+    x = subset.x_train[:300]
+    params = network.init_params(seed=0, dtype=np.float64)
+    params["conv1.b"][2] = -50.0                    # conv1 filter 2 never fires on pixels in [0, 1]
+    params["conv2.b"][4] = -50.0
+    params["fc1.b"][[7, 90]] = -50.0
+    dead = network.dead_units(params, x, batch_size=128)
+    # the same from the course's layers, written out
+    images = x.astype(np.float64) / 255
+    a1 = np.maximum(maxpool2d(conv2d(images, params["conv1.w"], params["conv1.b"])), 0)
+    a2 = np.maximum(maxpool2d(conv2d(a1, params["conv2.w"], params["conv2.b"])), 0)
+    h = np.maximum(a2.reshape(len(x), 150) @ params["fc1.w"].T + params["fc1.b"], 0)
+    expected = {"conv1": np.flatnonzero(a1.max(axis=(0, 2, 3)) == 0),
+                "conv2": np.flatnonzero(a2.max(axis=(0, 2, 3)) == 0),
+                "fc1": np.flatnonzero(h.max(axis=0) == 0)}
+    assert dead == {k: list(v) for k, v in expected.items()}
+    assert dead["conv1"] == [2] and 4 in dead["conv2"] and {7, 90} <= set(dead["fc1"])
+    history = network.train(params, x[:64], subset.y_train[:64], learning_rate=0.01, batch_size=32)
+    assert history["dead_units"] == network.dead_units(params, x[:64])
+    with pytest.raises(ValueError, match="x must have shape"):
+        network.dead_units(params, x[:, 0])
+
+
+def test_release_scratch_and_memory_budget():
+    subset = data.load_subset()
+    x, y = subset.x_train[:64].astype(np.float32) / 255, subset.y_train[:64]
+    params = network.init_params()
+    loss, grads = network.loss_and_grads(params, x, y)
+    assert network._SCRATCH
+    network.release_scratch()
+    assert not network._SCRATCH and not network.conv._WORKSPACE
+    again = network.loss_and_grads(params, x, y)
+    assert again[0] == loss and all(np.array_equal(again[1][k], grads[k]) for k in grads)
+    # a big batch runs, but its scratch arrays are not kept beyond SCRATCH_BYTES
+    big = np.repeat(x, 40, axis=0)
+    network.loss_and_grads(params, big, np.repeat(y, 40))
+    assert sum(a.nbytes for a in network._SCRATCH.values()) <= network.SCRATCH_BYTES
+    with pytest.raises(ValueError, match=r"x has 20000 images: .* over the budget of 1,024 MB; pass at most"):
+        network.loss_and_grads(network.init_params(dtype=np.float64), np.zeros((20000, 1, 28, 28)),
+                               np.zeros(20000, int))
+    float64 = network.init_params(dtype=np.float64)
+    float64_start = {k: v.copy() for k, v in float64.items()}
+    with pytest.raises(ValueError, match="batch_size has 9000 images"):
+        network.train(float64, np.zeros((9000, 1, 28, 28), np.uint8), np.zeros(9000, int), batch_size=9000)
+    assert all(np.array_equal(float64[k], float64_start[k]) for k in float64)
+
+
+def test_calls_from_several_threads_give_the_serial_results():
+    from concurrent.futures import ThreadPoolExecutor
+
+    subset = data.load_subset()
+    params = network.init_params()
+    batches = [(subset.x_train[i:i + 16 + i % 3].astype(np.float32) / 255, subset.y_train[i:i + 16 + i % 3])
+               for i in range(0, 40 * 16, 16)]
+    serial = [network.loss_and_grads(params, xb, yb) for xb, yb in batches]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(lambda b: network.loss_and_grads(params, *b), batches * 3))
+    for (loss, grads), (want_loss, want) in zip(threaded, serial * 3, strict=True):
+        assert loss == want_loss and all(np.array_equal(grads[k], want[k]) for k in grads)
+
+
 # ---------------------------------------------------------------------------- notebook 06's widgets and checkers
 # (they sit on top of this module; tested headless here by setting values and reading what is shown)
 
