@@ -6,17 +6,21 @@ ReLU, a downstream weight and a loss:
     o = corr(I, W) + b            (2, 2)  the filter's outputs (valid cross-correlation, stride 1)
     a = ReLU(o)  or  a = o   (2, 2)  the optional ReLU gate
     y = v · mean(a)          ()      a global average pool and one downstream weight v
+        or y = mean(v ⊙ a)            one downstream weight per output, v (2, 2): the smallest head whose
+                                      downstream weights can differ in sign
     L = ½ (y − t)² + ½ λ ‖W‖²         squared error to the target t, optional L2 weight decay λ
 
 and the chain rule gives, with gate = 1[o > 0] (ReLU; ReLU'(0) is taken as 0) or 1 (no ReLU):
 
-    δ = ∂L/∂o = (y − t) · v · gate / 4      (2, 2)  the upstream gradient
+    δ = ∂L/∂o = (y − t) · v · gate / 4      (2, 2)  the upstream gradient (v_mn with per-output weights)
     ∂L/∂W = corr(I, δ) + λ W                     (2, 2)
     ∂L/∂b = Σ δ
     ΔW = −η ∂L/∂W                           one step of plain SGD with learning rate η
 
 So the sign of every update is the sign of −Σ input × δ: the gate (0 or 1) only decides which
-terms count, while the sign of δ comes from (y − t) and from v.
+terms count, while the sign of δ comes from (y − t) and from v. With one v and inputs ≥ 0 every δ has
+one sign, so all four weights move the same way; with per-output weights of both signs δ has both
+signs, and one step can raise some weights of the filter and lower others.
 
 This module works on one channel, so an image is a plain (H, W) matrix, as learners first meet
 I11…I33, and a batch of images is (N, H, W) — the NCHW layout with C = 1 squeezed out. With a batch
@@ -67,10 +71,24 @@ def _check_target(target, image):
     return np.broadcast_to(target, batch_shape)
 
 
+def _check_downstream(downstream, image, weights):
+    """A number, or one weight per filter output: (OH, OW) = (H − kh + 1, W − kw + 1)."""
+    if isinstance(downstream, numbers.Real) and not isinstance(downstream, bool):
+        return _finite_number(downstream, "downstream")
+    downstream = _finite_array(downstream, "downstream", (0, 2))
+    if downstream.ndim == 0:
+        return float(downstream)
+    out_shape = (image.shape[-2] - weights.shape[0] + 1, image.shape[-1] - weights.shape[1] + 1)
+    if downstream.shape != out_shape:
+        raise ValueError(f"downstream must be one number or one weight per output {out_shape}; "
+                         f"got shape {downstream.shape}")
+    return downstream
+
+
 def _check_example(image, weights, bias, downstream, target, weight_decay):
     image, weights = _check_image_weights(image, weights)
     bias = _finite_number(bias, "bias")
-    downstream = _finite_number(downstream, "downstream")
+    downstream = _check_downstream(downstream, image, weights)
     target = _check_target(target, image)
     weight_decay = _finite_number(weight_decay, "weight_decay")
     if weight_decay < 0:
@@ -101,24 +119,24 @@ def forward(image, weights, bias=0.0, downstream=1.0, relu=False):
     image:      (H, W) or (N, H, W)   the input I
     weights:    (kh, kw)              the filter W
     bias:       number                the filter's bias b
-    downstream: number                the downstream weight v
+    downstream: number, or (OH, OW)   the downstream weight v, or one weight per output
     relu:       bool                  put a ReLU after the filter
     Returns (o, a, y): o = corr(I, W) + b and a = ReLU(o) (or o), both (OH, OW) or (N, OH, OW);
-    y = v · mean(a), a number or (N,).
+    y = mean(v · a) over the outputs, a number or (N,) (v · mean(a) for one v).
     """
     image, weights = _check_image_weights(image, weights)
     bias = _finite_number(bias, "bias")
-    downstream = _finite_number(downstream, "downstream")
+    downstream = _check_downstream(downstream, image, weights)
     o = correlate_valid(image, weights) + bias
     a = np.maximum(o, 0.0) if relu else o
-    y = downstream * a.mean(axis=(-2, -1))
+    y = (downstream * a).mean(axis=(-2, -1))
     return o, a, y
 
 
 def loss(image, weights, bias, downstream, target, relu=False, weight_decay=0.0):
     """L = mean over images of ½ (y − t)², plus ½ λ ‖W‖² when weight_decay λ > 0.
 
-    image (H, W) or (N, H, W); weights (kh, kw); bias, downstream, weight_decay numbers;
+    image (H, W) or (N, H, W); weights (kh, kw); bias, weight_decay numbers; downstream a number or (OH, OW);
     target a number or (N,). Returns a float.
     """
     image, weights, bias, downstream, target, weight_decay = _check_example(
@@ -130,14 +148,16 @@ def loss(image, weights, bias, downstream, target, relu=False, weight_decay=0.0)
 def upstream_grad(image, weights, bias, downstream, target, relu=False):
     """δ = ∂L/∂o, the upstream gradient at the filter's outputs (the data loss only).
 
-    image (H, W) or (N, H, W); weights (kh, kw); bias, downstream numbers; target a number or (N,).
+    image (H, W) or (N, H, W); weights (kh, kw); bias a number; downstream a number or (OH, OW);
+    target a number or (N,).
     Returns δ with the shape of o: (OH, OW) or (N, OH, OW);
-    δ = (y − t) · v · gate / (OH·OW) / N, where gate = 1[o > 0] with ReLU (0 at o = 0) and 1 without.
+    δ = (y − t) · v · gate / (OH·OW) / N (v_mn per output when given), where gate = 1[o > 0] with ReLU
+    (0 at o = 0) and 1 without.
     """
     image, weights, bias, downstream, target, _ = _check_example(image, weights, bias, downstream, target, 0.0)
     o, _, y = forward(image, weights, bias, downstream, relu)
     count = o.shape[-2] * o.shape[-1] * (image.shape[0] if image.ndim == 3 else 1)
-    dl_da = ((y - target) * downstream / count)[..., None, None]
+    dl_da = (y - target)[..., None, None] * downstream / count
     if not relu:
         return np.broadcast_to(dl_da, o.shape).copy()
     return np.where(o > 0, dl_da, 0.0)  # a closed gate passes back exactly 0 (never −0)
@@ -164,8 +184,8 @@ def filter_grad(image, delta):
 def gradients(image, weights, bias, downstream, target, relu=False, weight_decay=0.0):
     """All the gradients of one step.
 
-    image (H, W) or (N, H, W); weights (kh, kw); bias, downstream, weight_decay (λ ≥ 0) numbers;
-    target a number or (N,).
+    image (H, W) or (N, H, W); weights (kh, kw); bias, weight_decay (λ ≥ 0) numbers; downstream a number or
+    (OH, OW); target a number or (N,).
     Returns (grad_w, grad_b, delta): grad_w = corr(I, δ) + λ W (kh, kw); grad_b = Σ δ (float);
     delta = ∂L/∂o with the shape of o.
     """
@@ -179,8 +199,8 @@ def gradients(image, weights, bias, downstream, target, relu=False, weight_decay
 def sgd_step(image, weights, bias, downstream, target, lr, relu=False, weight_decay=0.0, train_bias=True):
     """One step of plain SGD: W ← W − η ∂L/∂W (and b ← b − η ∂L/∂b when train_bias).
 
-    image (H, W) or (N, H, W); weights (kh, kw); bias, downstream numbers; target a number or (N,);
-    lr: the learning rate η > 0; weight_decay: λ ≥ 0.
+    image (H, W) or (N, H, W); weights (kh, kw); bias a number; downstream a number or (OH, OW);
+    target a number or (N,); lr: the learning rate η > 0; weight_decay: λ ≥ 0.
     Returns (new_weights (kh, kw), new_bias float, update ΔW (kh, kw)), with new_weights = weights + ΔW.
     """
     lr = _finite_number(lr, "lr")
@@ -195,8 +215,8 @@ def sgd_step(image, weights, bias, downstream, target, lr, relu=False, weight_de
 def train(image, weights, bias, downstream, target, lr, steps, relu=False, weight_decay=0.0, train_bias=True):
     """Run ``steps`` steps of plain SGD (full batch) and keep the whole history.
 
-    image (H, W) or (N, H, W); weights (kh, kw) the start; bias, downstream numbers; target a number or (N,);
-    lr η > 0; steps an integer ≥ 0; weight_decay λ ≥ 0; train_bias: update b too.
+    image (H, W) or (N, H, W); weights (kh, kw) the start; bias a number; downstream a number or (OH, OW);
+    target a number or (N,); lr η > 0; steps an integer ≥ 0; weight_decay λ ≥ 0; train_bias: update b too.
     Returns a dict: "weights" (steps+1, kh, kw), "bias" (steps+1,), "loss" (steps+1,) — entry k is
     after k steps, so entry 0 is the start.
     """

@@ -278,6 +278,49 @@ def test_tally_counts_ups_and_downs():
     assert signs.tally_moves([[1, 2], [3, 4]], [[2, 1], [3, 5]]) == (2, 1, 1)
 
 
+# ---------------------------------------------------------------- one downstream weight per output
+def test_per_output_downstream_weights_match_central_differences_and_the_patch_matrix():
+    image, weights, bias, _, target = random_example(relu=True)
+    v = np.array([[1.5, -0.7], [-1.2, 0.4]])
+    for relu in (False, True):
+        grad_w, grad_b, _ = signs.gradients(image, weights, bias, v, target, relu)
+        numeric_w = central_difference(lambda w, relu=relu: signs.loss(image, w, bias, v, target, relu), weights)
+        numeric_b = central_difference(lambda b, relu=relu: signs.loss(image, weights, float(b), v, target, relu), bias)
+        assert np.allclose(grad_w, numeric_w, rtol=1e-6, atol=1e-8)
+        assert np.isclose(grad_b, numeric_b, rtol=1e-6, atol=1e-8)
+        # independently: y = Σ v_r a_r / 4, so ∂L/∂w = (y − t) Σ_r v_r gate_r P_r / 4
+        P = patch_matrix(image, 2, 2)
+        o = P @ weights.ravel() + bias
+        gate = (o > 0) if relu else np.ones(4, bool)
+        y = np.sum(v.ravel() * np.where(gate, o, 0.0)) / 4
+        assert np.allclose(grad_w.ravel(), P.T @ ((y - target) * v.ravel() * gate / 4), rtol=1e-12)
+
+
+def test_a_constant_downstream_array_is_the_single_weight():
+    image, weights, bias, v, target = random_example(relu=True, batch=3)
+    one = signs.gradients(image, weights, bias, v, target, relu=True)
+    many = signs.gradients(image, weights, bias, np.full((2, 2), v), target, relu=True)
+    assert np.allclose(one[0], many[0], rtol=1e-14) and np.isclose(one[1], many[1], rtol=1e-14)
+
+
+def test_opposite_downstream_weights_move_one_filter_both_ways_in_one_step_under_relu():
+    # notebook 05: input ≥ 0, every gate open, one step: two weights ↑ and two ↓
+    image = np.array([[0.0, 1.0, 2.0], [0.0, 3.0, 1.0], [1.0, 2.0, 0.0]])
+    W = np.full((2, 2), 0.1)
+    v = np.array([[1.0, -1.0], [1.0, -1.0]])
+    o, _, _ = signs.forward(image, W, 0.0, v, relu=True)
+    assert np.all(o > 0)
+    new_w, _, _ = signs.sgd_step(image, W, 0.0, v, 2.0, lr=0.05, relu=True)
+    assert signs.tally_moves(W, new_w) == (2, 2, 0)
+
+
+def test_downstream_of_the_wrong_shape_is_named():
+    with pytest.raises(ValueError, match="downstream"):
+        signs.forward(np.ones((3, 3)), np.ones((2, 2)), downstream=np.ones((3, 3)))
+    with pytest.raises(ValueError, match="downstream"):
+        signs.gradients(np.ones((3, 3)), np.ones((2, 2)), 0.0, [[1.0, np.nan], [1.0, 1.0]], 1.0)
+
+
 # ---------------------------------------------------------------- bad arguments
 @pytest.mark.parametrize("call, words", [
     (lambda: signs.forward(np.ones((3, 3)), np.ones((4, 2))), "weights"),
