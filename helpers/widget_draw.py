@@ -32,14 +32,18 @@ def finite_limit(*arrays, floor=1e-9):
     return largest
 
 
-def signed_text(value, digits=2, arrows=False):
-    """A value with its sign as a glyph: "+0.12", "−0.12", "0"; arrows: "↑ +0.12", "↓ −0.12", "· 0"."""
+def signed_text(value, digits=2, arrows=False, significant=False):
+    """A value with its sign as a glyph: "+0.12", "−0.12", "0"; arrows: "↑ +0.12", "↓ −0.12", "· 0".
+
+    digits: decimals, or significant digits when significant ("+0.00041" rather than "+0.0004")
+    """
     value = float(value)
     if not np.isfinite(value):
         return "nan" if np.isnan(value) else ("+inf" if value > 0 else "−inf")
     if value == 0:
         return "· 0" if arrows else "0"
-    text = f"{'+' if value > 0 else '−'}{abs(value):.{digits}f}"
+    number = f"{abs(value):.{digits}g}" if significant else f"{abs(value):.{digits}f}"
+    text = f"{'+' if value > 0 else '−'}{number}"
     return f"{'↑' if value > 0 else '↓'} {text}" if arrows else text
 
 
@@ -54,14 +58,16 @@ def signed_colour(value, limit):
 
 
 def table_html(values, labels, limit, css_class="", cell_px=(46, 34), font_px=13, frame=None, row_names=None,
-               col_names=None):
+               col_names=None, colour=None):
     """An HTML table of a 2-D array: each cell coloured by its signed value and showing its label.
 
     values:   (H, W) numbers (coloured on a scale from −limit to +limit)
     labels:   (H, W) strings (HTML-escaped here; a newline becomes a line break), e.g. from ``signed_text``
     frame:    optional (row, col): that cell gets a thick dark outline
     row_names, col_names: optional header labels (strings) for the rows and columns
+    colour:   optional colour(value, limit) -> (background, ink); default ``signed_colour``
     """
+    colour = colour or signed_colour
     values = np.asarray(values, dtype=float)
     width, height = cell_px
     rows = []
@@ -74,7 +80,7 @@ def table_html(values, labels, limit, css_class="", cell_px=(46, 34), font_px=13
             tds.append(f"<th style='font-weight:normal;color:#555;font-size:11px;padding-right:3px'>"
                        f"{escape(row_names[r])}</th>")
         for c in range(values.shape[1]):
-            background, ink = signed_colour(values[r, c], limit)
+            background, ink = colour(values[r, c], limit)
             border = "3px solid #111" if frame == (r, c) else "1px solid #bbb"
             tds.append(f"<td style='background:{background};color:{ink};width:{width}px;height:{height}px;"
                        f"text-align:center;border:{border};padding:0 2px'>"
@@ -94,6 +100,12 @@ def colour_legend(limit, label, width_px=180):
             f"<span style='display:inline-block;width:{third}px'>−{limit:.3g}</span>"
             f"<span style='display:inline-block;width:{third}px;text-align:center'>0</span>"
             f"<span style='display:inline-block;width:{third}px;text-align:right'>+{limit:.3g}</span></div>")
+
+
+def grey_colour(value, vmax=1.0):
+    """(background, ink) CSS colours of an unsigned value (a pixel): 0 white … vmax black."""
+    level = round(255 * (1.0 - float(np.clip(value / vmax, 0.0, 1.0)))) if np.isfinite(value) else 160
+    return f"rgb({level},{level},{level})", "#ffffff" if level < 110 else "#000000"
 
 
 def signed_rgb(values, limit):

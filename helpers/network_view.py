@@ -1,0 +1,350 @@
+"""The real network, linked: one digit through the seed network, forward and backward, one conv1 output at a time.
+
+The bridge from notebook 02's 2×2 toy to notebook 06's network. For the chosen digit the view shows
+the six conv1 maps, the pooled maps with each 2×2 window's winner (● where the winner is; ○ where all
+four values tie, as on the blank background, and the first-maximum rule picks the top-left one), the
+conv2 maps and the prediction. Pick a conv1 filter and an output position o[r, c] to see the 3×3
+receptive field it reads on the digit, whether it won its pool window, whether ReLU lets the gradient
+through, the δ = ∂L/∂o that arrives there, and its contribution δ · patch to ∂L/∂W for that image. The
+contributions of all 26 × 26 positions add up to the image's ∂L/∂conv1.w; one SGD step on this image
+alone would change the filters by ΔW = −η ∂L/∂conv1.w, shown per filter with ↑ / ↓.
+
+Everything is computed once per digit, layer by layer with the course's own ``helpers.conv``,
+``helpers.pool`` and ``helpers.activations`` (as ``network.loss_and_grads_reference``); a key press on a
+position slider only rewrites two small HTML widgets (maps are tiny PNGs scaled up by the browser).
+
+``NetworkView(params, images, labels, learning_rate)``; display ``view.widget``. State for tests:
+``view.state`` (the digit's arrays, see ``compute_digit``) and ``view.position_info()``.
+
+CSS classes: course-net-view (the whole), course-net-digit, course-net-filter, course-net-row,
+course-net-col (sliders), course-net-message, course-net-readout, course-net-maps, course-net-focus,
+course-net-update.
+"""
+from html import escape
+
+import ipywidgets as widgets
+import numpy as np
+
+from helpers.activations import relu
+from helpers.conv import conv2d, conv2d_backward
+from helpers.network import SHAPES, softmax_cross_entropy
+from helpers.pool import maxpool2d, maxpool2d_backward
+from helpers.widget_draw import (
+    boxes_html,
+    colour_legend,
+    finite_limit,
+    grey_colour,
+    grey_rgb,
+    image_html,
+    png_uri,
+    signed_colour,
+    signed_rgb,
+    signed_text,
+    table_html,
+)
+
+POOL = 2      # the network's 2×2 max-pool windows (stride 2)
+KERNEL = 3    # its 3×3 filters
+
+
+def compute_digit(params, x, label):
+    """Forward and backward pass of the seed network for one image, keeping every layer (float64).
+
+    params: the network's parameters (network.SHAPES); x: (28, 28) floats; label: the true class 0…9
+    Returns a dict: "x" (28, 28); "z1" conv1 outputs (6, 26, 26); "m1" pooled (6, 13, 13); "a1" = ReLU(m1);
+    "z2" (6, 11, 11); "m2" (6, 5, 5); "probs" (10,); "loss"; "delta1" = ∂L/∂z1 (6, 26, 26);
+    "won" (6, 26, 26) bool, the window winners by the first-maximum rule; "tie_count" (6, 13, 13): how
+    many entries equal each window's max; "pooled_reached" (13, 13) bool: pooled cells whose gradient can
+    be non-zero (conv2's floor-mode pool never reads conv2's last row and column, so pooled row and
+    column 13 feed nothing); "contributions" (6, 26, 26, 3, 3) = δ[f, r, c] · x[r:r+3, c:c+3];
+    "grad_w" = ∂L/∂conv1.w (6, 1, 3, 3), the sum of the contributions.
+    """
+    p = {k: np.asarray(v, dtype=np.float64) for k, v in params.items() if k in SHAPES}
+    image = np.asarray(x, dtype=np.float64)[None, None]                       # (1, 1, 28, 28)
+    y = np.array([int(label)])
+    z1 = conv2d(image, p["conv1.w"], p["conv1.b"])                             # (1, 6, 26, 26)
+    m1 = maxpool2d(z1, POOL)                                                   # (1, 6, 13, 13)
+    a1 = relu(m1)
+    z2 = conv2d(a1, p["conv2.w"], p["conv2.b"])                                # (1, 6, 11, 11)
+    m2 = maxpool2d(z2, POOL)                                                   # (1, 6, 5, 5)
+    a2 = relu(m2).reshape(1, -1)                                               # (1, 150)
+    h = relu(a2 @ p["fc1.w"].T + p["fc1.b"])                                   # (1, 128)
+    logits = h @ p["fc2.w"].T + p["fc2.b"]                                     # (1, 10)
+    loss, dlogits = softmax_cross_entropy(logits, y)
+    # backward, the chain rule one layer a line (as network.loss_and_grads_reference)
+    dh = (dlogits @ p["fc2.w"]) * (h > 0)
+    dm2 = (dh @ p["fc1.w"]).reshape(m2.shape) * (m2 > 0)
+    dz2 = maxpool2d_backward(dm2, z2, POOL, ties="first")
+    da1, _, _ = conv2d_backward(dz2, a1, p["conv2.w"])
+    delta1 = maxpool2d_backward(da1 * (m1 > 0), z1, POOL, ties="first")        # ∂L/∂z1 (1, 6, 26, 26)
+    _, grad_w, _ = conv2d_backward(delta1, image, p["conv1.w"])
+    won = maxpool2d_backward(np.ones_like(m1), z1, POOL, ties="first") > 0
+    windows = z1[0].reshape(6, 13, POOL, 13, POOL)
+    tie_count = (windows == m1[0][:, :, None, :, None]).sum(axis=(2, 4))
+    kept = POOL * (z2.shape[-1] // POOL)            # conv2 rows/columns its floor-mode pool reads: 10
+    reach = np.arange(m1.shape[-1]) < kept + KERNEL - 1   # pooled rows some kept conv2 output reads: 1…12
+    patches = np.lib.stride_tricks.sliding_window_view(image[0, 0], (KERNEL, KERNEL))   # (26, 26, 3, 3)
+    contributions = delta1[0][:, :, :, None, None] * patches[None]
+    exp = np.exp(logits[0] - logits[0].max())
+    return {"x": image[0, 0], "label": int(label), "z1": z1[0], "m1": m1[0], "a1": a1[0], "z2": z2[0],
+            "m2": m2[0], "probs": exp / exp.sum(), "loss": float(loss), "delta1": delta1[0], "won": won[0],
+            "tie_count": tie_count, "pooled_reached": reach[:, None] & reach[None, :],
+            "contributions": contributions, "grad_w": grad_w}
+
+
+def _pooled_with_winners(m1, won, tie_count, limit, cell=8):
+    """(13, 13) pooled map → (13·cell, 13·cell, 3) RGB: each cell its colour, a dot in its winner's quadrant
+    (black ●; grey when all four entries tie and the first-maximum rule picked the top-left one)."""
+    rgb = np.repeat(np.repeat(signed_rgb(m1, limit), cell, axis=0), cell, axis=1)
+    half, dot = cell // 2, max(1, cell // 4)
+    rows, cols = np.nonzero(won)
+    for r, c in zip(rows, cols, strict=True):
+        pr, pc = r // POOL, c // POOL
+        top = pr * cell + (r % POOL) * half + (half - dot) // 2
+        left = pc * cell + (c % POOL) * half + (half - dot) // 2
+        colour = (150, 150, 150) if tie_count[pr, pc] == POOL * POOL else (0, 0, 0)
+        rgb[top:top + dot, left:left + dot] = colour
+    return rgb
+
+
+def _sci(value):
+    """δ as a learner reads it: "0" when exactly zero, else "+1.23e-04"."""
+    return "0" if value == 0 else f"{value:+.2e}".replace("-", "−")
+
+
+class NetworkView:
+    """The linked view of one digit in the trained network (see the module docstring).
+
+    params:        the trained network's parameters (dict of arrays, network.SHAPES)
+    images:        (N, 1, 28, 28) uint8 pixels or floats in [0, 1]: the digits to choose from
+    labels:        (N,) their classes 0…9
+    learning_rate: η of the SGD step whose ΔW is shown
+    classes:       optional names of the 10 classes (default "0" … "9")
+    """
+
+    def __init__(self, params, images, labels, learning_rate=0.1, classes=None):
+        images = np.asarray(images)
+        if images.ndim != 4 or images.shape[1:] != (1, 28, 28) or len(images) < 1:
+            raise ValueError(f"images must have shape (N, 1, 28, 28) with N ≥ 1; got {images.shape}")
+        labels = np.asarray(labels)
+        if labels.shape != (len(images),):
+            raise ValueError(f"labels must have shape ({len(images)},), one per image; got {labels.shape}")
+        if not (isinstance(learning_rate, (int, float)) and np.isfinite(learning_rate) and learning_rate > 0):
+            raise ValueError(f"learning_rate must be a positive number; got {learning_rate!r}")
+        missing = [k for k in SHAPES if k not in params]
+        if missing:
+            raise ValueError(f"params is missing {missing}")
+        wrong = {k: np.shape(params[k]) for k in SHAPES if np.shape(params[k]) != SHAPES[k]}
+        if wrong:
+            raise ValueError(f"params has wrong shapes {wrong}; expected {SHAPES}")
+        self.params = params
+        self.images = images.astype(np.float64) / 255.0 if images.dtype == np.uint8 else images.astype(np.float64)
+        self.labels = labels.astype(int)
+        self.learning_rate = float(learning_rate)
+        self.classes = list(classes) if classes is not None else [str(k) for k in range(10)]
+
+        def slider(description, low, high, css):
+            part = widgets.IntSlider(value=low, min=low, max=high, description=description,
+                                     continuous_update=True, layout=widgets.Layout(width="360px"),
+                                     style={"description_width": "110px"})
+            part.add_class(css)
+            return part
+
+        self.digit = slider("digit (image #)", 0, len(images) - 1, "course-net-digit")
+        self.filter = slider("conv1 filter", 1, 6, "course-net-filter")
+        self.row = slider("output row r", 1, 26, "course-net-row")
+        self.col = slider("output column c", 1, 26, "course-net-col")
+        self.message = widgets.HTML()
+        self.message.add_class("course-net-message")
+        self.maps = widgets.HTML()
+        self.maps.add_class("course-net-maps")
+        self.readout = widgets.HTML()
+        self.readout.add_class("course-net-readout")
+        self.focus = widgets.HTML()
+        self.focus.add_class("course-net-focus")
+        self.update = widgets.HTML()
+        self.update.add_class("course-net-update")
+        help_line = widgets.HTML("<small>Click a slider's handle, then press ← / → (or ↑ / ↓). Rows and columns "
+                                 "are counted from 1, as in the math.</small>")
+        self.widget = widgets.VBox([
+            widgets.HBox([self.digit, self.filter]), widgets.HBox([self.row, self.col]), help_line,
+            self.message, self.maps, self.readout, self.focus, self.update])
+        self.widget.add_class("course-net-view")
+        self.state = None
+        self._uris = {}
+        self.digit.observe(lambda change: self.show_digit(), names="value")
+        for part in (self.filter, self.row, self.col):
+            part.observe(lambda change: self.show_position(), names="value")
+        self.show_digit()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # ------------------------------------------------------------------ per digit (one computation)
+    def show_digit(self):
+        """Compute the chosen digit's forward and backward pass and draw what depends on it alone."""
+        index = self.digit.value
+        finite = all(np.all(np.isfinite(np.asarray(self.params[k], dtype=float))) for k in SHAPES)
+        if not finite:
+            self.state = None
+            self.message.value = ("<span style='color:#b2182b'>⚠ The network's parameters hold NaN or ±inf "
+                                  "(the run diverged), so there is nothing to show. Lower the learning rate η "
+                                  "and train again.</span>")
+            self.maps.value = self.readout.value = self.focus.value = self.update.value = ""
+            return
+        self.message.value = ""
+        s = self.state = compute_digit(self.params, self.images[index, 0], self.labels[index])
+        map_limit = finite_limit(s["z1"])
+        self._limits = {"z1": map_limit, "z2": finite_limit(s["z2"]), "delta": finite_limit(s["delta1"]),
+                        "grad": finite_limit(s["grad_w"])}
+        self._uris = {
+            "x": png_uri(grey_rgb(s["x"])),
+            "z1": [png_uri(signed_rgb(m, map_limit)) for m in s["z1"]],
+            "m1": [png_uri(_pooled_with_winners(s["m1"][f], s["won"][f], s["tie_count"][f], map_limit))
+                   for f in range(6)],
+            "z2": [png_uri(signed_rgb(m, self._limits["z2"])) for m in s["z2"]],
+            "delta": [png_uri(signed_rgb(d, self._limits["delta"])) for d in s["delta1"]],
+        }
+        self.maps.value = self._maps_html()
+        self.update.value = self._update_html()
+        self.show_position()
+
+    def _maps_html(self):
+        s, uris = self.state, self._uris
+        predicted = int(np.argmax(s["probs"]))
+        verdict = "right" if predicted == s["label"] else "wrong"
+        digit = image_html(uris["x"], (28, 28), 84, f"digit: a {self.classes[s['label']]}")
+        conv1 = "".join(image_html(u, (26, 26), 78, f"filter {f + 1}") for f, u in enumerate(uris["z1"]))
+        pooled = "".join(image_html(u, (13, 13), 78, f"filter {f + 1}") for f, u in enumerate(uris["m1"]))
+        dropped = boxes_html((11, 11), [(10, 0, 1, 11, "rgba(90,90,90,0.8)"), (0, 10, 11, 1, "rgba(90,90,90,0.8)")])
+        conv2 = "".join(image_html(u, (11, 11), 66, f"filter {f + 1}", overlay=dropped)
+                        for f, u in enumerate(uris["z2"]))
+        bars = "".join(
+            f"<div style='display:flex;align-items:center;font-size:11px;height:15px'>"
+            f"<span style='width:58px'>{escape(self.classes[k])}{' ✔' if k == s['label'] else ''}</span>"
+            f"<span style='display:inline-block;height:10px;width:{max(1, round(120 * prob))}px;"
+            f"background:{'#1b7837' if k == s['label'] else '#888'}'></span>"
+            f"<span style='margin-left:4px'>{100 * prob:.1f}%</span></div>"
+            for k, prob in enumerate(s["probs"]))
+
+        def row(title, content, legend=""):
+            return (f"<div style='display:flex;align-items:flex-start;margin-bottom:4px'>"
+                    f"<div style='width:150px;font-size:11px;padding-top:12px'>{title}</div>{content}{legend}</div>")
+
+        legend = colour_legend(self._limits["z1"], "conv1 output (+ red, − blue)", 140)
+        return (f"<div style='font-size:13px;font-weight:bold'>Digit #{self.digit.value}: forward pass — predicted "
+                f"{escape(self.classes[predicted])} ({verdict}), loss L = {s['loss']:.3f}</div>"
+                + row("input and prediction", digit + f"<div style='margin:14px 0 0 12px'>{bars}</div>")
+                + row("conv1: six 26×26 maps", conv1, legend)
+                + row("max-pool 2×2 → 13×13<br>● the window's winner<br>○ a 4-way tie (first max wins)", pooled,
+                      "<div style='font-size:11px;padding-top:12px'>same colours;<br>ReLU then sets<br>"
+                      "the blue cells to 0</div>")
+                + row("conv2: six 11×11 maps<br>(grey: row and column 11,<br>never read by the floor pool)", conv2,
+                      colour_legend(self._limits["z2"], "conv2 output", 140)))
+
+    def _update_html(self):
+        s = self.state
+        delta_w = -self.learning_rate * s["grad_w"]
+        limit = finite_limit(delta_w)
+        tables = []
+        for f in range(6):
+            labels = [[signed_text(v, 2, arrows=True, significant=True) for v in r] for r in delta_w[f, 0]]
+            tables.append(f"<div style='margin-right:8px;text-align:center;font-size:11px'>filter {f + 1}"
+                          + table_html(delta_w[f, 0], labels, limit, "course-net-dw", (62, 26), 11) + "</div>")
+        ups, downs = int(np.sum(delta_w > 0)), int(np.sum(delta_w < 0))
+        return (f"<div style='font-size:13px;font-weight:bold;margin-top:6px'>One SGD step on this digit alone: "
+                f"ΔW = −η ∂L/∂conv1.w with η = {self.learning_rate:g} — {ups} weights ↑, {downs} ↓, "
+                f"{54 - ups - downs} unchanged</div>"
+                f"<div style='display:flex;align-items:flex-end'>{''.join(tables)}"
+                + colour_legend(limit, "ΔW (red ↑, blue ↓)", 150) + "</div>")
+
+    # ------------------------------------------------------------------ per position (no computation)
+    def position_info(self):
+        """What the focus panel shows for the chosen filter and position (0-based f, r, c inside):
+
+        {"filter", "row", "col" (1-based as on screen), "value" o[r, c], "pooled" its window's max,
+        "won" (bool), "tie" (how many entries of its window equal the max), "gate_open" (pooled > 0),
+        "reached" (False in the pooled row/column conv2's floor pool never reads), "delta" ∂L/∂o[r, c],
+        "patch" (3, 3) the digit pixels it reads, "contribution" (3, 3) = delta · patch}
+        """
+        s = self.state
+        f, r, c = self.filter.value - 1, self.row.value - 1, self.col.value - 1
+        pr, pc = r // POOL, c // POOL
+        return {"filter": f + 1, "row": r + 1, "col": c + 1, "value": float(s["z1"][f, r, c]),
+                "pooled": float(s["m1"][f, pr, pc]), "won": bool(s["won"][f, r, c]),
+                "tie": int(s["tie_count"][f, pr, pc]), "gate_open": bool(s["m1"][f, pr, pc] > 0),
+                "reached": bool(s["pooled_reached"][pr, pc]), "delta": float(s["delta1"][f, r, c]),
+                "patch": s["x"][r:r + KERNEL, c:c + KERNEL], "contribution": s["contributions"][f, r, c]}
+
+    def explain(self, info):
+        """The sentence for a position: why δ is what it is there."""
+        f, r, c = info["filter"], info["row"], info["col"]
+        r0, c0 = POOL * ((r - 1) // POOL) + 1, POOL * ((c - 1) // POOL) + 1
+        parts = [f"<b>conv1 filter {f}, output o[{r}, {c}] = {signed_text(info['value'], 3)}</b> reads the digit's "
+                 f"rows {r}–{r + KERNEL - 1}, columns {c}–{c + KERNEL - 1}. Its pool window is rows {r0}–{r0 + 1}, "
+                 f"columns {c0}–{c0 + 1} (max {signed_text(info['pooled'], 3)}): "]
+        if info["tie"] == POOL * POOL:
+            parts.append("all four outputs tie (the blank background: every pixel 0, so o = the bias b) and the "
+                         "first-maximum rule gives the window to its top-left entry — ")
+            parts.append("this one, so it <b>won</b>. " if info["won"] else "not this one: it <b>lost</b>, δ = 0. ")
+        elif info["tie"] > 1:
+            parts.append(f"{info['tie']} outputs tie; the first maximum wins — "
+                         + ("this one <b>won</b>. " if info["won"] else "not this one: it <b>lost</b>, δ = 0. "))
+        else:
+            parts.append("it <b>won</b> its window. " if info["won"] else
+                         "another output is larger: it <b>lost</b> its window, so the pool routes it δ = 0. ")
+        if info["won"]:
+            if not info["gate_open"]:
+                parts.append("But the pooled value is ≤ 0, so ReLU closes the gate: δ = 0. ")
+            elif not info["reached"]:
+                parts.append("Its pooled cell sits in row or column 13, which only conv2's row/column 11 reads — "
+                             "and conv2's 2×2 pool (floor mode) drops those: nothing downstream uses it, δ = 0. ")
+            else:
+                parts.append("ReLU passes it (pooled value > 0) and conv2 reads it: the error arrives here. ")
+        if not info["reached"] and not (info["won"] and info["gate_open"]):
+            parts.append("(Row and column 25–26 get δ = 0 in any case: their pooled cell feeds only conv2's "
+                         "row/column 11, which conv2's floor-mode pool never reads.) ")
+        parts.append(f"<br>δ = ∂L/∂o[{r}, {c}] = <b>{_sci(info['delta'])}</b>; its contribution to ∂L/∂W of filter "
+                     f"{f} is δ · (the 3×3 patch), the 2×2 toy's corr(I, δ) term for this one position.")
+        return "".join(parts)
+
+    def show_position(self):
+        """Redraw the focus panel and the sentence for the chosen filter and position (string work only)."""
+        if self.state is None:
+            return
+        info = self.position_info()
+        f, r, c = info["filter"] - 1, info["row"] - 1, info["col"] - 1
+        uris = self._uris
+        field = boxes_html((28, 28), [(r, c, KERNEL, KERNEL, "#e66101")])
+        window = (POOL * (r // POOL), POOL * (c // POOL), POOL, POOL, "#5e3c99")
+        spot = boxes_html((26, 26), [window, (r, c, 1, 1, "#e66101")])
+        patch_labels = [[f"{v:.2f}" for v in row] for row in info["patch"]]
+        grad = self.state["grad_w"][f, 0]
+        scale = finite_limit(info["contribution"], grad)
+        contribution_labels = [[signed_text(v, 2, significant=True) for v in row] for row in info["contribution"]]
+        grad_labels = [[signed_text(v, 2, significant=True) for v in row] for row in grad]
+        background, ink = signed_colour(info["delta"], self._limits["delta"])
+
+        def panel(title, body):
+            return (f"<div style='margin-right:12px;font-size:11px;text-align:center'>"
+                    f"<div style='min-height:28px'>{title}</div>{body}</div>")
+
+        self.readout.value = self.explain(info)
+        self.focus.value = (
+            "<div style='display:flex;flex-wrap:wrap;align-items:flex-start'>"
+            + panel("receptive field on the digit", image_html(uris["x"], (28, 28), 140, overlay=field))
+            + panel(f"conv1 filter {f + 1}: o[{r + 1}, {c + 1}]<br>(purple: its pool window)",
+                    image_html(uris["z1"][f], (26, 26), 130, overlay=spot))
+            + panel(f"δ = ∂L/∂o of filter {f + 1}<br>(non-zero only at open winners)",
+                    image_html(uris["delta"][f], (26, 26), 130, overlay=spot)
+                    + f"<div style='background:{background};color:{ink};border:1px solid #999;margin-top:3px'>"
+                      f"δ here: {_sci(info['delta'])}</div>")
+            + panel("patch of pixels I", table_html(info["patch"], patch_labels, 1.0, "course-net-patch",
+                                                     (38, 24), 11, colour=grey_colour))
+            + panel(f"contribution δ · patch<br>to ∂L/∂W, filter {f + 1}",
+                    table_html(info["contribution"], contribution_labels, scale, "course-net-contribution",
+                               (62, 24), 11))
+            + panel(f"∂L/∂W of filter {f + 1} for this digit<br>= Σ over all 676 positions",
+                    table_html(grad, grad_labels, scale, "course-net-grad", (62, 24), 11)
+                    + colour_legend(scale, "both tables (+ red, − blue)", 140))
+            + "</div>")
