@@ -1,0 +1,197 @@
+"""helpers.filter_study: net change, common mode, one-to-one matching, baselines, top patches, orientation."""
+import itertools
+
+import numpy as np
+import pytest
+
+from helpers import filter_study as fs
+
+RNG = np.random.default_rng(20261202)
+
+
+# ---------------------------------------------------------------- net change
+def test_net_change_counts_match_a_direct_count_per_layer():
+    for shape in ((6, 1, 3, 3), (6, 6, 3, 3), (128, 150)):
+        start = RNG.normal(size=shape).astype(np.float32)
+        end = start + RNG.normal(0.1, 1.0, size=shape).astype(np.float32)
+        end.flat[:7] = start.flat[:7]                       # a few weights that did not move
+        counted = fs.net_change(start, end)
+        higher = lower = same = 0
+        for before, after in zip(start.ravel().tolist(), end.ravel().tolist(), strict=True):
+            higher += after > before
+            lower += after < before
+            same += after == before
+        assert (counted["higher"], counted["lower"], counted["unchanged"]) == (higher, lower, same)
+        assert counted["size"] == start.size == higher + lower + same
+        assert counted["mean_change"] == pytest.approx(np.mean(end.astype(float) - start), rel=1e-6)
+        assert counted["mean_abs_start"] == pytest.approx(np.mean(np.abs(start.astype(float))), rel=1e-6)
+
+
+def test_net_change_table_has_one_row_per_layer_with_its_counts():
+    starts = {"a": np.zeros((2, 3)), "b": np.ones(4)}
+    ends = {"a": np.array([[1.0, 1.0, -1.0], [0.0, 2.0, 3.0]]), "b": np.zeros(4)}
+    table = fs.net_change_table(starts, ends, ["a", "b"])
+    lines = table.splitlines()
+    assert len(lines) == 4
+    assert "| `a` | 6 | 4 (67 %) | 1 (17 %) | +1.000 |" in lines[2]
+    assert "| `b` | 4 | 0 (0 %) | 4 (100 %) | -1.000 |" in lines[3]
+
+
+# ---------------------------------------------------------------- common mode
+def test_common_mode_splits_into_mean_and_a_zero_sum_rest():
+    weights = RNG.normal(size=(6, 2, 3, 3))
+    mean, rest, share = fs.common_mode(weights)
+    assert np.allclose(mean[:, :, None, None] + rest, weights)
+    assert np.allclose(rest.sum(axis=(2, 3)), 0)
+    direct = 9 * weights.mean(axis=(2, 3)) ** 2 / (weights ** 2).sum(axis=(2, 3))
+    assert np.allclose(share, direct)
+    flat = np.ones((1, 1, 3, 3)) * -2.0
+    assert fs.common_mode(flat)[2][0, 0] == pytest.approx(1.0)
+    assert fs.common_mode(np.zeros((1, 1, 3, 3)))[2][0, 0] == 0.0
+    # a direction with no preference: about 1/9 of its energy is common mode
+    assert fs.common_mode(RNG.normal(size=(4000, 1, 3, 3)))[2].mean() == pytest.approx(1 / 9, abs=0.01)
+
+
+def test_patch_means_give_the_mean_of_a_conv1_gradient():
+    # ∂L/∂W_ij = Σ I(m+i, n+j) δ_mn, so mean_ij ∂L/∂W_ij = Σ δ_mn · patch_mean_mn
+    x = RNG.uniform(0, 1, size=(3, 1, 6, 6))
+    delta = RNG.normal(size=(3, 2, 4, 4))
+    grad = np.zeros((2, 1, 3, 3))
+    for f in range(2):
+        for i in range(3):
+            for j in range(3):
+                grad[f, 0, i, j] = np.sum(x[:, 0, i:i + 4, j:j + 4] * delta[:, f])
+    means = fs.patch_means(x)
+    assert means.shape == (3, 1, 4, 4)
+    assert np.allclose(fs.common_mode(grad)[0][:, 0], np.einsum("nfmk,nmk->f", delta, means[:, 0]))
+
+
+# ---------------------------------------------------------------- matching
+def brute_force(similarity):
+    """Plain Python: the ordering with the largest total, first one on ties."""
+    count = len(similarity)
+    best, best_total = None, -np.inf
+    for order in itertools.permutations(range(count)):
+        total = sum(similarity[i][order[i]] for i in range(count))
+        if total > best_total + 1e-12:
+            best, best_total = order, total
+    return list(best), best_total
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4])
+def test_best_assignment_equals_brute_force_on_small_cases(count):
+    for _ in range(30):
+        similarity = RNG.uniform(-1, 1, size=(count, count))
+        order, matched = fs.best_assignment(similarity)
+        expected, total = brute_force(similarity.tolist())
+        assert list(order) == expected
+        assert matched.sum() == pytest.approx(total)
+        assert sorted(order) == list(range(count))
+
+
+def test_stacked_assignment_equals_one_at_a_time():
+    stack = RNG.uniform(-1, 1, size=(20, 4, 4))
+    orders, matched = fs.best_assignment(stack)
+    for k in range(20):
+        order, values = fs.best_assignment(stack[k])
+        assert np.array_equal(orders[k], order) and np.allclose(matched[k], values)
+
+
+def test_six_filters_planted_permutation_is_recovered_with_signs():
+    bank = RNG.normal(size=(6, 1, 3, 3))
+    planted = np.array([3, 0, 5, 1, 4, 2])
+    other = np.empty_like(bank)
+    other[planted] = 2.5 * bank + 0.3 + RNG.normal(0, 0.05, size=bank.shape)   # scaled, shifted, a little noise
+    result = fs.match_filters(bank, other)
+    assert list(result["order"]) == list(planted)
+    assert result["score"] > 0.95
+    # a negated copy is a different detector under ReLU: signed matching must not call it a match
+    negated = fs.match_filters(bank, -bank)
+    assert negated["score"] < 0.5
+    assert fs.filter_correlation(bank, -bank).diagonal() == pytest.approx(-np.ones(6))
+
+
+def test_match_filters_against_brute_force_over_720_orderings():
+    a, b = RNG.normal(size=(2, 6, 1, 3, 3))
+    corr = fs.filter_correlation(a, b)
+    expected, total = brute_force(corr.tolist())
+    result = fs.match_filters(a, b)
+    assert list(result["order"]) == expected
+    assert result["score"] == pytest.approx(total / 6)
+
+
+def test_filter_correlation_is_pearson():
+    a, b = RNG.normal(size=(2, 4, 2, 3, 3))
+    corr = fs.filter_correlation(a, b)
+    for i in range(4):
+        for j in range(4):
+            assert corr[i, j] == pytest.approx(np.corrcoef(a[i].ravel(), b[j].ravel())[0, 1])
+    assert fs.filter_correlation(np.ones((1, 2, 3, 3)), a[:1])[0, 0] == 0.0
+
+
+def test_random_banks_baseline_and_pair_scores():
+    banks = fs.random_banks(400, seed=1)
+    assert banks.shape == (400, 6, 1, 3, 3)
+    assert banks.std() == pytest.approx(np.sqrt(2 / 9), rel=0.05)
+    scores = fs.match_filters(banks[:200], banks[200:])["score"]
+    mean, low, high = fs.spread(scores)
+    assert 0.15 < low < mean < high < 0.6       # the best of 720 orderings: far above 0 for random banks
+    few = banks[:4]
+    pairs = fs.pair_scores(few)
+    assert len(pairs) == 6
+    assert pairs[1] == pytest.approx(fs.match_filters(few[0], few[2])["score"])
+
+
+# ---------------------------------------------------------------- what filters respond to
+def test_top_patches_are_the_largest_responses_one_per_image():
+    x = RNG.uniform(0, 1, size=(10, 1, 7, 7))
+    filters = RNG.normal(size=(2, 1, 3, 3))
+    bias = np.array([0.5, -1.0])
+    patches, responses, where = fs.top_patches(x, filters, bias, count=4)
+    assert patches.shape == (2, 4, 3, 3) and responses.shape == (2, 4) and where.shape == (2, 4, 3)
+    for f in range(2):
+        best_per_image = [max(np.sum(x[n, 0, m:m + 3, k:k + 3] * filters[f, 0]) + bias[f]
+                              for m in range(5) for k in range(5)) for n in range(10)]
+        assert np.allclose(responses[f], sorted(best_per_image, reverse=True)[:4])
+        assert len(set(where[f, :, 0].tolist())) == 4
+        for c in range(4):
+            n, m, k = where[f, c]
+            assert np.array_equal(patches[f, c], x[n, 0, m:m + 3, k:k + 3])
+            assert np.sum(patches[f, c] * filters[f, 0]) + bias[f] == pytest.approx(responses[f, c])
+
+
+def test_orientation_score_of_edges_flat_and_random_kernels():
+    sobel = np.array([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+    ramp = np.add.outer(np.arange(3.0), 2 * np.arange(3.0))        # an oblique ramp
+    checker = np.array([[1.0, -1, 1], [-1, 1, -1], [1, -1, 1]])
+    scores = fs.orientation_score(np.stack([sobel, sobel.T, ramp, np.ones((3, 3)), checker]))
+    assert scores[0] == pytest.approx(64 / 6 / 12) and scores[1] == pytest.approx(scores[0])
+    assert scores[2] == pytest.approx(1.0)
+    assert scores[3] == 0.0 and scores[4] == pytest.approx(0.0, abs=1e-12)
+    random_scores = fs.orientation_score(fs.random_banks(2000, seed=2))
+    assert random_scores.shape == (2000, 6, 1)
+    assert random_scores.mean() == pytest.approx(0.25, abs=0.01)
+
+
+# ---------------------------------------------------------------- bad arguments
+@pytest.mark.parametrize("call, words", [
+    (lambda: fs.net_change(np.ones(3), np.ones(4)), "start and end"),
+    (lambda: fs.net_change([np.nan], [1.0]), "start"),
+    (lambda: fs.net_change_table({"a": np.ones(2)}, {}, ["a"]), "keys"),
+    (lambda: fs.common_mode(np.ones((3, 3))), "weights"),
+    (lambda: fs.patch_means(np.ones((1, 1, 2, 2)), (3, 3)), "kernel_shape"),
+    (lambda: fs.filter_correlation(np.ones((2, 1, 3, 3)), np.ones((2, 1, 2, 2))), "bank_a and bank_b"),
+    (lambda: fs.best_assignment(np.ones((2, 3))), "similarity"),
+    (lambda: fs.best_assignment(np.ones((9, 9))), "at most"),
+    (lambda: fs.match_filters(np.ones((6, 1, 3, 3)), np.ones((5, 1, 3, 3))), "bank_a and bank_b"),
+    (lambda: fs.random_banks(0), "count"),
+    (lambda: fs.random_banks(2, shape=(6, 3, 3)), "shape"),
+    (lambda: fs.pair_scores(np.ones((1, 6, 1, 3, 3))), "at least two"),
+    (lambda: fs.top_patches(np.ones((2, 1, 5, 5)), np.ones((1, 1, 3, 3)), count=3), "count"),
+    (lambda: fs.top_patches(np.ones((2, 1, 5, 5)), np.ones((1, 1, 3, 3)), bias=np.ones(2)), "bias"),
+    (lambda: fs.top_patches(np.ones((2, 2, 5, 5)), np.ones((1, 1, 3, 3))), "one channel"),
+    (lambda: fs.orientation_score("abc"), "filters"),
+])
+def test_bad_arguments_raise_value_errors_naming_them(call, words):
+    with pytest.raises(ValueError, match=words):
+        call()
