@@ -92,6 +92,25 @@ def compute_digit(params, x, label):
             "contributions": contributions, "grad_w": grad_w}
 
 
+def where_delta_stops(state):
+    """Count, over all 6 × 26 × 26 conv1 outputs of one digit, where the error δ stops on its way back.
+
+    state: what ``compute_digit`` returns
+    Returns a dict of counts that add up to "outputs": "lost window" (another entry won, ties included),
+    "closed by ReLU" (won, pooled value ≤ 0), "dropped by the floor pool" (won, open, but in rows/columns
+    25–26, which nothing downstream reads), "stopped further downstream" (δ = 0 because conv2's pool or a
+    later ReLU stopped every path from the loss) and "δ ≠ 0" (the error arrives).
+    """
+    won = state["won"]
+    pooled = np.repeat(np.repeat(state["m1"], POOL, axis=1), POOL, axis=2)
+    reached = np.repeat(np.repeat(state["pooled_reached"], POOL, axis=0), POOL, axis=1)[None]
+    open_gate = won & (pooled > 0)
+    arrives = state["delta1"] != 0
+    return {"outputs": int(won.size), "lost window": int((~won).sum()), "closed by ReLU": int((won & ~open_gate).sum()),
+            "dropped by the floor pool": int((open_gate & ~reached).sum()),
+            "stopped further downstream": int((open_gate & reached & ~arrives).sum()), "δ ≠ 0": int(arrives.sum())}
+
+
 def _pooled_with_winners(m1, won, tie_count, limit, cell=8):
     """(13, 13) pooled map → (13·cell, 13·cell, 3) RGB: each cell its colour, a dot in its winner's quadrant
     (black ●; grey when all four entries tie and the first-maximum rule picked the top-left one)."""

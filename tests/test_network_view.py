@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from helpers import data, network
-from helpers.network_view import NetworkView, compute_digit
+from helpers.network_view import NetworkView, compute_digit, where_delta_stops
 
 
 @pytest.fixture(scope="module")
@@ -149,3 +149,11 @@ def test_bad_arguments_name_the_argument(trained, kwargs, words):
     arguments = dict(params=params, images=images, labels=labels) | kwargs
     with pytest.raises(ValueError, match=words):
         NetworkView(**arguments)
+
+
+def test_where_delta_stops_accounts_for_every_output(view):
+    counts = where_delta_stops(view.state)
+    assert sum(v for k, v in counts.items() if k != "outputs") == counts["outputs"] == 6 * 26 * 26
+    assert counts["lost window"] == 3 * 6 * 13 * 13          # one winner in each 2×2 window, ties included
+    assert counts["δ ≠ 0"] == np.count_nonzero(view.state["delta1"]) > 0
+    assert counts["dropped by the floor pool"] > 0
