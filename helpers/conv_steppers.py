@@ -44,6 +44,11 @@ DEFAULT_UPSTREAM = (1, -2, 0.5, 3, -1, 2, 1.5, -0.5, 2, 1, -1.5, 0.5, -2, 1, 0.5
 
 def _check_square(name, value, smallest=1):
     array = np.asarray(value)
+    if array.dtype == object:  # e.g. a SymPy Matrix of numbers
+        try:
+            array = array.astype(float)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must hold real numbers, not symbols or text") from None
     if array.dtype.kind not in "iuf":
         raise ValueError(f"{name} must hold real numbers; got dtype {array.dtype}")
     if array.ndim != 2 or array.shape[0] != array.shape[1] or array.shape[0] < smallest:
@@ -215,7 +220,7 @@ class _Stepper(widgets.VBox):
     prefix = "course-step"
     slider_label = "position"
 
-    def __init__(self, image, kernel, strides, paddings, modes=None):
+    def __init__(self, image, kernel, strides, paddings, modes=None, mode=None):
         self.image = _check_square("image", image)
         self.kernel = _check_square("kernel", kernel)
         self.strides, self.paddings = _check_geometry(self.image, self.kernel, strides, paddings)
@@ -225,7 +230,11 @@ class _Stepper(widgets.VBox):
         controls = []
         self.mode = None
         if modes:
-            self.mode = widgets.ToggleButtons(options=modes, value=modes[0][1], description="pick")
+            values = [value for _, value in modes]
+            if mode not in values:
+                raise ValueError(f"mode must be one of {values}; got {mode!r}")
+            self.mode = widgets.ToggleButtons(options=modes, value=mode, description="pick",
+                                              style={"button_width": "190px"})
             self.mode.add_class(f"{self.prefix}-mode")
             controls.append(self.mode)
         self.stride = widgets.ToggleButtons(options=[(f"stride {s}", s) for s in self.strides],
@@ -387,7 +396,7 @@ class BackwardStepper(_Stepper):
     """Pick a weight W_ij (mode "weight") or a pixel I_pq (mode "pixel"); see every pair that reaches it.
 
     image: (n, n); kernel: (k, k); upstream: numbers for δ, the first m² used row by row for each
-    geometry (default ``DEFAULT_UPSTREAM``); strides, paddings: the toggles' choices.
+    geometry (default ``DEFAULT_UPSTREAM``); strides, paddings: the toggles' choices; mode: the first view.
     ``.mode.value`` is "weight" or "pixel"; ``.slider.value`` numbers the weights (1 … k²) or the image
     pixels (1 … n²) row by row. ``.state`` holds:
     target (row, col) 0-based; pairs [(first, second, a, b, a·b)] where first/second are 0-based
@@ -400,11 +409,14 @@ class BackwardStepper(_Stepper):
     slider_label = "entry"
     MODES = (("∂L/∂W_ij: pick a weight", "weight"), ("∂L/∂I_pq: pick a pixel", "pixel"))
 
-    def __init__(self, image, kernel, upstream=DEFAULT_UPSTREAM, strides=(1, 2), paddings=(0, 1)):
-        self.upstream = np.asarray(upstream, dtype=float).ravel() if np.ndim(upstream) else None
+    def __init__(self, image, kernel, upstream=DEFAULT_UPSTREAM, strides=(1, 2), paddings=(0, 1), mode="weight"):
+        try:
+            self.upstream = np.asarray(upstream, dtype=float).ravel() if np.ndim(upstream) else None
+        except (TypeError, ValueError):
+            self.upstream = None
         if self.upstream is None or not np.all(np.isfinite(self.upstream)):
             raise ValueError("upstream must be a sequence of finite numbers")
-        super().__init__(image, kernel, strides, paddings, modes=list(self.MODES))
+        super().__init__(image, kernel, strides, paddings, modes=list(self.MODES), mode=mode)
         self.precompute()
 
     def _delta(self, m):

@@ -237,5 +237,17 @@ def test_bad_upstream_is_refused():
         BackwardStepper(IMAGE, KERNEL, upstream=[1, 2])     # padding 1 needs 16 numbers
     with pytest.raises(ValueError, match="upstream"):
         BackwardStepper(IMAGE, KERNEL, upstream=5)
+    with pytest.raises(ValueError, match="upstream"):
+        BackwardStepper(IMAGE, KERNEL, upstream=["a", "b"])
+    with pytest.raises(ValueError, match="mode"):
+        BackwardStepper(IMAGE, KERNEL, mode="bias")
+    with pytest.raises(ValueError, match="image"):
+        ForwardStepper(sp.Matrix(symbolic.image_symbols(3)), KERNEL)
     with pytest.raises(ValueError, match="stepper"):
         describe("not a stepper")
+
+
+def test_sympy_numbers_and_the_pixel_mode_start():
+    stepper = BackwardStepper(sp.Matrix(IMAGE), sp.Matrix(KERNEL), mode="pixel")
+    assert stepper.mode.value == "pixel" and stepper.slider.max == 9
+    assert stepper.state["target"] == (0, 0) and stepper.state["value"] == 1.0
