@@ -198,6 +198,9 @@ def test_nbgrader_cycle_gives_full_marks_only_to_the_right_answers(tmp_path):
                    "hint(", "Worked solution"):
         assert secret not in text, f"the student version gives away {secret!r}"
     assert "sizes = None" in text and "symbolic_exercises.check_output_sizes(sizes)" in text
+    checked = _run([sys.executable, "-m", "nbgrader", "validate", str(course / "source" / ASSIGNMENT / FIXTURE.name)],
+                   cwd=course, env=env)
+    assert "Success" in checked.stdout, "the reference solutions must pass their own hidden tests"
 
     students = {"right": set(), "wrong_on_2": {"99-2"}, "untouched": None}
     for student, wrong in students.items():
@@ -222,4 +225,7 @@ def test_nbgrader_cycle_gives_full_marks_only_to_the_right_answers(tmp_path):
 
     _run([sys.executable, "-m", "nbgrader", "generate_feedback", ASSIGNMENT], cwd=course, env=env)
     feedback = (course / "feedback" / "wrong_on_2" / ASSIGNMENT / f"{FIXTURE.stem}.html").read_text()
-    assert "Score: 2.0 / 5.0" in feedback or "2.0 / 5.0" in feedback
+    assert "2.0 / 5.0" in feedback
+    _run([sys.executable, "-m", "nbgrader", "export"], cwd=course, env=env)
+    rows = (course / "grades.csv").read_text().splitlines()
+    assert len(rows) == 1 + len(students) and all(",5.0" in row for row in rows[1:])
