@@ -7,6 +7,7 @@ Everything runs in a temporary folder with its own home, Jupyter config and grad
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -106,6 +107,31 @@ def test_convert_names_what_is_missing(change, message):
     change(nb)
     with pytest.raises(make.ConversionError, match=message):
         make.convert(nb, solutions={})
+
+
+def test_nbgrader_is_for_instructors_only():
+    """nbgrader is pinned in requirements-instructor.txt (which the tests install), not in the learner files."""
+    instructor = (ROOT / "requirements-instructor.txt").read_text()
+    assert re.search(r"^nbgrader==\d+\.\d+", instructor, re.M)
+    assert re.search(r"^-r requirements-instructor\.txt", (ROOT / "requirements-dev.txt").read_text(), re.M)
+    for learner in ("requirements.txt", "environment.yml", "binder/environment.yml"):
+        assert "nbgrader" not in (ROOT / learner).read_text(), f"{learner} is the learner environment"
+
+
+def test_readme_gives_the_assignments_command():
+    readme = (ROOT / "README.md").read_text()
+    match = re.search(r"<!-- assignments-command -->\s*```bash\n(.+?)\n```", readme)
+    assert match, "README.md needs a bash block right after <!-- assignments-command -->"
+    command = match.group(1)
+    assert "-r requirements-instructor.txt" in command
+    assert command.endswith(".venv/bin/python instructor/make_assignments.py")
+
+
+def test_instructor_script_is_ruff_clean():
+    """tests/test_lint.py lints helpers/, tests/, benchmarks/ and notebooks/; the script lives in instructor/."""
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "instructor"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_script_explains_itself():
