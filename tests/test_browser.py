@@ -7,9 +7,14 @@ must change what the learner sees (the watched element's text or image).
 
 Steps file:  {"steps": [{"focus": CSS, "key": "ArrowRight", "times": 2, "watch": CSS,
                          "expect_text": "optional text the watched element shows afterwards"}]}
+Optional per step: "click": true (click the focus element first, e.g. a toggle button) and, for
+benchmarks/bench_widgets.py, "back": {"focus": CSS, "key": …} — the press that undoes this one (e.g. a
+"previous" button for a "next" button), so the benchmark can keep pressing. The benchmark reads these
+files to find every widget of the course; a new widget needs only its steps.
 
 These tests skip (with the reason) only when Playwright or chromium is missing and CI is not set.
 """
+import contextlib
 import json
 import os
 import shutil
@@ -56,11 +61,11 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """A JupyterLab server of our own on a free loopback port; stopped by its own handle."""
-    _require_tools()
-    user = tmp_path_factory.mktemp("lab")
+@contextlib.contextmanager
+def running_lab(user):
+    """A JupyterLab server of our own on a free loopback port (settings and workspaces under `user`);
+    yields its base URL and stops it by its own handle. Also used by benchmarks/bench_widgets.py."""
+    user = Path(user)
     settings = user / "settings"
     overrides = {
         "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
@@ -104,14 +109,27 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server of our own on a free loopback port; stopped by its own handle."""
+    _require_tools()
+    with running_lab(tmp_path_factory.mktemp("lab")) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
 def browser(lab):
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=CHROME_ARGS, headless=True)
+        b = launch_chromium(p)
         yield b
         b.close()
+
+
+def launch_chromium(playwright):
+    """Debian's headless Chromium through Playwright (also used by benchmarks/bench_widgets.py)."""
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    return playwright.chromium.launch(executable_path=chromium, args=CHROME_ARGS, headless=True)
 
 
 def open_and_run(browser, lab, relpath, timeout_s=300):
