@@ -205,20 +205,46 @@ def _submission(release, source, wrong):
     return nb
 
 
-def test_nbgrader_cycle_gives_full_marks_only_to_the_right_answers(tmp_path):
+def _make_course(tmp_path, notebook):
+    """Run the README's command on one notebook in tmp_path/course; returns env, course, source, release."""
     _require_nbgrader()
-    from nbgrader.api import Gradebook
-
     home, course = tmp_path / "home", tmp_path / "course"
     home.mkdir()
     env = _env(home)
-    made = _run([sys.executable, str(ROOT / "instructor" / "make_assignments.py"), str(FIXTURE), "--out",
+    made = _run([sys.executable, str(ROOT / "instructor" / "make_assignments.py"), str(notebook), "--out",
                  str(course)], cwd=tmp_path, env=env)
-    assert f"{ASSIGNMENT}: 2 exercises, 5 points" in made.stdout
+    source = load_notebook(course / "source" / notebook.stem / notebook.name)
+    release = load_notebook(course / "release" / notebook.stem / notebook.name)
+    return env, course, source, release, made.stdout
 
-    source = load_notebook(course / "source" / ASSIGNMENT / FIXTURE.name)
-    release_path = course / "release" / ASSIGNMENT / FIXTURE.name
-    release = load_notebook(release_path)
+
+def _autograde(env, course, notebook, submissions):
+    """Put each {student: notebook} into submitted/, autograde, and read the gradebook.
+
+    Returns {student: (score, max score, {test cell: score})}.
+    """
+    from nbgrader.api import Gradebook
+
+    assignment = notebook.stem
+    for student, nb in submissions.items():
+        target = course / "submitted" / student / assignment / notebook.name
+        target.parent.mkdir(parents=True)
+        target.write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
+    _run([sys.executable, "-m", "nbgrader", "autograde", assignment], cwd=course, env=env, timeout=600)
+    scores = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for student in submissions:
+            submission = gradebook.find_submission(assignment, student)
+            graded = gradebook.find_submission_notebook(notebook.stem, assignment, student)
+            scores[student] = (submission.score, submission.max_score,
+                               {grade.name: grade.score for grade in graded.grades})
+    print(f"\nnbgrader scores for {assignment} (score, max, per test cell):", scores)
+    return scores
+
+
+def test_nbgrader_cycle_gives_full_marks_only_to_the_right_answers(tmp_path):
+    env, course, source, release, made = _make_course(tmp_path, FIXTURE)
+    assert f"{ASSIGNMENT}: 2 exercises, 5 points" in made
     text = "\n".join(_source(cell) for cell in release["cells"])
     for secret in ("BEGIN SOLUTION", "SIZE_CASES]", "maxpool2d_backward", "HIDDEN TESTS", "assert",
                    "hint(", "Worked solution"):
@@ -228,22 +254,10 @@ def test_nbgrader_cycle_gives_full_marks_only_to_the_right_answers(tmp_path):
                    cwd=course, env=env)
     assert "Success" in checked.stdout, "the reference solutions must pass their own hidden tests"
 
-    students = {"right": set(), "wrong_on_2": {"99-2"}, "untouched": None}
-    for student, wrong in students.items():
-        nb = release if wrong is None else _submission(release, source, wrong)
-        target = course / "submitted" / student / ASSIGNMENT / FIXTURE.name
-        target.parent.mkdir(parents=True)
-        target.write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding="utf-8")
-    _run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], cwd=course, env=env, timeout=300)
-
-    scores = {}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        for student in students:
-            submission = gradebook.find_submission(ASSIGNMENT, student)
-            per_exercise = {grade.name: grade.score for grade in gradebook.find_submission_notebook(
-                FIXTURE.stem, ASSIGNMENT, student).grades}
-            scores[student] = (submission.score, submission.max_score, per_exercise)
-    print("\nnbgrader scores (score, max, per test cell):", scores)
+    submissions = {"right": _submission(release, source, set()),
+                   "wrong_on_2": _submission(release, source, {"99-2"}),
+                   "untouched": release}
+    scores = _autograde(env, course, FIXTURE, submissions)
     assert scores["right"][:2] == (5.0, 5.0)
     assert scores["wrong_on_2"][:2] == (2.0, 5.0)
     assert scores["wrong_on_2"][2] == {"ex99-1-check": 2.0, "ex99-2-check": 0.0}
@@ -254,4 +268,17 @@ def test_nbgrader_cycle_gives_full_marks_only_to_the_right_answers(tmp_path):
     assert "2.0 / 5.0" in feedback
     _run([sys.executable, "-m", "nbgrader", "export"], cwd=course, env=env)
     rows = (course / "grades.csv").read_text().splitlines()
-    assert len(rows) == 1 + len(students) and all(",5.0" in row for row in rows[1:])
+    assert len(rows) == 1 + len(submissions) and all(",5.0" in row for row in rows[1:])
+
+
+# One real notebook through the whole cycle (each run executes it twice; the cheapest notebook with exercises).
+REAL_CYCLE = [path for path in EXERCISE_NOTEBOOKS if path.name.startswith("01_")] or EXERCISE_NOTEBOOKS[:1]
+
+
+@pytest.mark.parametrize("path", REAL_CYCLE, ids=[path.stem for path in REAL_CYCLE])
+def test_a_course_notebook_grades_its_reference_solutions_full_and_its_starters_zero(tmp_path, path):
+    env, course, source, release, _ = _make_course(tmp_path, path)
+    total = sum(_nbgrader(cell)["points"] for cell in source["cells"] if _nbgrader(cell).get("grade"))
+    scores = _autograde(env, course, path, {"right": _submission(release, source, set()), "untouched": release})
+    assert scores["right"][:2] == (pytest.approx(total), pytest.approx(total)), scores["right"][2]
+    assert scores["untouched"][0] == 0.0, scores["untouched"][2]
