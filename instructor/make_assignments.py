@@ -151,16 +151,31 @@ def answer_source(starter, solution):
     return "\n".join(parts)
 
 
+def _called_name(statement):
+    """The name of the function an expression statement calls (check_dW for ex.check_dW(answer)), or ""."""
+    value = statement.value
+    if not isinstance(value, ast.Call):
+        return ""
+    func = value.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
 def check_source(source, exercise, where=""):
-    """The check cell as the learner sees it, plus a hidden test: its last expression's verdict must be ok."""
+    """The check cell as the learner sees it, plus a hidden test: the checker's verdict must be ok.
+
+    The checker call is the cell's last top-level call of a function named check…, or else its last
+    expression (so a help-button call after the check does not become the test).
+    """
     try:
         tree = ast.parse(source)
     except SyntaxError as error:
         raise ConversionError(f"{where}exercise {exercise}: the check cell is not plain Python ({error})") from None
-    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+    expressions = [statement for statement in tree.body if isinstance(statement, ast.Expr)]
+    checks = [statement for statement in expressions if _called_name(statement).startswith("check")]
+    if not expressions or (not checks and expressions[-1] is not tree.body[-1]):
         raise ConversionError(f"{where}exercise {exercise}: the check cell must end with the checker call "
                               "(e.g. ex.check_dW12(answer)) whose Feedback it shows")
-    call = ast.get_source_segment(source, tree.body[-1])
+    call = ast.get_source_segment(source, (checks or expressions)[-1])
     hidden = [BEGIN_HIDDEN,
               f"{VERDICT} = {call}",
               f"display({VERDICT})",
