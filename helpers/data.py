@@ -5,25 +5,40 @@
 - ``load_mnist()``          the full MNIST (60,000 / 10,000), downloaded once into data/cache/.
 - ``load_fashion_mnist()``  Fashion-MNIST, from Debian's package ``dataset-fashion-mnist`` when installed,
                             otherwise downloaded like MNIST.
-- ``load(name)``            any of the three by name; when a download is impossible (offline) it falls back
-                            to the shipped subset and says so in ``Dataset.note``.
+- ``load(name)``            any of the three by name. When "mnist" or "fashion" cannot be had — no network, a
+                            mirror that misbehaves, an unusable cache folder, a full disk, a damaged file — it
+                            falls back to the shipped subset and says why in one sentence, ``Dataset.note``
+                            (also logged once, as a warning of the logger "helpers.data").
 
-Downloads happen only when one of these functions is called, never at import. Every downloaded file
-is checked against its published SHA-256 (TensorFlow Datasets' checksum lists) and written atomically:
-into a temporary file in the cache folder first, renamed into place only once verified.
+Downloads happen only when one of these functions is called, never at import. They go through pooch
+(``pooch.retrieve``): the cached copy is checked against the published SHA-256 (TensorFlow Datasets'
+checksum lists) and every download lands in a temporary file first and is renamed into place only once
+its checksum matches, so the cache never holds a half-written or unverified file, and two processes
+downloading the same file at once both succeed. pooch's own HTTP downloader is replaced by
+``CappedDownloader`` (see there why): https only, a size cap and an overall deadline.
 
 Images are kept as uint8 (N, 1, 28, 28) to save memory (the full MNIST is 47 MB as uint8, 188 MB as
 float32); ``to_unit_float`` turns a batch into floats in [0, 1].
 """
+import contextlib
 import gzip
 import hashlib
+import http.client
+import inspect
+import logging
+import math
 import os
-import tempfile
-import urllib.request
+import socket
+import ssl
+import threading
+import time
+import urllib.parse
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pooch
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 CACHE_DIR = DATA_DIR / "cache"
@@ -60,14 +75,33 @@ FASHION_FILES = {
     "test_labels": ("t10k-labels-idx1-ubyte.gz", 5148,
                     "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"),
 }
-FASHION_MIRRORS = ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-                   "https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/")
+# https only: the authors' repository on GitHub, then their S3 bucket's https endpoint (their page links
+# the bucket's plain-http website endpoint, which is not used).
+FASHION_MIRRORS = ("https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+                   "https://fashion-mnist.s3.eu-central-1.amazonaws.com/")
 
 NAMES = ("subset", "mnist", "fashion")
 
+READ_TIMEOUT = 20.0       # seconds: a mirror that sends nothing for this long is given up
+DEADLINE = 300.0          # seconds: one file from one mirror, everything included (connect, headers, body)
+SIZE_MARGIN = 64 * 1024   # bytes: a mirror is cut off once it sends this much more than the published size
+MAX_REDIRECTS = 3
+MAX_IDX_BYTES = 64 * 2**20  # the largest idx file of MNIST or Fashion-MNIST holds 47,040,016 bytes
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")  # plain http is allowed only to these (local tests)
+
+LOG = logging.getLogger(__name__)
+LOG.addHandler(logging.NullHandler())  # silent unless the user configures logging
+
 
 class DownloadError(OSError):
-    """No mirror delivered a file that passed verification (offline, blocked, or corrupted)."""
+    """No mirror delivered a file that passed verification (offline, blocked, or corrupted).
+
+    failures: [(url, reason), ...], one per mirror tried (empty when the cache folder itself is unusable)
+    """
+
+    def __init__(self, message, failures=()):
+        super().__init__(message)
+        self.failures = list(failures)
 
 
 class DataFileError(ValueError):
@@ -134,30 +168,46 @@ def load_subset(path=SUBSET_PATH, sha256=SUBSET_SHA256):
 
 # ---------------------------------------------------------------------------- idx files
 
-def read_idx(path, expected_count=None):
+def read_idx(path, expected_count=None, max_bytes=MAX_IDX_BYTES):
     """Read a gzipped idx file (MNIST's format): images → uint8 (N, 28, 28), labels → uint8 (N,).
 
+    The header is read and checked first; then exactly the bytes it announces are decompressed, in 1 MB
+    steps, into one preallocated array. A file announcing more than max_bytes, or holding more or fewer
+    bytes than it announces, is refused as soon as that is known — a gzip bomb never gets decompressed.
     Raises DataFileError when the file is truncated or its header does not describe its content.
     """
     path = Path(path)
     try:
         with gzip.open(path, "rb") as f:
-            raw = f.read()
-    except (OSError, EOFError) as error:  # gzip raises EOFError on a truncated stream
+            magic = f.read(4)
+            if len(magic) < 4 or magic[:3] != b"\x00\x00\x08" or magic[3] not in (1, 3):
+                raise DataFileError(f"{path.name}: not an idx file of unsigned bytes (header {magic.hex()})")
+            ndim = magic[3]
+            raw_dims = f.read(4 * ndim)
+            if len(raw_dims) < 4 * ndim:
+                raise DataFileError(f"{path.name}: the idx header is cut short; the file is truncated")
+            dims = tuple(int.from_bytes(raw_dims[4 * i:4 * i + 4], "big") for i in range(ndim))
+            header, count = 4 + 4 * ndim, math.prod(dims)
+            if expected_count is not None and dims[0] != expected_count:
+                raise DataFileError(f"{path.name}: holds {dims[0]} items, expected {expected_count}")
+            if count > max_bytes:
+                raise DataFileError(f"{path.name}: the header announces shape {dims} ({count:,} bytes), more "
+                                    f"than the {max_bytes:,} bytes an MNIST-like file may hold")
+            values = np.empty(count, dtype=np.uint8)
+            view, filled = memoryview(values), 0
+            while filled < count:
+                got = f.readinto(view[filled:filled + (1 << 20)])
+                if not got:
+                    break
+                filled += got
+            if filled < count or f.read(1):
+                held = f"{header + filled} bytes" if filled < count else "more"
+                raise DataFileError(f"{path.name}: the header announces shape {dims} ({header + count} bytes) "
+                                    f"but the file holds {held}; it is truncated or damaged")
+    except (OSError, EOFError, zlib.error) as error:  # gzip raises EOFError on a truncated stream
         raise DataFileError(f"{path.name}: cannot be decompressed ({error}); "
                             "the file is truncated or damaged") from None
-    if len(raw) < 8 or raw[:2] != b"\x00\x00" or raw[2] != 0x08 or raw[3] not in (1, 3):
-        raise DataFileError(f"{path.name}: not an idx file of unsigned bytes (header {raw[:4].hex()})")
-    ndim = raw[3]
-    dims = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
-    header = 4 + 4 * ndim
-    expected_bytes = header + int(np.prod(dims))
-    if len(raw) != expected_bytes:
-        raise DataFileError(f"{path.name}: the header announces shape {dims} ({expected_bytes} bytes) "
-                            f"but the file holds {len(raw)} bytes; it is truncated or damaged")
-    if expected_count is not None and dims[0] != expected_count:
-        raise DataFileError(f"{path.name}: holds {dims[0]} items, expected {expected_count}")
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
+    return values.reshape(dims)
 
 
 def _dataset_from_idx(paths, name, classes, note):
@@ -174,91 +224,307 @@ def _dataset_from_idx(paths, name, classes, note):
 
 # ---------------------------------------------------------------------------- downloads
 
-def fetch(filename, size, sha256, mirrors, cache_dir=CACHE_DIR, opener=None, timeout=20):
+class _Watchdog:
+    """Shuts a socket down at a fixed time. That wakes a read blocked on it, so the deadline is overall."""
+
+    def __init__(self, seconds):
+        self.fired = False
+        self._sock = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+        self._timer.daemon = True
+
+    def watch(self, sock):
+        with self._lock:
+            self._sock = sock
+        self._timer.start()
+
+    def _fire(self):
+        with self._lock:
+            if self._sock is None:
+                return
+            self.fired = True
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(self._sock, socket.SHUT_RDWR)  # the TCP socket, under any TLS layer
+
+    def cancel(self):
+        self._timer.cancel()
+        with self._lock:
+            self._sock = None
+
+
+def _is_https(url):
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
+
+
+def _check_mirrors(mirrors):
+    if isinstance(mirrors, str) or not all(isinstance(m, str) for m in mirrors):
+        raise TypeError(f"mirrors must be a list or tuple of base URLs (str); got {mirrors!r:.200}")
+    if not mirrors:
+        raise ValueError("mirrors: give at least one base URL")
+    for base in mirrors:
+        if not _is_https(base):
+            raise ValueError(f"mirrors: {base!r:.200} is not an https URL; downloads use https only")
+        if not base.endswith("/"):
+            raise ValueError(f"mirrors: {base!r:.200} must end with '/' (the file name is appended)")
+
+
+def _check_seconds(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        raise ValueError(f"{name} must be a positive number of seconds; got {value!r:.200}")
+
+
+class CappedDownloader:
+    """A pooch downloader (callable(url, output_file, pooch)) with a size cap and an overall deadline.
+
+    pooch's own HTTPDownloader calls ``requests.get(url, timeout=...)``; requests applies that timeout to
+    each read, not to the whole download, and writes however many bytes the server sends. A server
+    dripping one byte every 5 s is then never cut off, and an endless reply fills the disk. This class
+    replaces it, on the standard library's http.client:
+
+    - https only (plain http only to 127.0.0.1, for the tests), at most MAX_REDIRECTS redirects;
+    - max_bytes: the download stops as soon as more arrive (or a larger Content-Length is announced);
+    - deadline: seconds for everything, enforced by a watchdog that shuts the socket down; timeout:
+      seconds without any byte;
+    - it writes into ``<file name>.<pooch's temporary name>.part`` beside the cache and hands the bytes to
+      pooch's temporary file only when complete, so a download killed mid-way leaves only a ``.part``
+      file, which ``fetch`` removes once it is older than the deadline.
+
+    opener: for tests and cache-only runs, a callable(url, timeout=...) returning a readable response used
+    instead of http.client (size cap and deadline still apply, the deadline between reads).
+    """
+
+    def __init__(self, max_bytes, expected_size=None, timeout=READ_TIMEOUT, deadline=DEADLINE, opener=None):
+        self.max_bytes, self.expected_size = max_bytes, expected_size
+        self.timeout, self.deadline, self.opener = timeout, deadline, opener
+
+    def __call__(self, url, output_file, pooch_instance=None, check_only=False):
+        if check_only:
+            raise NotImplementedError("CappedDownloader does not check availability")
+        output_file = Path(output_file)
+        part = output_file.with_name(f"{Path(urllib.parse.urlsplit(url).path).name}.{output_file.name}.part")
+        os.replace(output_file, part)  # pooch's empty temporary file takes a name that marks it as ours
+        try:
+            with open(part, "wb") as out:
+                received = self._download(url, out)
+            if self.expected_size is not None and received != self.expected_size:
+                raise DownloadError(f"received {received} bytes, expected {self.expected_size} (truncated)")
+            os.replace(part, output_file)  # complete: pooch now checks the SHA-256 and renames it into place
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                part.unlink()
+
+    def _copy(self, read, out, stop_at):
+        received = 0
+        while block := read(1 << 16):
+            received += len(block)
+            if received > self.max_bytes:
+                raise DownloadError(f"sent more than the {self.max_bytes:,} bytes expected; cut off")
+            out.write(block)
+            if time.monotonic() > stop_at:
+                raise DownloadError(f"took longer than the {self.deadline:g} s deadline; cut off")
+        return received
+
+    def _download(self, url, out):
+        stop_at = time.monotonic() + self.deadline
+        if self.opener is not None:
+            with self.opener(url, timeout=self.timeout) as response:
+                return self._copy(response.read, out, stop_at)
+        for _ in range(MAX_REDIRECTS + 1):
+            parts = urllib.parse.urlsplit(url)
+            if not _is_https(url):
+                raise DownloadError(f"redirected to {url:.200}, which is not https")
+            kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+            options = {"context": ssl.create_default_context()} if parts.scheme == "https" else {}
+            connection = kind(parts.hostname, parts.port, timeout=self.timeout, **options)
+            watchdog = _Watchdog(stop_at - time.monotonic())
+            try:
+                connection.connect()
+                watchdog.watch(connection.sock)
+                connection.request("GET", urllib.parse.urlunsplit(("", "", parts.path, parts.query, "")),
+                                   headers={"Accept-Encoding": "identity", "User-Agent": "how-filters-learn"})
+                response = connection.getresponse()
+                if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
+                    url = urllib.parse.urljoin(url, response.getheader("Location"))
+                    continue
+                if response.status != 200:
+                    raise DownloadError(f"HTTP {response.status} {response.reason}")
+                announced = response.getheader("Content-Length", "")
+                if announced.isdigit() and int(announced) > self.max_bytes:
+                    raise DownloadError(f"announces {int(announced):,} bytes, more than the "
+                                        f"{self.max_bytes:,} expected")
+                received = self._copy(response.read, out, stop_at)
+                if watchdog.fired:
+                    raise TimeoutError
+                return received
+            except (OSError, http.client.HTTPException) as error:
+                if watchdog.fired:
+                    raise DownloadError(f"took longer than the {self.deadline:g} s deadline; cut off") from None
+                if isinstance(error, TimeoutError):
+                    raise DownloadError(f"sent nothing for {self.timeout:g} s") from None
+                raise
+            finally:
+                watchdog.cancel()
+                connection.close()
+        raise DownloadError(f"more than {MAX_REDIRECTS} redirects")
+
+
+def _reason(error):
+    """A failure in a few words for the learner (the exception class stays visible in the log)."""
+    if isinstance(error, DownloadError):
+        return str(error)
+    if isinstance(error, socket.gaierror):
+        return "no network: the server's name cannot be resolved"
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(error, TimeoutError):
+        return "no answer in time"
+    if isinstance(error, http.client.IncompleteRead):
+        return "the reply was cut short (incomplete read)"
+    if isinstance(error, http.client.BadStatusLine):
+        return "the server's reply is not HTTP (bad status line)"
+    if isinstance(error, http.client.HTTPException):
+        return f"the server's reply is not valid HTTP ({type(error).__name__})"
+    if isinstance(error, ssl.SSLError):
+        return f"the secure connection failed ({error.reason or error})"
+    if isinstance(error, ValueError) and "hash" in str(error):  # pooch's checksum message
+        return "its SHA-256 does not match the published one"
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+    return f"{type(error).__name__}: {error}"
+
+
+@contextlib.contextmanager
+def _quiet_pooch():
+    """pooch logs every download to stderr; a failed mirror is reported once, by load(), instead."""
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _remove_stale_parts(cache_dir, filename, older_than):
+    """Delete ``filename.*.part`` left by a download that was killed (not written to for older_than s)."""
+    now = time.time()
+    for part in cache_dir.glob(f"{filename}.*.part"):
+        with contextlib.suppress(FileNotFoundError):  # another process may clean it at the same moment
+            if now - part.stat().st_mtime > older_than:
+                part.unlink()
+
+
+def fetch(filename, size, sha256, mirrors, cache_dir=CACHE_DIR, opener=None, timeout=READ_TIMEOUT,
+          deadline=None):
     """A verified local copy of a published file: from the cache, or downloaded from the first mirror that works.
 
     filename: name at each mirror and in the cache; size, sha256: the published size and checksum
-    mirrors:  base URLs ending in "/" (tried in order)
-    opener:   callable(url, timeout=...) returning a file-like response; default urllib.request.urlopen
-              (tests pass a fake)
+    mirrors:  base URLs ending in "/", https (tried in order); any failure moves on to the next one
+    timeout:  seconds without a byte; deadline: seconds for one file from one mirror, all included
+              (None: DEADLINE, read at call time)
+    opener:   callable(url, timeout=...) returning a readable response, used instead of http.client
+              (tests, or a cache-only run with an opener that refuses)
     Returns the Path of the cached file. Raises DownloadError naming every mirror's failure.
     """
-    if not mirrors:
-        raise ValueError("mirrors: give at least one base URL")
-    opener = urllib.request.urlopen if opener is None else opener
+    _check_mirrors(mirrors)
+    deadline = DEADLINE if deadline is None else deadline
+    _check_seconds("timeout", timeout)
+    _check_seconds("deadline", deadline)
     cache_dir = Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    target = cache_dir / filename
-    if target.is_file():
-        if target.stat().st_size == size and sha256_of(target) == sha256:
-            return target
-        target.unlink()  # a damaged copy (e.g. from an older, interrupted version): fetch it again
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        _remove_stale_parts(cache_dir, filename, deadline)
+    except OSError as error:
+        raise DownloadError(f"the cache folder {cache_dir} is not usable ({_reason(error)})") from None
+    downloader = CappedDownloader(size + SIZE_MARGIN, size, timeout, deadline, opener)
     failures = []
     for base in mirrors:
         url = base + filename
-        handle, temporary = tempfile.mkstemp(prefix=filename + ".", suffix=".part", dir=cache_dir)
         try:
-            digest, received = hashlib.sha256(), 0
-            with os.fdopen(handle, "wb") as out, opener(url, timeout=timeout) as response:
-                for block in iter(lambda: response.read(1 << 16), b""):
-                    digest.update(block)
-                    received += len(block)
-                    out.write(block)
-            if received != size:
-                failures.append(f"{url}: received {received} bytes, expected {size} (truncated)")
-            elif digest.hexdigest() != sha256:
-                failures.append(f"{url}: SHA-256 {digest.hexdigest()} does not match the published {sha256}")
-            else:
-                os.replace(temporary, target)  # atomic: the cache never holds a half-written file
-                return target
-        except OSError as error:  # URLError, timeouts, refused connections are all OSErrors
-            failures.append(f"{url}: {error}")
-        finally:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-    raise DownloadError(f"could not download {filename}:\n  " + "\n  ".join(failures))
+            with _quiet_pooch():
+                return Path(pooch.retrieve(url, known_hash=f"sha256:{sha256}", fname=filename, path=cache_dir,
+                                           downloader=downloader, progressbar=False))
+        except Exception as error:  # noqa: BLE001 — network, disk, checksum: every failure tries the next mirror
+            LOG.debug("%s failed: %r", url, error)
+            failures.append((url, _reason(error)))
+    raise DownloadError(f"could not download {filename}:\n  " + "\n  ".join(f"{u}: {r}" for u, r in failures),
+                        failures)
 
 
-def load_mnist(cache_dir=CACHE_DIR, mirrors=MNIST_MIRRORS, opener=None):
+def load_mnist(cache_dir=CACHE_DIR, mirrors=MNIST_MIRRORS, opener=None, timeout=READ_TIMEOUT, deadline=None):
     """The full MNIST: 60,000 training and 10,000 test digits (downloads about 11 MB once)."""
-    paths = {key: fetch(name, size, sha, mirrors, cache_dir, opener)
+    paths = {key: fetch(name, size, sha, mirrors, cache_dir, opener, timeout, deadline)
              for key, (name, size, sha) in MNIST_FILES.items()}
     return _dataset_from_idx(paths, "mnist", DIGITS, "the full MNIST: 60,000 train / 10,000 test digits")
 
 
 def load_fashion_mnist(system_dir=FASHION_SYSTEM_DIR, cache_dir=CACHE_DIR, mirrors=FASHION_MIRRORS,
-                       opener=None):
+                       opener=None, timeout=READ_TIMEOUT, deadline=None):
     """Fashion-MNIST (60,000 / 10,000 images of clothing), from Debian's files when present, else downloaded.
 
     Debian's package recompresses the files (its .gz differ from the published ones by the stored file
     name), so the system copy is checked by content instead: idx headers, exact sizes, counts and labels.
+    A damaged system copy is skipped (and logged): the files are then downloaded.
     """
     system_dir = Path(system_dir)
     local = {key: system_dir / name for key, (name, _, _) in FASHION_FILES.items()}
     if all(p.is_file() for p in local.values()):
-        return _dataset_from_idx(local, "fashion", FASHION_CLASSES,
-                                 f"Fashion-MNIST from Debian's dataset-fashion-mnist ({system_dir})")
-    paths = {key: fetch(name, size, sha, mirrors, cache_dir, opener)
+        try:
+            return _dataset_from_idx(local, "fashion", FASHION_CLASSES,
+                                     f"Fashion-MNIST from Debian's dataset-fashion-mnist ({system_dir})")
+        except (DataFileError, OSError) as error:
+            LOG.info("skipping the damaged system copy of Fashion-MNIST: %s", error)
+    paths = {key: fetch(name, size, sha, mirrors, cache_dir, opener, timeout, deadline)
              for key, (name, size, sha) in FASHION_FILES.items()}
     return _dataset_from_idx(paths, "fashion", FASHION_CLASSES, "Fashion-MNIST, downloaded and verified")
+
+
+def _summary(error):
+    """One short reason for a failed load: the last mirror's, or what stopped it before any mirror."""
+    failures = getattr(error, "failures", [])
+    if failures:
+        reasons = [reason for _, reason in failures]
+        host = urllib.parse.urlsplit(failures[-1][0]).hostname
+        return reasons[-1] if len(set(reasons)) == 1 else f"{host}: {reasons[-1]}"
+    if isinstance(error, DownloadError):
+        return str(error).splitlines()[0]
+    return _reason(error) if isinstance(error, OSError) else f"{type(error).__name__}: {error}"
 
 
 def load(name="subset", **options):
     """Load a data set by name: "subset" (offline), "mnist" or "fashion".
 
-    For "mnist" and "fashion", a failed download (offline) falls back to the shipped subset;
-    the returned Dataset's name is then "subset" and its note says why. options go to the loader.
+    options go to the loader (load_subset, load_mnist or load_fashion_mnist); unknown or malformed
+    options raise TypeError/ValueError. For "mnist" and "fashion", any failure — network, disk, checksum,
+    file format, memory — falls back to the shipped subset: the returned Dataset's name is then "subset"
+    and its note says why, in one sentence; the same sentence is logged once as a warning.
     """
-    if name not in NAMES:
-        raise ValueError(f"name must be one of {NAMES}; got {name!r}")
+    loaders = {"subset": load_subset, "mnist": load_mnist, "fashion": load_fashion_mnist}
+    if name not in loaders:
+        raise ValueError(f"name must be one of {NAMES}; got {name!r:.200}")
+    loader = loaders[name]
+    allowed = tuple(inspect.signature(loader).parameters)
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise TypeError(f"options: {name!r} accepts {', '.join(allowed)}; got unknown {', '.join(unknown)}")
+    for key in ("cache_dir", "system_dir", "path"):
+        if key in options and not isinstance(options[key], (str, os.PathLike)):
+            raise TypeError(f"{key} must be a folder path (str or pathlib.Path); got {options[key]!r:.200}")
+    if "mirrors" in options:
+        _check_mirrors(options["mirrors"])
+    for key in ("timeout", "deadline"):
+        if options.get(key) is not None:
+            _check_seconds(key, options[key])
     if name == "subset":
         return load_subset(**options)
-    loader = load_mnist if name == "mnist" else load_fashion_mnist
     try:
         return loader(**options)
-    except DownloadError as error:
+    except Exception as error:  # noqa: BLE001 — whatever went wrong, the learner still gets data
+        LOG.debug("loading %r failed: %r", name, error)
         subset = load_subset()
-        first_reason = str(error).splitlines()[-1].strip()
-        subset.note = (f"'{name}' is not available here (offline? {first_reason}); using the shipped "
-                       f"5,000-digit MNIST subset instead")
+        subset.note = (f"'{name}' is not available here ({_summary(error)}); using the 5,000 MNIST digits "
+                       "shipped with the course instead (4,000 train / 1,000 test)")
+        LOG.warning(subset.note)
         return subset

@@ -1,14 +1,23 @@
 """helpers.data: the shipped subset, idx parsing, and verified downloads — all without the network.
 
-Downloads are exercised with local fakes: an opener that serves bytes from memory, one that fails like
-an offline machine, and real urllib on file:// URLs. A guard makes any other URL fail the test.
+Downloads are exercised against small servers on 127.0.0.1 (raw sockets in threads; every loop bounded,
+every wait timed out) that misbehave on purpose, and with an in-memory opener. A guard answers any
+other address as an offline machine would, and fails the test that tried.
 """
 import gzip
 import hashlib
 import io
+import logging
+import os
 import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
 import urllib.error
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -17,17 +26,36 @@ from conftest import ROOT
 
 from helpers import data
 
-REAL_URLOPEN = urllib.request.urlopen
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+REAL_GETADDRINFO = socket.getaddrinfo
+REAL_CONNECT = socket.socket.connect
 
 
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
-    """Only file:// URLs may be opened during these tests."""
-    def guarded(url, *args, **kwargs):
-        if not str(url).startswith("file:"):
-            raise AssertionError(f"a test tried to reach the network: {url}")
-        return REAL_URLOPEN(url, *args, **kwargs)
-    monkeypatch.setattr(urllib.request, "urlopen", guarded)
+    """Only loopback addresses may be reached; anything else fails as offline and fails the test.
+
+    Guarded at the socket level, so it holds for pooch, http.client, urllib and requests alike.
+    Returns the list of refused hosts; a test that expects refusals checks and clears it.
+    """
+    refused = []
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host not in LOOPBACK:
+            refused.append(host)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return REAL_GETADDRINFO(host, *args, **kwargs)
+
+    def connect(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and address[0] not in LOOPBACK:
+            refused.append(address[0])
+            raise OSError(101, "Network is unreachable")
+        return REAL_CONNECT(sock, address)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    yield refused
+    assert not refused, f"a test tried to reach the network: {refused}"
 
 
 def idx_bytes(array):
@@ -41,8 +69,8 @@ def sha(payload):
     return hashlib.sha256(payload).hexdigest()
 
 
-class FakeServer:
-    """An opener serving {url: bytes}; unknown URLs fail as an unreachable host does. Counts requests."""
+class FakeOpener:
+    """An opener serving {url: bytes} from memory; unknown URLs fail as an unreachable host does."""
 
     def __init__(self, files):
         self.files = files
@@ -57,6 +85,120 @@ class FakeServer:
 
 def offline(url, timeout=None):
     raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+
+
+# ---------------------------------------------------------------------------- a misbehaving server on 127.0.0.1
+
+class Server:
+    """Listens on 127.0.0.1; for each connection reads the request, then calls answer(conn, path).
+
+    Runs in daemon threads; close() stops it. Counts the bytes each answer sent in .sent.
+    """
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.1)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
+        self.stopped = threading.Event()
+        self.sent = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn):
+        with conn:
+            conn.settimeout(5)
+            try:
+                request = b""
+                while b"\r\n\r\n" not in request and len(request) < 65536:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        return
+                    request += chunk
+                path = request.split(b" ")[1].decode()
+                self.answer(self, conn, path.rsplit("/", 1)[-1])
+            except OSError:
+                pass  # the client hung up: that is what several tests want
+
+    def send(self, conn, payload):
+        conn.sendall(payload)
+        self.sent += len(payload)
+
+    def close(self):
+        self.stopped.set()
+        self.thread.join(2)
+        self.sock.close()
+
+
+@pytest.fixture
+def serve():
+    servers = []
+
+    def start(answer):
+        servers.append(Server(answer))
+        return servers[-1]
+    yield start
+    for server in servers:
+        server.close()
+
+
+def files_answer(files, pieces=1, pause=0.0):
+    """Answer GET <name> with files[name] (in `pieces` writes, `pause` s apart), 404 otherwise."""
+    def answer(server, conn, name):
+        if name not in files:
+            server.send(conn, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            return
+        body = files[name]
+        server.send(conn, f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode())
+        step = max(1, len(body) // pieces)
+        for start in range(0, len(body), step):
+            server.send(conn, body[start:start + step])
+            time.sleep(pause)
+    return answer
+
+
+def bad_status_line(server, conn, name):
+    server.send(conn, b"X\r\n\r\n")
+
+
+def truncated_chunked(server, conn, name):
+    server.send(conn, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                      b"1000\r\n" + b"x" * 100)
+
+
+def endless(server, conn, name):
+    server.send(conn, b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+    for _ in range(1600):  # at most 100 MB, then give up: a client that takes it all fails on .sent
+        server.send(conn, b"\0" * 65536)
+
+
+def drip(server, conn, name):
+    server.send(conn, b"HTTP/1.1 200 OK\r\nContent-Length: 522\r\nConnection: close\r\n\r\n")
+    for _ in range(100):  # one byte every 0.2 s, at most 20 s
+        if server.stopped.is_set():
+            return
+        server.send(conn, b"x")
+        time.sleep(0.2)
+
+
+PAYLOAD = b"pretend this is a gzipped idx file" * 100
+NAME = "file.gz"
+
+
+def run_python(code, *args, timeout=30):
+    """Run code in a fresh interpreter from the repository root; returns the CompletedProcess."""
+    return subprocess.run([sys.executable, "-c", code, *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
 
 
 # ---------------------------------------------------------------------------- the shipped subset
@@ -125,60 +267,99 @@ def test_read_idx_refuses_truncated_and_inconsistent_files(tmp_path):
     short.write_bytes(gzip.compress(raw[:-100]))
     with pytest.raises(data.DataFileError, match=r"announces shape \(4, 28, 28\)"):
         data.read_idx(short)
+    longer = tmp_path / "long.gz"
+    longer.write_bytes(gzip.compress(raw + b"\0"))
+    with pytest.raises(data.DataFileError, match="holds more"):
+        data.read_idx(longer)
     wrong_magic = tmp_path / "magic.gz"
     wrong_magic.write_bytes(gzip.compress(b"\x00\x00\x0d\x03" + raw[4:]))
     with pytest.raises(data.DataFileError, match="not an idx file"):
         data.read_idx(wrong_magic)
+    not_gzip = tmp_path / "plain.gz"
+    not_gzip.write_bytes(raw)
+    with pytest.raises(data.DataFileError, match="cannot be decompressed"):
+        data.read_idx(not_gzip)
     count = tmp_path / "count.gz"
     count.write_bytes(whole)
     with pytest.raises(data.DataFileError, match="expected 60000"):
         data.read_idx(count, expected_count=60000)
 
 
+BOMB_CHILD = """
+import gzip, resource, sys, tracemalloc
+from helpers import data
+path, dims = sys.argv[1], tuple(int(d) for d in sys.argv[2].split(","))
+header = bytes([0, 0, 8, len(dims)]) + b"".join(d.to_bytes(4, "big") for d in dims)
+zeros = gzip.compress(b"\\0" * (64 << 20), compresslevel=9, mtime=0)   # 64 MB of zeros in 65 kB
+with open(path, "wb") as f:
+    f.write(gzip.compress(header, mtime=0))
+    for _ in range(32):                                                   # 2 GB once decompressed
+        f.write(zeros)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+tracemalloc.start()
+try:
+    data.read_idx(path)
+    print("accepted")
+except data.DataFileError as error:
+    print("refused:", error)
+peak = tracemalloc.get_traced_memory()[1]
+grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(f"bytes {__import__('os').path.getsize(path)} peak {peak} grew_kb {grew}")
+"""
+
+
+@pytest.mark.parametrize("dims", ["1000,28,28", "2000000,28,28"])
+def test_a_gzip_bomb_is_refused_with_bounded_memory(tmp_path, dims):
+    """Issue 14: a 2 MB gzip bomb reached 4 GB RSS. The header is checked first, then at most what it announces."""
+    result = run_python(BOMB_CHILD, tmp_path / "bomb.gz", dims, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("refused:"), lines
+    assert ("holds more" in lines[0]) if dims.startswith("1000,") else ("more than the" in lines[0])
+    size, peak, grew_kb = (int(v) for v in re.findall(r"\d+", lines[1]))
+    assert 1_900_000 < size < 2_400_000, "the bomb is a 2 MB file"
+    assert peak < 4_000_000 and grew_kb < 8_000, f"decompressing took {peak:,} B (Python), RSS grew {grew_kb} kB"
+
+
 # ---------------------------------------------------------------------------- fetch: verified, atomic downloads
 
-PAYLOAD = b"pretend this is a gzipped idx file" * 100
-NAME = "file.gz"
-
-
-def test_fetch_downloads_verifies_and_caches(tmp_path):
-    server = FakeServer({"https://mirror.example/" + NAME: PAYLOAD})
-    path = data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), ["https://mirror.example/"], tmp_path, server)
+def test_fetch_downloads_verifies_and_caches(tmp_path, serve):
+    server = serve(files_answer({NAME: PAYLOAD}))
+    path = data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), [server.url], tmp_path)
     assert path == tmp_path / NAME and path.read_bytes() == PAYLOAD
     assert sorted(p.name for p in tmp_path.iterdir()) == [NAME], "no temporary file may be left behind"
     # a second call uses the verified cache and does not download again
-    data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), ["https://mirror.example/"], tmp_path, server)
-    assert len(server.requests) == 1
+    sent = server.sent
+    data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), [server.url], tmp_path)
+    assert server.sent == sent
 
 
-def test_fetch_refuses_a_wrong_checksum_and_keeps_nothing(tmp_path):
-    tampered = PAYLOAD[:-1] + b"!"
-    server = FakeServer({"https://mirror.example/" + NAME: tampered})
-    with pytest.raises(data.DownloadError, match="SHA-256 .* does not match"):
-        data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), ["https://mirror.example/"], tmp_path, server)
+def test_fetch_refuses_a_wrong_checksum_and_keeps_nothing(tmp_path, serve):
+    server = serve(files_answer({NAME: PAYLOAD[:-1] + b"!"}))
+    with pytest.raises(data.DownloadError, match="SHA-256 does not match"):
+        data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), [server.url], tmp_path)
     assert list(tmp_path.iterdir()) == [], "a file that failed verification must not stay in the cache"
 
 
 def test_fetch_refuses_a_truncated_download(tmp_path):
-    server = FakeServer({"https://mirror.example/" + NAME: PAYLOAD[:100]})
+    opener = FakeOpener({"https://mirror.example/" + NAME: PAYLOAD[:100]})
     with pytest.raises(data.DownloadError, match=r"received 100 bytes, expected 3400 \(truncated\)"):
-        data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), ["https://mirror.example/"], tmp_path, server)
+        data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), ["https://mirror.example/"], tmp_path, opener)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_fetch_falls_through_to_the_next_mirror(tmp_path):
-    server = FakeServer({"https://second.example/" + NAME: PAYLOAD})
+    opener = FakeOpener({"https://second.example/" + NAME: PAYLOAD})
     path = data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), ["https://first.example/", "https://second.example/"],
-                      tmp_path, server)
+                      tmp_path, opener)
     assert path.read_bytes() == PAYLOAD
-    assert server.requests == ["https://first.example/" + NAME, "https://second.example/" + NAME]
+    assert opener.requests == ["https://first.example/" + NAME, "https://second.example/" + NAME]
 
 
-def test_fetch_replaces_a_damaged_cached_copy(tmp_path):
+def test_fetch_replaces_a_damaged_cached_copy(tmp_path, serve):
     (tmp_path / NAME).write_bytes(b"half a file")
-    server = FakeServer({"https://mirror.example/" + NAME: PAYLOAD})
-    assert data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), ["https://mirror.example/"], tmp_path, server
-                      ).read_bytes() == PAYLOAD
+    server = serve(files_answer({NAME: PAYLOAD}))
+    assert data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), [server.url], tmp_path).read_bytes() == PAYLOAD
 
 
 def test_fetch_offline_names_every_mirror(tmp_path):
@@ -186,53 +367,236 @@ def test_fetch_offline_names_every_mirror(tmp_path):
         data.fetch(NAME, 1, "0" * 64, ["https://a.example/", "https://b.example/"], tmp_path, offline)
     message = str(caught.value)
     assert "https://a.example/file.gz" in message and "https://b.example/file.gz" in message
-    assert "name resolution" in message
+    assert "name resolution" in message and len(caught.value.failures) == 2
+
+
+def test_fetch_refuses_bad_mirrors_before_anything(tmp_path):
     with pytest.raises(ValueError, match="mirrors"):
         data.fetch(NAME, 1, "0" * 64, [], tmp_path, offline)
+    with pytest.raises(ValueError, match="https only"):
+        data.fetch(NAME, 1, "0" * 64, ["http://fashion-mnist.example/"], tmp_path)
+    with pytest.raises(TypeError, match="mirrors"):
+        data.fetch(NAME, 1, "0" * 64, "https://a.example/", tmp_path)
+    with pytest.raises(ValueError, match="deadline"):
+        data.fetch(NAME, 1, "0" * 64, ["https://a.example/"], tmp_path, deadline=0)
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_fetch_with_real_urllib_on_a_file_url(tmp_path):
-    mirror = tmp_path / "mirror"
-    mirror.mkdir()
-    (mirror / NAME).write_bytes(PAYLOAD)
-    cache = tmp_path / "cache"
-    path = data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), [mirror.as_uri() + "/"], cache)  # default opener
-    assert path.read_bytes() == PAYLOAD
+def test_every_mirror_is_https():
+    for base in data.MNIST_MIRRORS + data.FASHION_MIRRORS:
+        assert base.startswith("https://") and base.endswith("/"), base
+
+
+# ---------------------------------------------------------------------------- the issue's reproducers
+
+def fallback_note(ds, name="mnist"):
+    assert ds.name == "subset" and ds.x_train.shape == (4000, 1, 28, 28)
+    assert ds.note.startswith(f"'{name}' is not available here (") and "shipped with the course" in ds.note
+    assert "\n" not in ds.note
+    return ds.note
+
+
+def test_a_bad_status_line_falls_back_to_the_next_mirror_then_the_subset(tmp_path, serve):
+    """Issue 14: a non-HTTP reply raised http.client.BadStatusLine out of load()."""
+    bad = serve(bad_status_line)
+    ds = data.load("mnist", cache_dir=tmp_path, mirrors=(bad.url, "http://127.0.0.1:1/"))
+    assert "connection refused" in fallback_note(ds)
+    with pytest.raises(data.DownloadError, match="bad status line"):
+        data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), [bad.url], tmp_path)
+
+
+def test_a_truncated_chunked_body_falls_back(tmp_path, serve):
+    """Issue 14: a truncated chunked body raised IncompleteRead out of load()."""
+    cut = serve(truncated_chunked)
+    good = serve(files_answer({NAME: PAYLOAD}))
+    with pytest.raises(data.DownloadError, match="incomplete read"):
+        data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), [cut.url], tmp_path)
+    assert data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), [cut.url, good.url], tmp_path).read_bytes() == PAYLOAD
+    assert "incomplete read" in fallback_note(data.load("mnist", cache_dir=tmp_path / "c", mirrors=(cut.url,)))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", NAME]
+
+
+def test_an_endless_body_is_cut_off_at_the_size_cap(tmp_path, serve):
+    """Issue 14: an endless reply wrote a 280 MB .part file for a 522-byte file."""
+    server = serve(endless)
+    start = time.monotonic()
+    with pytest.raises(data.DownloadError, match="sent more than the 66,058 bytes expected"):
+        data.fetch(NAME, 522, "0" * 64, [server.url], tmp_path)
+    assert time.monotonic() - start < 5
+    assert list(tmp_path.iterdir()) == [], "the cut-off download leaves nothing behind"
+    time.sleep(0.2)
+    assert server.sent < 16_000_000, f"the server got {server.sent:,} bytes out before the client hung up"
+
+
+def test_a_drip_feed_is_cut_off_at_the_overall_deadline(tmp_path, serve, monkeypatch):
+    """Issue 14: 1 byte every 5 s was never cut off, because the timeout applied to each read.
+
+    Here one byte every 0.2 s, a 5 s timeout for each read, and the overall deadline lowered to 1 s.
+    """
+    server = serve(drip)
+    monkeypatch.setattr(data, "DEADLINE", 1, raising=False)
+    start = time.monotonic()
+    with pytest.raises(data.DownloadError, match=r"longer than the 1 s deadline"):
+        data.fetch(NAME, 522, "0" * 64, [server.url], tmp_path, timeout=5)
+    assert time.monotonic() - start < 3
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unusable_cache_folder_falls_back(tmp_path, serve):
+    """Issue 14: a read-only cache directory raised OSError from mkstemp/mkdir out of load().
+
+    The tests run as root, whom chmod does not stop: the cache is made unusable by a regular file
+    standing where its parent folder should be.
+    """
+    server = serve(files_answer({NAME: PAYLOAD}))
+    (tmp_path / "blocker").write_text("a file, not a folder")
+    ds = data.load("mnist", cache_dir=tmp_path / "blocker" / "cache", mirrors=(server.url,))
+    assert "cache folder" in fallback_note(ds) and "Not a directory" in ds.note
+    assert server.sent == 0, "no mirror is bothered when the cache cannot hold the file"
+
+
+def test_a_full_disk_falls_back(tmp_path, serve, monkeypatch):
+    """mkstemp/NamedTemporaryFile failing with ENOSPC inside the download: no traceback, the subset."""
+    server = serve(files_answer({NAME: PAYLOAD}))
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(tempfile, "mkstemp", full)
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", full)
+    ds = data.load("mnist", cache_dir=tmp_path, mirrors=(server.url,))
+    assert "No space left on device" in fallback_note(ds)
+
+
+CONCURRENT_CHILD = """
+import sys, time
+from helpers import data
+name, size, digest, url, cache = sys.argv[1:]
+print("ready", flush=True)
+sys.stdin.readline()                                   # both processes start at the same moment
+path = data.fetch(name, int(size), digest, [url], cache)
+print(data.sha256_of(path) == digest)
+"""
+
+
+def test_two_processes_on_the_same_damaged_cached_file(tmp_path, serve):
+    """Issue 14: two processes finding the same damaged cached file crashed at unlink(), 5 times out of 5.
+
+    The damaged copy has the right size, so both spend time hashing it before either replaces it;
+    then both download at once from a server that sends slowly. Both must succeed, five times in a row.
+    """
+    payload = np.random.default_rng(0).integers(0, 256, 2 << 20, dtype=np.uint8).tobytes()
+    damaged = bytearray(payload)
+    damaged[-1] ^= 0xFF
+    server = serve(files_answer({NAME: payload}, pieces=8, pause=0.01))
+    for attempt in range(5):
+        cache = tmp_path / f"cache{attempt}"
+        cache.mkdir()
+        (cache / NAME).write_bytes(bytes(damaged))
+        children = [subprocess.Popen([sys.executable, "-c", CONCURRENT_CHILD, NAME, str(len(payload)),
+                                      sha(payload), server.url, str(cache)], cwd=ROOT, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                    for _ in range(2)]
+        for child in children:  # an empty line (EOF) if the child died: no hang
+            assert child.stdout.readline().strip() == "ready"
+        for child in children:
+            child.stdin.write("go\n")
+            child.stdin.flush()
+        results = [child.communicate(timeout=30) + (child.returncode,) for child in children]
+        for out, err, code in results:
+            assert code == 0 and out.strip() == "True", f"attempt {attempt + 1}: {err[-1500:]}"
+        assert sorted(p.name for p in cache.iterdir()) == [NAME]
+        assert (cache / NAME).read_bytes() == payload
+
+
+KILLED_CHILD = """
+import sys
+from helpers import data
+data.fetch(sys.argv[1], 522, "0" * 64, [sys.argv[2]], sys.argv[3])
+"""
+
+
+def test_the_part_file_of_a_killed_download_is_cleaned_up(tmp_path, serve):
+    """Issue 14: a download killed with SIGKILL left its .part file forever."""
+    slow = serve(drip)
+    child = subprocess.Popen([sys.executable, "-c", KILLED_CHILD, NAME, slow.url, tmp_path], cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):  # up to 20 s for the child to start writing
+            parts = list(tmp_path.glob("*.part"))
+            if parts and slow.sent > 60:  # the headers (59 bytes) and the body's first byte are out
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the child never started its download")
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [parts[0].name], "only the .part is left"
+    other = tmp_path / "other.gz.live.part"  # a fresh .part of another download is left alone
+    other.write_bytes(b"still being written")
+    old = time.time() - 2 * 300
+    os.utime(parts[0], (old, old))  # older than the deadline (300 s): no live download writes it
+    good = serve(files_answer({NAME: PAYLOAD}))
+    data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), [good.url], tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [NAME, other.name]
 
 
 # ---------------------------------------------------------------------------- whole data sets
 
-def fake_mnist_server(monkeypatch, base="https://mirror.example/"):
-    """Serve MNIST-shaped idx files (blank images, labels 0…9 repeated) and publish their checksums."""
+def fake_mnist_files(monkeypatch):
+    """MNIST-shaped idx files (blank images, labels 0…9 repeated), with their checksums published."""
     rng = np.random.default_rng(0)
     arrays = {"train_images": np.zeros((60000, 28, 28)), "train_labels": np.arange(60000) % 10,
               "test_images": rng.integers(0, 256, (10000, 28, 28)), "test_labels": np.arange(10000) % 10}
     files, table = {}, {}
     for key, (name, _, _) in data.MNIST_FILES.items():
-        payload = idx_bytes(arrays[key])
-        files[base + name] = payload
-        table[key] = (name, len(payload), sha(payload))
+        files[name] = idx_bytes(arrays[key])
+        table[key] = (name, len(files[name]), sha(files[name]))
     monkeypatch.setattr(data, "MNIST_FILES", table)
-    return FakeServer(files), arrays
+    return files, arrays
 
 
-def test_load_mnist_end_to_end_with_a_fake_mirror(tmp_path, monkeypatch):
-    server, arrays = fake_mnist_server(monkeypatch)
-    ds = data.load("mnist", cache_dir=tmp_path, mirrors=["https://mirror.example/"], opener=server)
+def test_load_mnist_end_to_end_from_a_local_mirror(tmp_path, monkeypatch, serve):
+    files, arrays = fake_mnist_files(monkeypatch)
+    server = serve(files_answer(files))
+    ds = data.load("mnist", cache_dir=tmp_path, mirrors=[server.url])
     assert ds.name == "mnist" and ds.x_train.shape == (60000, 1, 28, 28) and ds.x_test.shape == (10000, 1, 28, 28)
     assert np.array_equal(ds.x_test[:, 0], arrays["test_images"]) and ds.y_train[:12].tolist() == [*range(10), 0, 1]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(n for n, _, _ in data.MNIST_FILES.values())
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(files)
 
 
-def test_offline_falls_back_to_the_subset_and_says_so(tmp_path):
+def test_a_bad_idx_file_with_a_matching_checksum_falls_back(tmp_path, monkeypatch, serve):
+    files, _ = fake_mnist_files(monkeypatch)
+    files["train-labels-idx1-ubyte.gz"] = idx_bytes(np.arange(60000) % 11)  # a label 10
+    monkeypatch.setitem(data.MNIST_FILES, "train_labels", ("train-labels-idx1-ubyte.gz",
+                        len(files["train-labels-idx1-ubyte.gz"]), sha(files["train-labels-idx1-ubyte.gz"])))
+    server = serve(files_answer(files))
+    assert "labels must be 0…9" in fallback_note(data.load("mnist", cache_dir=tmp_path, mirrors=[server.url]))
+
+
+def test_no_network_gives_the_subset_with_one_clear_line(tmp_path, no_network, caplog, capsys):
+    """Done when: data.load on a machine without a network still gives the shipped subset with one clear line."""
+    with caplog.at_level(logging.DEBUG, logger="pooch"):
+        caplog.set_level(logging.INFO, logger="helpers.data")
+        ds = data.load("mnist", cache_dir=tmp_path)
+    note = fallback_note(ds)
+    assert "no network" in note, note
+    assert [r.getMessage() for r in caplog.records] == [note], "exactly one line is logged: the note"
+    assert capsys.readouterr() == ("", ""), "nothing else is printed"
+    assert sorted(set(no_network)) == sorted({"storage.googleapis.com", "ossci-datasets.s3.amazonaws.com"})
+    no_network.clear()
+    ds = data.load("fashion", system_dir=tmp_path / "absent", cache_dir=tmp_path)
+    assert "no network" in fallback_note(ds, "fashion")
+    no_network.clear()
+    assert data.load("subset").note.startswith("the 5,000 MNIST digits shipped")
+
+
+def test_offline_opener_falls_back_to_the_subset_and_says_so(tmp_path):
     ds = data.load("mnist", cache_dir=tmp_path, opener=offline)
-    assert ds.name == "subset" and ds.x_train.shape == (4000, 1, 28, 28)
-    assert re.search(r"'mnist' is not available here \(offline\?.*\).*shipped", ds.note)
-    ds = data.load("fashion", system_dir=tmp_path / "absent", cache_dir=tmp_path, opener=offline)
-    assert ds.name == "subset" and "'fashion' is not available" in ds.note
+    assert "name resolution" in fallback_note(ds)
 
 
-def test_fashion_prefers_debian_files(tmp_path):
+def test_fashion_prefers_debian_files_and_skips_damaged_ones(tmp_path):
     system = tmp_path / "fashion-mnist"
     system.mkdir()
     arrays = {"train_images": np.full((60000, 28, 28), 3), "train_labels": np.arange(60000) % 10,
@@ -242,6 +606,9 @@ def test_fashion_prefers_debian_files(tmp_path):
     ds = data.load_fashion_mnist(system_dir=system, cache_dir=tmp_path / "cache", opener=offline)
     assert ds.name == "fashion" and ds.classes[9] == "Ankle boot" and "Debian" in ds.note
     assert ds.x_test[0, 0, 0, 0] == 7 and ds.x_train.shape == (60000, 1, 28, 28)
+    (system / "t10k-labels-idx1-ubyte.gz").write_bytes(b"damaged")
+    ds = data.load("fashion", system_dir=system, cache_dir=tmp_path / "cache", opener=offline)
+    assert "name resolution" in fallback_note(ds, "fashion")
 
 
 def test_published_checksums_are_well_formed():
@@ -251,9 +618,17 @@ def test_published_checksums_are_well_formed():
             assert name.endswith("-ubyte.gz") and size > 4000 and re.fullmatch("[0-9a-f]{64}", digest)
 
 
-def test_bad_names_are_refused():
+def test_bad_names_and_options_are_refused_not_hidden_by_the_fallback():
     with pytest.raises(ValueError, match="name must be one of"):
         data.load("cifar")
+    with pytest.raises(TypeError, match="unknown cach_dir"):
+        data.load("mnist", cach_dir="/tmp")
+    with pytest.raises(TypeError, match="cache_dir must be a folder path"):
+        data.load("mnist", cache_dir=3)
+    with pytest.raises(ValueError, match="https only"):
+        data.load("fashion", mirrors=("http://fashion-mnist.example/",))
+    with pytest.raises(ValueError, match="timeout"):
+        data.load("mnist", timeout=-1)
 
 
 @pytest.mark.skipif(not data.FASHION_SYSTEM_DIR.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
@@ -264,5 +639,8 @@ def test_debian_fashion_mnist_reads():
 
 def test_module_does_not_touch_the_network_at_import():
     source = Path(data.__file__).read_text(encoding="utf-8")
-    top_level_calls = [line for line in source.splitlines() if re.match(r"^(load|fetch|urllib)\w*\(", line)]
+    top_level_calls = [line for line in source.splitlines() if re.match(r"^(load|fetch|urllib|pooch)\w*\(", line)]
     assert not top_level_calls
+    result = run_python("import socket\ndef no(*a, **k): raise SystemExit('network at import')\n"
+                        "socket.getaddrinfo = socket.create_connection = no\nfrom helpers import data\nprint('ok')")
+    assert result.stdout.strip() == "ok", result.stderr[-1000:]
