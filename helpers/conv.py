@@ -32,24 +32,45 @@ Fast paths for a training loop (notebook 06's network may use them):
   does not rebuild cols; with ``need_dx=False`` it skips ∂L/∂x (returns None) — a first layer
   does not need it.
 
+With stride > 1 the grid would be mostly wasted (and its memory would not shrink with the stride), so
+``conv2d`` and ``conv2d_backward`` then build cols only at the windows that exist, (N, KH·KW·C + 1, H'·W'),
+from the input cropped to the rows and columns the windows read: memory grows with the output, not the input.
+
 Internal scratch arrays (padded input, cols, δ on the grid, products) live in a small module-level
 workspace keyed by purpose, geometry, shape and dtype, and are reused between calls: allocating and
 freeing megabyte arrays on every call made glibc hand the memory back to the operating system each
 time, which cost about 3× in a fresh process. Arrays returned to callers are never views into it.
-The workspace is not thread-safe; use one thread per process (NumPy's BLAS threads are fine).
+The workspace keeps at most WORKSPACE_BYTES (bigger arrays are used once and freed);
+``release_workspace()`` frees it. A lock makes calls from several threads take turns.
+
+Size guards: a call whose working memory would exceed MEMORY_BUDGET (1 GiB; Binder gives 2 GB in all) is
+refused with a message naming x, before anything is allocated; the loops refuse more than LOOP_BUDGET
+window products (about 5 s) — use ``conv2d`` for big inputs.
+Non-finite inputs give what the loops give: the grid's wasted positions multiply 0 by the input, so a
+NaN or inf there would leak into dw (0·inf = NaN); when a result is not finite it is recomputed from
+the valid windows only.
 """
 import functools
+import threading
+from numbers import Integral
 
 import numpy as np
 
 from helpers.arguments import check_stride_padding
 
+MEMORY_BUDGET = 1 << 30        # bytes of working memory one call may use
+WORKSPACE_BYTES = 64 << 20     # the workspace kept between calls never holds more than this
+LOOP_BUDGET = 10**6            # window products the loops versions may run (N·F·H'·W')
 _WORKSPACE = {}
 _WORKSPACE_MAX_ENTRIES = 32
+_LOCK = threading.Lock()
 
 
 def _workspace(purpose, shape, dtype, prepare=None):
-    """A reusable scratch array (never returned to callers); zero-filled, then ``prepare(array)``, when first made."""
+    """A reusable scratch array (never returned to callers); zero-filled, then ``prepare(array)``, when first made.
+
+    An array that would take the workspace over WORKSPACE_BYTES is made for this call only and not kept.
+    """
     key = (purpose, tuple(shape), np.dtype(dtype).str)
     array = _WORKSPACE.get(key)
     if array is None:
@@ -58,31 +79,97 @@ def _workspace(purpose, shape, dtype, prepare=None):
         array = np.zeros(shape, dtype=dtype)
         if prepare is not None:
             prepare(array)
-        _WORKSPACE[key] = array
+        if array.nbytes + sum(kept.nbytes for kept in _WORKSPACE.values()) <= WORKSPACE_BYTES:
+            _WORKSPACE[key] = array
     return array
 
 
 def release_workspace():
     """Free the scratch arrays conv2d and conv2d_backward keep between calls (they are rebuilt when needed)."""
-    _WORKSPACE.clear()
+    with _LOCK:
+        _WORKSPACE.clear()
+
+
+def workspace_bytes():
+    """How many bytes the workspace holds now (at most WORKSPACE_BYTES)."""
+    return sum(array.nbytes for array in _WORKSPACE.values())
 
 
 # ---------------------------------------------------------------------------------------------
 # shapes and validation
 # ---------------------------------------------------------------------------------------------
 
+def _pair(value, name):
+    """Two integers ≥ 1, e.g. (H, W)."""
+    try:
+        pair = tuple(value)
+    except TypeError:
+        raise ValueError(f"{name} must be a pair of integers ≥ 1; got {value!r}") from None
+    if len(pair) != 2 or any(isinstance(v, bool) or not isinstance(v, Integral) or v < 1 for v in pair):
+        raise ValueError(f"{name} must be a pair of integers ≥ 1; got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
 def conv_output_shape(input_hw, kernel_hw, stride=1, padding=0):
-    """(H', W') of a conv: H' = (H + 2·padding - KH) // stride + 1, W' likewise."""
-    (height, width), (kh, kw) = input_hw, kernel_hw
+    """(H', W') of a conv: H' = (H + 2·padding - KH) // stride + 1, W' likewise.
+
+    input_hw: (H, W); kernel_hw: (KH, KW), each at most the padded input's side.
+    """
+    (height, width), (kh, kw) = _pair(input_hw, "input_hw"), _pair(kernel_hw, "kernel_hw")
+    stride, padding = check_stride_padding(stride, padding)
+    if kh > height + 2 * padding or kw > width + 2 * padding:
+        raise ValueError(f"kernel_hw {kh}×{kw} is larger than the padded input "
+                         f"{height + 2 * padding}×{width + 2 * padding}")
     return (height + 2 * padding - kh) // stride + 1, (width + 2 * padding - kw) // stride + 1
 
 
-
 def _as_float_array(name, value):
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name} must be an array of real numbers; got {type(value).__name__}: {error}") from None
     if array.dtype.kind not in "fiub":
         raise ValueError(f"{name} must hold real numbers; got dtype {array.dtype}")
     return array
+
+
+def _check_memory(x_shape, w_shape, stride, padding, itemsize, backward, what):
+    """Refuse (naming x) a conv whose working memory would exceed MEMORY_BUDGET; sizes in exact integers.
+
+    Counts the arrays the call allocates (the caller's x, w, b and dy are not counted).
+    """
+    n, c, h, w = (int(v) for v in x_shape)
+    f, _, kh, kw = (int(v) for v in w_shape)
+    hp, wp = h + 2 * padding, w + 2 * padding
+    out_h, out_w = (hp - kh) // stride + 1, (wp - kw) // stride + 1
+    rows, positions, padded = kh * kw * c + 1, out_h * out_w, n * c * hp * wp
+    if what == "loops":
+        entries = padded + n * f * positions + (padded if backward else 0)
+    elif stride == 1:                          # the grid: every padded position
+        area = hp * wp
+        entries = n * rows * area + (padded if padding else 0)
+        if backward:
+            entries += n * f * area + n * f * rows + n * kh * kw * min(c, f) * area + 2 * n * c * area
+        else:
+            entries += n * f * area + n * f * positions
+    else:                                      # the real windows only, from the input cropped to what they read
+        entries = n * rows * positions + (padded if padding else 0)
+        if backward:
+            entries += n * f * rows + n * (rows - 1) * positions + (padded if padding else 0) + n * c * h * w
+        else:
+            entries += n * f * positions
+    needed = entries * itemsize
+    if needed > MEMORY_BUDGET:
+        fits = MEMORY_BUDGET // max(needed // max(n, 1), 1)
+        advice = (f"pass at most {fits} images at a time" if fits else
+                  "even one image is too big: use a smaller image, less padding or a larger stride")
+        raise ValueError(f"x of shape {tuple(x_shape)} with w of shape {tuple(w_shape)} (stride {stride}, padding "
+                         f"{padding}): {what} would need about {needed / 2**20:,.0f} MB of working memory, over the "
+                         f"budget of {MEMORY_BUDGET / 2**20:,.0f} MB; {advice}")
+    if what == "loops" and n * f * out_h * out_w > LOOP_BUDGET:
+        raise ValueError(f"x of shape {tuple(x_shape)} with w of shape {tuple(w_shape)}: the loops would run "
+                         f"N·F·H'·W' = {n * f * out_h * out_w:,} window products, over LOOP_BUDGET "
+                         f"({LOOP_BUDGET:,}, about 5 s); use conv2d / conv2d_backward for inputs this big")
 
 
 class _ShapeOnly:
@@ -109,7 +196,7 @@ def _check_conv_args(x, w, stride, padding):
     if kh > padded_h or kw > padded_w:
         raise ValueError(f"w: the filter KH×KW = {kh}×{kw} is larger than the padded input "
                          f"{padded_h}×{padded_w} (x shape {x.shape}, padding {padding}, w shape {w.shape})")
-    out_h, out_w = conv_output_shape(x.shape[2:], (kh, kw), stride, padding)
+    out_h, out_w = (padded_h - kh) // stride + 1, (padded_w - kw) // stride + 1
     return stride, padding, out_h, out_w
 
 
@@ -140,6 +227,7 @@ def conv2d_loops(x, w, b, stride=1, padding=0):
     stride, padding, out_h, out_w = _check_conv_args(x, w, stride, padding)
     _check_bias(b, w)
     dtype = _float_dtype(x, w, b)
+    _check_memory(x.shape, w.shape, stride, padding, dtype.itemsize, False, "loops")
     x_pad = np.pad(x.astype(dtype), ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     n_images, (filters, _, kh, kw) = x.shape[0], w.shape
     y = np.zeros((n_images, filters, out_h, out_w), dtype=dtype)
@@ -158,6 +246,7 @@ def conv2d_backward_loops(dy, x, w, stride=1, padding=0):
     stride, padding, out_h, out_w = _check_conv_args(x, w, stride, padding)
     _check_upstream(dy, x.shape, w, out_h, out_w)
     dtype = _float_dtype(dy, x, w)
+    _check_memory(x.shape, w.shape, stride, padding, dtype.itemsize, True, "loops")
     x_pad = np.pad(x.astype(dtype), ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     dx_pad, dw = np.zeros_like(x_pad), np.zeros(w.shape, dtype=dtype)
     (n_images, filters), (kh, kw) = dy.shape[:2], w.shape[2:]
@@ -286,11 +375,15 @@ def conv2d(x, w, b, stride=1, padding=0):
     stride, padding, _, _ = _check_conv_args(x, w, stride, padding)
     _check_bias(b, w)
     dtype = _float_dtype(x, w, b)
+    _check_memory(x.shape, w.shape, stride, padding, dtype.itemsize, False, "conv2d")
     g = _geometry(tuple(x.shape), tuple(w.shape), stride, padding)
-    cols = _workspace(("cols", _key(g)), im2col_shape(x.shape, g["kh"], g["kw"], stride, padding), dtype,
-                      prepare=_set_bias_row)
-    _fill_cols(_flat_padded_input(x, g, dtype), cols, g)
-    return _forward_from_cols(cols, w, b, g, dtype)
+    if stride > 1:
+        return _forward_valid(_valid_cols(x, g, dtype), w, b, g, dtype)
+    with _LOCK:
+        cols = _workspace(("cols", _key(g)), im2col_shape(x.shape, g["kh"], g["kw"], stride, padding), dtype,
+                          prepare=_set_bias_row)
+        _fill_cols(_flat_padded_input(x, g, dtype), cols, g)
+        return _forward_from_cols(cols, w, b, g, dtype)
 
 
 def conv2d_forward_cols(x, w, b, stride=1, padding=0, cols_out=None):
@@ -305,10 +398,12 @@ def conv2d_forward_cols(x, w, b, stride=1, padding=0, cols_out=None):
     stride, padding, _, _ = _check_conv_args(x, w, stride, padding)
     _check_bias(b, w)
     dtype = _float_dtype(x, w, b)
+    _check_memory(x.shape, w.shape, 1, padding, dtype.itemsize, False, "conv2d_forward_cols")  # the grid, always
     g = _geometry(tuple(x.shape), tuple(w.shape), stride, padding)
     cols = _new_cols(g, dtype, cols_out)
-    _fill_cols(_flat_padded_input(x, g, dtype), cols, g, caller_buffer=True)
-    return _forward_from_cols(cols, w, b, g, dtype), cols
+    with _LOCK:
+        _fill_cols(_flat_padded_input(x, g, dtype), cols, g, caller_buffer=True)
+        return _forward_from_cols(cols, w, b, g, dtype), cols
 
 
 def _upstream_on_grid(dy, g, dtype):
@@ -350,12 +445,87 @@ def _input_gradient(delta_grid, w, g, dtype):
 def _backward_from_cols(dy, cols, w, g, dtype, need_dx):
     delta_grid = _upstream_on_grid(dy, g, dtype)
     # ∂L/∂W = I ⋆ δ and, from the row of ones, ∂L/∂b = Σ δ: per image (F, A) @ (A, KH·KW·C + 1), summed
-    per_image = np.matmul(delta_grid, cols.transpose(0, 2, 1))
-    total = per_image.sum(axis=0)
-    dw = total[:, :-1].reshape(g["f"], g["kh"], g["kw"], g["c"]).transpose(0, 3, 1, 2).copy()
-    db = total[:, -1].copy()
-    dx = _input_gradient(delta_grid, w, g, dtype) if need_dx else None
+    with np.errstate(invalid="ignore"):        # 0·inf at a wasted position: recomputed below (and warned there)
+        per_image = np.matmul(delta_grid, cols.transpose(0, 2, 1))
+    dw, db = _dw_db(per_image.sum(axis=0), g)
+    if not (np.isfinite(dw).all() and np.isfinite(db).all()):
+        # a NaN or inf at a wasted grid position met a 0 of δ: redo the sum over the real windows only
+        valid = _on_grid(cols.reshape(g["n"], -1, g["hp"], g["wp"]), g).reshape(g["n"], cols.shape[1], -1)
+        dw, db = _dw_db(np.matmul(dy.reshape(g["n"], g["f"], -1), valid.transpose(0, 2, 1)).sum(axis=0), g)
+    with np.errstate(invalid="ignore"):
+        dx = _input_gradient(delta_grid, w, g, dtype) if need_dx else None
+    if dx is not None and not np.isfinite(dx).all():
+        dx = _input_gradient_valid(dy, w, g, dtype)   # an inf in w met a wasted 0 of δ: only real windows
     return dx, dw, db
+
+
+def _dw_db(total, g):
+    """dw (F, C, KH, KW) and db (F,) from the summed products (F, KH·KW·C + 1) in cols' row order."""
+    dw = total[:, :-1].reshape(g["f"], g["kh"], g["kw"], g["c"]).transpose(0, 3, 1, 2).copy()
+    return dw, total[:, -1].copy()
+
+
+# ---------------------------------------------------------------------------------------------
+# stride > 1: cols only at the windows that exist, from the input cropped to what they read
+# ---------------------------------------------------------------------------------------------
+
+def _read_extent(g):
+    """Rows and columns of the padded input that some window reads: [0, used_h) × [0, used_w)."""
+    return g["stride"] * (g["out_h"] - 1) + g["kh"], g["stride"] * (g["out_w"] - 1) + g["kw"]
+
+
+def _tap_view(a, i, j, g):
+    """a[..., r·s + i, c·s + j] for every window (r, c): a strided (N, ·, H', W') view."""
+    s = g["stride"]
+    return a[:, :, i:i + s * (g["out_h"] - 1) + 1:s, j:j + s * (g["out_w"] - 1) + 1:s]
+
+
+def _valid_cols(x, g, dtype):
+    """cols (N, KH·KW·C + 1, H'·W') at the real windows only: row (i, j, c) holds x_pad[n, c, r·s + i, c·s + j]."""
+    used_h, used_w = _read_extent(g)
+    p, (n, c, h, w) = g["padding"], (g["n"], g["c"], g["h"], g["w"])
+    if p == 0:
+        source = x[:, :, :used_h, :used_w]                  # a view: unread rows and columns are never touched
+    else:                                                   # padded, and cropped to what the windows read
+        source = np.zeros((n, c, used_h, used_w), dtype=dtype)
+        rows, cols = min(h, used_h - p), min(w, used_w - p)
+        if rows > 0 and cols > 0:
+            source[:, :, p:p + rows, p:p + cols] = x[:, :, :rows, :cols]
+    out = np.empty((n, g["kh"] * g["kw"] * c + 1, g["out_h"], g["out_w"]), dtype=dtype)
+    for k, (i, j) in enumerate((i, j) for i in range(g["kh"]) for j in range(g["kw"])):
+        out[:, k * c:(k + 1) * c] = _tap_view(source, i, j, g)
+    out[:, -1] = 1
+    return out.reshape(n, out.shape[1], -1)
+
+
+def _forward_valid(cols, w, b, g, dtype):
+    weights_and_bias = np.concatenate([_weights_by_tap(w, dtype), b.astype(dtype)[:, None]], axis=1)
+    return np.matmul(weights_and_bias, cols).reshape(g["n"], g["f"], g["out_h"], g["out_w"])
+
+
+def _input_gradient_valid(dy, w, g, dtype):
+    """∂L/∂x (N, C, H, W): each window's w·δ added back onto the pixels it read (scatter per tap)."""
+    n, c, h, width, p = g["n"], g["c"], g["h"], g["w"], g["padding"]
+    used_h, used_w = _read_extent(g)
+    dcols = np.matmul(_weights_by_tap(w, dtype).T, dy.reshape(n, g["f"], -1))   # (N, KH·KW·C, H'·W')
+    dcols = dcols.reshape(n, g["kh"] * g["kw"], c, g["out_h"], g["out_w"])
+    dx = np.zeros((n, c, h, width), dtype=dtype)
+    # without padding, scatter straight into dx (the pixels no window reads stay 0)
+    dx_pad = dx[:, :, :used_h, :used_w] if p == 0 else np.zeros((n, c, used_h, used_w), dtype=dtype)
+    for k, (i, j) in enumerate((i, j) for i in range(g["kh"]) for j in range(g["kw"])):
+        _tap_view(dx_pad, i, j, g)[...] += dcols[:, k]
+    if p == 0:
+        return dx
+    rows, cols = min(h, used_h - p), min(width, used_w - p)
+    if rows > 0 and cols > 0:
+        dx[:, :, :rows, :cols] = dx_pad[:, :, p:p + rows, p:p + cols]
+    return dx
+
+
+def _backward_valid(dy, x, w, g, dtype):
+    cols = _valid_cols(x, g, dtype)
+    dw, db = _dw_db(np.matmul(dy.reshape(g["n"], g["f"], -1), cols.transpose(0, 2, 1)).sum(axis=0), g)
+    return _input_gradient_valid(dy, w, g, dtype), dw, db
 
 
 def conv2d_backward(dy, x, w, stride=1, padding=0):
@@ -371,11 +541,15 @@ def conv2d_backward(dy, x, w, stride=1, padding=0):
     stride, padding, out_h, out_w = _check_conv_args(x, w, stride, padding)
     _check_upstream(dy, x.shape, w, out_h, out_w)
     dtype = _float_dtype(dy, x, w)
+    _check_memory(x.shape, w.shape, stride, padding, dtype.itemsize, True, "conv2d_backward")
     g = _geometry(tuple(x.shape), tuple(w.shape), stride, padding)
-    cols = _workspace(("cols", _key(g)), im2col_shape(x.shape, g["kh"], g["kw"], stride, padding), dtype,
-                      prepare=_set_bias_row)
-    _fill_cols(_flat_padded_input(x, g, dtype), cols, g)
-    return _backward_from_cols(dy.astype(dtype, copy=False), cols, w, g, dtype, need_dx=True)
+    if stride > 1:
+        return _backward_valid(dy.astype(dtype, copy=False), x, w, g, dtype)
+    with _LOCK:
+        cols = _workspace(("cols", _key(g)), im2col_shape(x.shape, g["kh"], g["kw"], stride, padding), dtype,
+                          prepare=_set_bias_row)
+        _fill_cols(_flat_padded_input(x, g, dtype), cols, g)
+        return _backward_from_cols(dy.astype(dtype, copy=False), cols, w, g, dtype, need_dx=True)
 
 
 def conv2d_backward_cols(dy, cols, x_shape, w, stride=1, padding=0, need_dx=True):
@@ -386,14 +560,21 @@ def conv2d_backward_cols(dy, cols, x_shape, w, stride=1, padding=0, need_dx=True
     Returns dx (N, C, H, W) or None, dw (F, C, KH, KW), db (F,).
     """
     dy, cols, w = (_as_float_array(name, a) for name, a in (("dy", dy), ("cols", cols), ("w", w)))
+    try:
+        x_shape = tuple(x_shape)
+    except TypeError:
+        raise ValueError(f"x_shape must be (N, C, H, W), four integers ≥ 1; got {x_shape!r}") from None
+    if len(x_shape) != 4 or any(isinstance(v, bool) or not isinstance(v, Integral) or v < 1 for v in x_shape):
+        raise ValueError(f"x_shape must be (N, C, H, W), four integers ≥ 1; got {x_shape!r}")
     x_shape = tuple(int(v) for v in x_shape)
-    if len(x_shape) != 4:
-        raise ValueError(f"x_shape must be (N, C, H, W); got {x_shape}")
     stride, padding, out_h, out_w = _check_conv_args(_ShapeOnly(x_shape), w, stride, padding)
     _check_upstream(dy, x_shape, w, out_h, out_w)
     want = im2col_shape(x_shape, w.shape[2], w.shape[3], stride, padding)
     if cols.shape != want:
         raise ValueError(f"cols must have shape {want} for x shape {x_shape} and w shape {w.shape}; got {cols.shape}")
     dtype = _float_dtype(dy, cols, w)
+    _check_memory(x_shape, w.shape, 1, padding, dtype.itemsize, need_dx, "conv2d_backward_cols")  # the grid
     g = _geometry(x_shape, tuple(w.shape), stride, padding)
-    return _backward_from_cols(dy.astype(dtype, copy=False), cols.astype(dtype, copy=False), w, g, dtype, need_dx)
+    with _LOCK:
+        return _backward_from_cols(dy.astype(dtype, copy=False), cols.astype(dtype, copy=False), w, g, dtype,
+                                   need_dx)

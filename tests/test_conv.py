@@ -148,7 +148,8 @@ def test_backward_matches_central_differences(problem):
 def test_fast_path_with_cols_agrees(problem):
     x, w, b, dy, stride, padding = problem
     y, cols = conv2d_forward_cols(x, w, b, stride, padding)
-    np.testing.assert_array_equal(y, conv2d(x, w, b, stride, padding))
+    # conv2d computes stride > 1 from the real windows only: the same sums, in another order
+    np.testing.assert_allclose(y, conv2d(x, w, b, stride, padding), rtol=1e-10, atol=1e-12)
     dx, dw, db = conv2d_backward_cols(dy, cols, x.shape, w, stride, padding)
     for got, want in zip((dx, dw, db), conv2d_backward(dy, x, w, stride, padding), strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
@@ -348,37 +349,3 @@ def test_relative_error_properties():
 # ------------------------------------------------------------------ the exercise checkers of notebook 03
 
 
-def test_exercise_checkers_accept_the_worked_solutions_and_name_wrong_entries():
-    from numpy.lib.stride_tricks import sliding_window_view
-
-    from helpers import conv_exercises as ex
-
-    assert ex.check_shapes((54, 7744), (64, 6, 11, 11))
-    wrong = ex.check_shapes((54, 7744), (64, 6, 13, 13))
-    assert not wrong and any("H' is 13; expected 11" in p for p in wrong.problems)
-
-    def right(I, delta):
-        return np.einsum("ijrc,rc->ij", sliding_window_view(I, delta.shape), delta)
-
-    assert ex.check_filter_gradient_function(right)
-    flipped = ex.check_filter_gradient_function(lambda I, delta: right(I, delta[::-1, ::-1]))
-    assert not flipped and any("∂L/∂W11" in p for p in flipped.problems)
-    assert not ex.check_filter_gradient_function(lambda I, delta: 1 / 0)
-
-    counts = np.array([1, 2, 3, 2, 1])
-    assert ex.check_coverage(np.outer(counts, counts))
-    all_ones = ex.check_coverage(np.ones((5, 5)))
-    assert "pixel I12 is 1; expected 2" in all_ones.problems and "more wrong entries" in all_ones.problems[-1]
-    for starter in (ex.check_coverage(np.zeros((5, 5))), ex.check_shapes((0, 0), (0, 0, 0, 0)),
-                    ex.check_filter_gradient_function(lambda I, delta: np.zeros((2, 2)))):
-        assert not starter and "not answered yet" in starter.problems[0]
-        assert "expected" not in " ".join(starter.problems)
-    with pytest.raises(ValueError, match="name must be one of"):
-        ex.hint("nope")
-
-
-def test_a_placeholder_none_is_not_answered_yet_and_gives_nothing_away():
-    from helpers import conv_exercises as ex
-
-    feedback = ex.check_coverage(None)
-    assert not feedback and "not answered yet" in str(feedback) and "expected" not in str(feedback).lower()
