@@ -75,10 +75,11 @@ FASHION_FILES = {
     "test_labels": ("t10k-labels-idx1-ubyte.gz", 5148,
                     "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"),
 }
-# https only: the authors' repository on GitHub, then their S3 bucket's https endpoint (their page links
-# the bucket's plain-http website endpoint, which is not used).
+# https only: the authors' repository on GitHub, their S3 bucket's https endpoint (their page links the
+# bucket's plain-http website endpoint, which is not used), then Keras's copy (same names and sizes).
 FASHION_MIRRORS = ("https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
-                   "https://fashion-mnist.s3.eu-central-1.amazonaws.com/")
+                   "https://fashion-mnist.s3.eu-central-1.amazonaws.com/",
+                   "https://storage.googleapis.com/tensorflow/tf-keras-datasets/")
 
 NAMES = ("subset", "mnist", "fashion")
 

@@ -478,20 +478,34 @@ print(data.sha256_of(path) == digest)
 """
 
 
-def test_two_processes_on_the_same_damaged_cached_file(tmp_path, serve):
+@pytest.mark.parametrize("cached", ["damaged", "absent"])
+def test_two_processes_at_once(tmp_path, serve, cached):
     """Issue 14: two processes finding the same damaged cached file crashed at unlink(), 5 times out of 5.
 
-    The damaged copy has the right size, so both spend time hashing it before either replaces it;
-    then both download at once from a server that sends slowly. Both must succeed, five times in a row.
+    The damaged copy has the right size, so both spend time hashing it before either replaces it. The
+    server holds each reply until both requests have arrived, so the two downloads really overlap.
+    Both processes must succeed, five times in a row; the cache ends with the one verified file.
     """
     payload = np.random.default_rng(0).integers(0, 256, 2 << 20, dtype=np.uint8).tobytes()
     damaged = bytearray(payload)
     damaged[-1] ^= 0xFF
-    server = serve(files_answer({NAME: payload}, pieces=8, pause=0.01))
     for attempt in range(5):
+        both_asked = threading.Barrier(2, timeout=5)
+        overlapped = []
+
+        def answer(server, conn, name, both_asked=both_asked, overlapped=overlapped):
+            try:
+                both_asked.wait()
+                overlapped.append(True)
+            except threading.BrokenBarrierError:
+                overlapped.append(False)
+            files_answer({NAME: payload}, pieces=8, pause=0.01)(server, conn, name)
+
+        server = serve(answer)
         cache = tmp_path / f"cache{attempt}"
         cache.mkdir()
-        (cache / NAME).write_bytes(bytes(damaged))
+        if cached == "damaged":
+            (cache / NAME).write_bytes(bytes(damaged))
         children = [subprocess.Popen([sys.executable, "-c", CONCURRENT_CHILD, NAME, str(len(payload)),
                                       sha(payload), server.url, str(cache)], cwd=ROOT, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -504,6 +518,7 @@ def test_two_processes_on_the_same_damaged_cached_file(tmp_path, serve):
         results = [child.communicate(timeout=30) + (child.returncode,) for child in children]
         for out, err, code in results:
             assert code == 0 and out.strip() == "True", f"attempt {attempt + 1}: {err[-1500:]}"
+        assert overlapped == [True, True], "both processes downloaded at the same time"
         assert sorted(p.name for p in cache.iterdir()) == [NAME]
         assert (cache / NAME).read_bytes() == payload
 
@@ -574,7 +589,7 @@ def test_a_bad_idx_file_with_a_matching_checksum_falls_back(tmp_path, monkeypatc
     assert "labels must be 0…9" in fallback_note(data.load("mnist", cache_dir=tmp_path, mirrors=[server.url]))
 
 
-def test_no_network_gives_the_subset_with_one_clear_line(tmp_path, no_network, caplog, capsys):
+def test_no_network_gives_the_subset_with_one_clear_line(tmp_path, no_network, caplog, capfd):
     """Done when: data.load on a machine without a network still gives the shipped subset with one clear line."""
     with caplog.at_level(logging.DEBUG, logger="pooch"):
         caplog.set_level(logging.INFO, logger="helpers.data")
@@ -582,7 +597,7 @@ def test_no_network_gives_the_subset_with_one_clear_line(tmp_path, no_network, c
     note = fallback_note(ds)
     assert "no network" in note, note
     assert [r.getMessage() for r in caplog.records] == [note], "exactly one line is logged: the note"
-    assert capsys.readouterr() == ("", ""), "nothing else is printed"
+    assert capfd.readouterr() == ("", ""), "nothing is printed (pooch logs to stderr on its own handler)"
     assert sorted(set(no_network)) == sorted({"storage.googleapis.com", "ossci-datasets.s3.amazonaws.com"})
     no_network.clear()
     ds = data.load("fashion", system_dir=tmp_path / "absent", cache_dir=tmp_path)
