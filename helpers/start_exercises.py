@@ -1,7 +1,7 @@
 """Checker for the start notebook's warm-up: one output of a 2×2 filter on a 3×3 image, by hand."""
 import numpy as np
 
-from helpers.feedback import NOT_ANSWERED, Feedback, check_values
+from helpers.feedback import Exercise, Slip, check_numbers, checker, help_buttons, show_hint, show_solution
 
 WARMUP_IMAGE = np.array([[1.0, 2.0, 0.0],
                          [0.0, 1.0, 3.0],
@@ -10,36 +10,62 @@ WARMUP_FILTER = np.array([[1.0, -1.0],
                           [0.0, 2.0]])
 
 
-def check_o12(answer):
-    """Check o12 = I12·W11 + I13·W12 + I22·W21 + I23·W22 for WARMUP_IMAGE and WARMUP_FILTER.
+def _output(row, col, image=WARMUP_IMAGE, weights=WARMUP_FILTER):
+    """o_(row+1)(col+1) = Σ_ij I[row + i, col + j]·W[i, j] (0-based row, col)."""
+    return float(np.sum(image[row:row + 2, col:col + 2] * weights))
 
-    answer: a number. Returns a Feedback that says which common slip the answer matches.
-    """
+
+def expected_o12():
+    """o12 = I12·W11 + I13·W12 + I22·W21 + I23·W22 for WARMUP_IMAGE and WARMUP_FILTER."""
+    return _output(0, 1)
+
+
+O12 = Exercise(
+    "00-1", "Warm-up: o12 by hand",
+    hints=("o12 is the window one column to the right of o11's: its four pixels are I12, I13, I22, I23.",
+           "In code, subtract 1 from each math index: I12 is I[0, 1] and W11 is W[0, 0]. "
+           "Add the four products I[0, 1]*W[0, 0] + I[0, 2]*W[0, 1] + I[1, 1]*W[1, 0] + I[1, 2]*W[1, 1]."),
+    solution=(r"$o_{12} = I_{12}W_{11} + I_{13}W_{12} + I_{22}W_{21} + I_{23}W_{22}"
+              r" = 2\cdot 1 + 0\cdot(-1) + 1\cdot 0 + 3\cdot 2 = 8$."
+              "\n\nIn code: `o12 = I[0, 1]*W[0, 0] + I[0, 2]*W[0, 1] + I[1, 1]*W[1, 0] + I[1, 2]*W[1, 1]`."),
+    answer_code="o12 = I[0, 1]*W[0, 0] + I[0, 2]*W[0, 1] + I[1, 1]*W[1, 0] + I[1, 2]*W[1, 1]",
+    points=1)
+
+EXERCISES = {1: O12}
+
+
+def _slips():
     I, W = WARMUP_IMAGE, WARMUP_FILTER
-    expected = float(np.sum(I[0:2, 1:3] * W))
-    title = "o12 of the warm-up"
-    slips = {
-        float(np.sum(I[0:2, 0:2] * W)): "that is o11: o12 starts one column to the right (I12, I13, I22, I23)",
-        float(np.sum(I[1:3, 0:2] * W)): "that is o21: o12 moves right, not down",
-        float(I[0, 1] * W[0, 0]): "that is only the first product I12·W11; add I13·W12 + I22·W21 + I23·W22",
-        float(np.sum(I[0:2, 1:3] * W[::-1, ::-1])): "you flipped the filter — that is a true convolution; "
-                                                    "deep learning's conv does not flip",
-    }
-    if answer is None or answer is Ellipsis:
-        return Feedback(False, title, [NOT_ANSWERED], "start from I[0, 1] * W[0, 0] and add the other three products")
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return Feedback(False, title, [f"the answer must be a number; got {answer!r}"])
-    if not np.isclose(value, expected) and value in slips:
-        return Feedback(False, title, [f"you gave {value:g}: {slips[value]}"],
-                        "write the four products I12·W11, I13·W12, I22·W21, I23·W22 first")
-    return check_values(title, value, expected, names="o12",
-                        hint="in code I12 is I[0, 1]: subtract 1 from each math index")
+    return [
+        Slip(_output(1, 0), "that is o21: the first index is the row, so o12 is row 1, column 2 — you swapped "
+                            "the two indices (see the notation table: I12 is I[0, 1])"),
+        Slip(_output(0, 0), "that is o11: o12's window starts one column to the right"),
+        Slip(_output(1, 1), "that is o22, the window that starts at I[1, 1]: you used the math indices in code — "
+                            "subtract 1 from each (I12 is I[0, 1])"),
+        Slip(float(I[0, 1] * W[0, 0]), "that is only the first product I12·W11; o12 adds four products"),
+        Slip(_output(0, 1, weights=W[::-1, ::-1]), "you flipped the filter (a true convolution); deep learning's "
+                                                   "conv lays W on the window as it is"),
+    ]
 
 
-SOLUTION_O12 = (
-    r"$o_{12} = I_{12}W_{11} + I_{13}W_{12} + I_{22}W_{21} + I_{23}W_{22}"
-    r" = 2\cdot 1 + 0\cdot(-1) + 1\cdot 0 + 3\cdot 2 = 8$."
-    "\n\nIn code: `I[0, 1]*W[0, 0] + I[0, 2]*W[0, 1] + I[1, 1]*W[1, 0] + I[1, 2]*W[1, 1]`."
-)
+@checker(O12)
+def check_o12(answer):
+    """Check the warm-up's o12. answer: one number. Returns a Feedback that names a known slip."""
+    return check_numbers(O12, answer, expected_o12(), slips=_slips(), what="o12",
+                         why="o12 = I12·W11 + I13·W12 + I22·W21 + I23·W22: four pixel × weight products.")
+
+
+def hint(number=1, level=1):
+    """The hint ``level`` of exercise ``number`` (shown only when you call this)."""
+    return show_hint(EXERCISES, number, level)
+
+
+def solution(number=1):
+    """The worked solution of exercise ``number`` (shown only when you call this)."""
+    return show_solution(EXERCISES, number)
+
+
+def help(number=1):  # noqa: A001 - the name a learner types
+    """Buttons that reveal the hints and the worked solution of exercise ``number`` when clicked."""
+    return help_buttons(EXERCISES, number)
+CHECKERS = {"00-1": check_o12}

@@ -1,35 +1,95 @@
+"""helpers.feedback: reading answers, judging numbers, help only on request."""
 import numpy as np
+import pytest
+import sympy as sp
 
-from helpers.feedback import NOT_ANSWERED, NOT_ANSWERED_ZEROS, check_values, reveal_entry
+from helpers.feedback import (
+    NOT_ANSWERED,
+    Exercise,
+    Feedback,
+    HelpButtons,
+    Slip,
+    check_numbers,
+    check_values,
+    read_numbers,
+    show_hint,
+    show_solution,
+)
+
+EXERCISE = Exercise("99-1", "Exercise 1: a test", hints=("first hint", "second hint"),
+                    solution="the worked solution", answer_code="answer = [[1, 2], [3, 4]]")
 
 
-def test_wrong_entry_is_named_with_expected_value():
+def test_feedback_keeps_its_interface():
+    feedback = Feedback(False, "t", ["p"], "h")
+    assert not feedback and feedback.problems == ["p"] and "✘ t" in str(feedback) and "h" in str(feedback)
+    assert 'class="course-feedback"' in feedback._repr_html_()
+    assert Feedback(True, "t") and "✔ t" in str(Feedback(True, "t"))
+
+
+@pytest.mark.parametrize("answer, shape, words", [
+    (None, (2,), NOT_ANSWERED), (..., (), NOT_ANSWERED), ("12", (), "text in quotes"), ([1, "2"], (2,), "quotes"),
+    (1 + 2j, (), "complex"), (float("nan"), (), "nan"), (float("inf"), (), "finite"), (sp.oo, (), "finite"),
+    (sp.Symbol("x"), (), "SymPy formula"), (1e200, (), "far larger"), (10 ** 400, (), "far larger"),
+    ([1, 2, 3], (2,), "shape (3,)"), ([[1, 2], [3]], (2, 2), "different lengths"), (True, (), "truth value"),
+    ({1, 2}, (2,), "set"), (object(), (), "write a number"), (sp.I, (), "not a real number"),
+])
+def test_read_numbers_refuses_with_a_sentence(answer, shape, words):
+    values, problem = read_numbers(answer, shape)
+    assert values is None and words in problem
+
+
+def test_read_numbers_accepts_numbers_of_every_kind():
+    values, problem = read_numbers([[1, np.float64(2.5)], [sp.Integer(3), sp.Rational(1, 2)]], (2, 2))
+    assert problem is None and values.tolist() == [[1, 2.5], [3, 0.5]]
+    values, problem = read_numbers((54.0, np.int64(7)), (2,), integer=True)
+    assert problem is None and values.dtype.kind == "i" and values.tolist() == [54, 7]
+    assert "not a whole number" in read_numbers((54.9, 7), (2,), integer=True)[1]   # never truncated
+
+
+def test_check_numbers_names_entries_and_signs_never_values():
+    expected = [[1, 2], [3, 4]]
+    feedback = check_numbers(EXERCISE, [[1, 2], [3, 5]], expected, names=[["a", "b"], ["c", "d"]])
+    assert not feedback and feedback.problems == ["d is wrong; the other 3 are right"]
+    flipped = check_numbers(EXERCISE, [[1, -2], [3, 4]], expected, names=[["a", "b"], ["c", "d"]])
+    assert "b: the right size but the wrong sign" in str(flipped)
+    assert "4" not in " ".join(check_numbers(EXERCISE, [[1, 2], [3, 9]], expected).problems).replace("entry", "")
+    assert "transposed" in str(check_numbers(EXERCISE, [[1, 3], [2, 4]], expected))
+    assert check_numbers(EXERCISE, [[1, 2], [3, 4]], expected, why="because").problems == ["because"]
+
+
+def test_a_slip_is_named_and_a_slip_equal_to_the_answer_is_ignored():
+    slips = [Slip([[4, 3], [2, 1]], "you reversed it"), Slip([[1, 2], [3, 4]], "never shown")]
+    assert "you reversed it" in str(check_numbers(EXERCISE, [[4, 3], [2, 1]], [[1, 2], [3, 4]], slips=slips))
+    assert check_numbers(EXERCISE, [[1, 2], [3, 4]], [[1, 2], [3, 4]], slips=slips)
+
+
+def test_zeros_are_an_answer():
+    feedback = check_numbers(EXERCISE, [[0, 0], [0, 0]], [[1, 2], [3, 4]])
+    assert not feedback and NOT_ANSWERED not in str(feedback) and "every entry is wrong" in str(feedback)
+    assert check_numbers(EXERCISE, np.zeros(3), [0, 0, 0])
+
+
+def test_hints_and_solutions_only_on_request():
+    table = {1: EXERCISE}
+    assert "first hint" in show_hint(table, 1).data and "second hint" in show_hint(table, 1, 2).data
+    assert "the worked solution" in show_solution(table, 1).data
+    for bad in (7, "1", None, True):
+        assert "There is no exercise" in show_hint(table, bad).data
+    assert "hints 1 to 2" in show_hint(table, 1, 3).data
+    feedback = check_numbers(EXERCISE, [[9, 9], [9, 9]], [[1, 2], [3, 4]])
+    assert "first hint" not in str(feedback) and "worked solution" in feedback.hint   # only how to ask
+
+
+def test_help_buttons_reveal_nothing_until_clicked():
+    buttons = HelpButtons({1: EXERCISE}, 1)
+    assert [b.description for b in buttons.buttons] == ["Hint 1", "Hint 2", "Worked solution"]
+    assert buttons.shown == [] and "course-help" in buttons.widget._dom_classes
+    buttons.buttons[2].click()
+    assert buttons.shown == ["Worked solution"]
+
+
+def test_check_values_kept_for_old_callers_without_the_expected_values():
     result = check_values("t", [[1, 2], [3, 5]], [[1, 2], [3, 4]], names=[["a", "b"], ["c", "d"]])
-    assert not result and result.problems == ["d is 5; expected 4"]
-
-
-def test_right_answer_passes_and_shape_is_checked():
-    assert check_values("t", np.eye(2), [[1, 0], [0, 1]])
-    assert "shape (3,)" in str(check_values("t", [1, 2, 3], [1, 2]))
-
-
-def test_untouched_starters_do_not_give_the_answer_away():
-    for starter in (None, ..., np.zeros((2, 2)), 0):
-        expected = [[5, 4], [-4, -2]] if np.ndim(starter) == 2 or starter is None or starter is ... else 8
-        result = check_values("t", starter, expected)
-        assert not result
-        assert result.problems[0] in (NOT_ANSWERED, NOT_ANSWERED_ZEROS)
-        assert "expected" not in str(result)
-
-
-def test_all_zero_answer_is_right_when_zero_is_expected():
-    assert check_values("t", np.zeros(3), [0, 0, 0])
-
-
-def test_reveal_entry_names_the_choices():
-    try:
-        reveal_entry("Hint", {"a": "text"}, "b")
-    except ValueError as error:
-        assert "('a',)" in str(error)
-    else:
-        raise AssertionError("an unknown name must raise")
+    assert not result and result.problems == ["d is wrong; the other 3 are right"]
+    assert "expected" not in str(result)
