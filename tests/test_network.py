@@ -589,34 +589,6 @@ def test_figures_have_titles_and_colorbars(short_run):
         tw.plot_filters([np.zeros((6, 3, 3))], ["bad"], "bad")
 
 
-@pytest.mark.parametrize("checker, starter", [
-    ("check_step", 0.0), ("check_step", None), ("check_run_counts", None), ("check_run_counts", (0, 0)),
-    ("check_shapes", (0, 0, 0, 0, 0)), ("check_shapes", ...),
-])
-def test_untouched_starters_are_not_answered_yet_and_give_nothing_away(short_run, checker, starter):
-    from helpers import training_exercises as ex
-
-    _, history = short_run
-    if checker == "check_run_counts":
-        # crossings between the first and the last snapshot: the short run has some
-        feedback = ex.check_run_counts(starter, history, "conv2.w", (0, 20))
-        assert sum(ex.crossing_counts(history, "conv2.w", (0, 20))) > 0
-    else:
-        feedback = getattr(ex, checker)(starter)
-    assert not feedback
-    assert "not answered yet" in str(feedback) and "expected" not in str(feedback).lower()
-
-
-def test_notebook_06_starters_are_placeholders():
-    import json
-    from pathlib import Path
-
-    notebook = json.loads((Path(__file__).parents[1] / "notebooks" / "06_train_mnist.ipynb").read_text())
-    code = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
-    for line in ("my_weight = 0.0", "my_counts = None", "my_shapes = (0, 0, 0, 0, 0)"):
-        assert line in code, line
-
-
 def test_sign_changes_and_similarity():
     before = np.array([[0.5, -0.2], [0.0, -1.0]])
     after = np.array([[-0.1, 0.3], [0.2, -0.5]])
@@ -629,30 +601,3 @@ def test_sign_changes_and_similarity():
         network.sign_changes(before, after[0])
 
 
-def test_exercise_checkers_name_what_is_off(short_run):
-    from helpers import training_exercises as ex
-
-    assert ex.check_step(-0.03)
-    wrong = ex.check_step(0.27)
-    assert not wrong and any("against" in p or "with" in p for p in wrong.problems)
-    assert "ΔW alone" in " ".join(ex.check_step(-0.15).problems)
-    _, history = short_run
-    steps = (5, 15)  # the short run keeps a snapshot every 5 steps
-    before = history["snapshots"][1]["conv2.w"]
-    after = history["snapshots"][3]["conv2.w"]
-    down = int(np.sum((before >= 0) & (after < 0)))  # written out again, independently of sign_changes
-    up = int(np.sum((before < 0) & (after >= 0)))
-    assert ex.crossing_counts(history, "conv2.w", steps) == (down, up)
-    assert ex.check_run_counts((down, up), history, "conv2.w", steps)
-    feedback = ex.check_run_counts((down, up + 1), history, "conv2.w", steps)
-    assert not feedback and feedback.problems == [f"the number of weights that crossed − → + is {up + 1:g}; "
-                                                  f"expected {up:g}"]
-    with pytest.raises(ValueError, match="step 7 has no snapshot"):
-        ex.check_run_counts((0, 1), history, "conv1.w", (7, 15))
-    with pytest.raises(ValueError, match="key must be one of"):
-        ex.crossing_counts(history, "fc1.w", steps)
-    assert ex.check_shapes((30, 15, 13, 6, 216))
-    feedback = ex.check_shapes((30, 15, 13, 7, 216))
-    assert not feedback and "pool2 output side is 7; expected 6" in feedback.problems[0]
-    for solution in (ex.solution_step(), ex.solution_run_counts(history, steps=steps), ex.solution_shapes()):
-        assert "<details>" in solution.data
