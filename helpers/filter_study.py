@@ -19,6 +19,8 @@ from numbers import Integral
 
 import numpy as np
 
+from helpers import network
+
 MAX_MATCH_FILTERS = 8   # 8! = 40,320 orderings; beyond that brute force is the wrong tool
 
 
@@ -277,3 +279,220 @@ def orientation_score(filters):
     energy = np.sum(centred ** 2, axis=-1)
     explained = np.sum((centred @ ramps.T) ** 2, axis=-1)
     return np.divide(explained, energy, out=np.zeros_like(energy), where=energy > 1e-24)
+
+
+# ---------------------------------------------------------------------------- short contrast runs
+
+INPUT_SCALES = ("unit", "standardized", "pixels")
+
+
+def scale_inputs(x, how, reference=None):
+    """The images as the network should see them in one of three settings.
+
+    x: (N, 1, H, W) uint8 pixels; how: "unit" (x / 255, the course's default, all ≥ 0),
+    "standardized" ((x / 255 − mean) / std, the usual normalization: background < 0, ink > 0) or
+    "pixels" (the raw numbers 0…255 as floats); reference: (M, 1, H, W) uint8 images whose mean and std
+    are used for "standardized" (default: x itself — pass the training images for test images).
+    Returns (N, 1, H, W) float32.
+    """
+    if how not in INPUT_SCALES:
+        raise ValueError(f"how must be one of {INPUT_SCALES}; got {how!r}")
+    x = np.asarray(x)
+    if x.dtype != np.uint8 or x.ndim != 4:
+        raise ValueError(f"x must be uint8 pixels (N, 1, H, W); got {x.dtype} {x.shape}")
+    if how == "pixels":
+        return x.astype(np.float32)
+    unit = x.astype(np.float32) / np.float32(255)
+    if how == "unit":
+        return unit
+    reference = unit if reference is None else np.asarray(reference, dtype=np.float32) / np.float32(255)
+    return (unit - reference.mean()) / reference.std()
+
+
+def short_run(x, y, seed, steps, batch_size=64, learning_rate=0.1, init="he", on_progress=None):
+    """Train a fresh seed network (``network.init_params(seed, init=init)``) for about ``steps`` SGD steps.
+
+    x: (N, 1, 28, 28) images as the network should see them (uint8 or floats, see ``scale_inputs``);
+    y: (N,) labels; seed: init and shuffling; steps, batch_size: the run uses the first
+    min(N, steps · batch_size) images for as many epochs as the steps need (a partial last batch is skipped,
+    so history["steps_total"] says how many steps ran); on_progress: passed to ``network.train``.
+    Returns a dict: "start" and "end" {name: array} for network.MOVE_KEYS and "conv1.b"; "history" (train's,
+    or the recorded part when the run diverged); "diverged_at": the failing step, or None.
+    """
+    steps, batch_size = _count(steps, "steps"), _count(batch_size, "batch_size")
+    if len(x) != len(y):
+        raise ValueError(f"x and y must hold as many images as labels; got {len(x)} and {len(y)}")
+    images = min(len(y), steps * batch_size)
+    epochs = -(-steps * batch_size // images)
+    images = min(len(y), (steps // epochs) * batch_size) if steps % epochs == 0 else images
+    params = network.init_params(seed=seed, init=init)
+    keys = (*network.MOVE_KEYS, "conv1.b")
+    start = {key: params[key].copy() for key in keys}
+    diverged_at = None
+    try:
+        history = network.train(params, x[:images], y[:images], learning_rate=learning_rate, batch_size=batch_size,
+                                 epochs=epochs, seed=seed, on_progress=on_progress, snapshot_every=10 ** 9)
+    except network.TrainingDiverged as error:
+        history, diverged_at = error.history, error.step
+    return {"start": start, "end": {key: params[key].copy() for key in keys}, "history": history,
+            "diverged_at": diverged_at}
+
+
+def drift_row(runs):
+    """The numbers of one setting, over its seeds, for the drift table.
+
+    runs: list of ``short_run`` results (one per seed)
+    Returns a dict of lists (one entry per seed): "conv1_higher", "conv1_lower" (of 54), "conv1_mean_change",
+    "conv1_common_mode" (mean over the six filters of the common-mode share of ΔW), "conv2_higher_share",
+    "conv2_lower_share",
+    "fc1_higher_share" (fractions), "final_loss" (mean of the last 10 batches), "dead" (dead conv1, conv2, fc1
+    units after the run, from history["dead_units"]; None if the run diverged) and "diverged_at".
+    """
+    if not runs:
+        raise ValueError("runs must hold at least one short_run result")
+    row = {key: [] for key in ("conv1_higher", "conv1_lower", "conv1_mean_change", "conv1_common_mode",
+                               "conv2_higher_share", "conv2_lower_share", "fc1_higher_share", "final_loss", "dead",
+                               "diverged_at")}
+    for run in runs:
+        conv1 = net_change(run["start"]["conv1.w"], run["end"]["conv1.w"])
+        row["conv1_higher"].append(conv1["higher"])
+        row["conv1_lower"].append(conv1["lower"])
+        row["conv1_mean_change"].append(conv1["mean_change"])
+        row["conv1_common_mode"].append(float(common_mode(run["end"]["conv1.w"] - run["start"]["conv1.w"])[2].mean()))
+        for layer in ("conv2", "fc1"):
+            change = net_change(run["start"][f"{layer}.w"], run["end"][f"{layer}.w"])
+            row[f"{layer}_higher_share"].append(change["higher"] / change["size"])
+            if layer == "conv2":
+                row["conv2_lower_share"].append(change["lower"] / change["size"])
+        losses = run["history"]["loss"][-10:]
+        row["final_loss"].append(float(np.mean(losses)) if losses else float("nan"))
+        dead = run["history"].get("dead_units")
+        row["dead"].append(tuple(len(dead[layer]) for layer in ("conv1", "conv2", "fc1")) if dead else None)
+        row["diverged_at"].append(run["diverged_at"])
+    return row
+
+
+def drift_table(rows):
+    """A Markdown table: one line per setting, the seeds' numbers side by side.
+
+    rows: dict {setting label: drift_row(...)}
+    """
+    if not rows:
+        raise ValueError("rows must hold at least one setting")
+
+    def listed(values, form):
+        return " · ".join(form(v) for v in values)
+
+    lines = ["| setting | conv1 weights that ended higher (of 54), per seed | conv1 mean change | conv1 ΔW common-mode "
+             "share (no preference: 0.11) | conv2 ended higher | fc1 ended higher | loss at the end (chance: 2.30) "
+             "| dead units conv1/conv2/fc1 (of 6/6/128) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for label, row in rows.items():
+        losses = listed(zip(row["final_loss"], row["diverged_at"], strict=True),
+                        lambda pair: f"diverged at step {pair[1]}" if pair[1] else f"{pair[0]:.2f}")
+        lines.append(f"| {label} | {listed(row['conv1_higher'], str)} "
+                     f"| {listed(row['conv1_mean_change'], '{:+.3g}'.format)} "
+                     f"| {listed(row['conv1_common_mode'], '{:.2f}'.format)} "
+                     f"| {listed(row['conv2_higher_share'], lambda v: f'{100 * v:.0f} %')} "
+                     f"| {listed(row['fc1_higher_share'], lambda v: f'{100 * v:.0f} %')} | {losses} "
+                     f"| {listed(row['dead'], lambda d: '/'.join(map(str, d)) if d else '–')} |")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- tables for notebook 06
+
+def step_moves_table(history, keys):
+    """Per layer, what each step did: a Markdown table of the shares moved ↑ and ↓ per step.
+
+    history: ``network.train``'s result (its "moves"); keys: layer names of history["moves"]
+    """
+    moves = history.get("moves", {}) if isinstance(history, dict) else {}
+    missing = [key for key in keys if key not in moves]
+    if missing or not keys:
+        raise ValueError(f"keys must name layers of history['moves']; missing {missing}")
+    lines = ["| layer | ↑ per step: mean (lowest–highest) | ↓ per step: mean (lowest–highest) | "
+             "steps that moved every weight one way |", "|---|---|---|---|"]
+    for key in keys:
+        up, down = 100 * np.asarray(moves[key]["up"]), 100 * np.asarray(moves[key]["down"])
+        one_way = int(np.sum((up == 0) | (down == 0)))
+        lines.append(f"| `{key}` | {up.mean():.1f} % ({up.min():.1f}–{up.max():.1f}) | {down.mean():.1f} % "
+                     f"({down.min():.1f}–{down.max():.1f}) | {one_way} of {len(up)} |")
+    return "\n".join(lines)
+
+
+def crossing_table(start, end, keys):
+    """Per layer: negative weights before and after, and how many crossed zero each way (Markdown).
+
+    start, end: dicts {name: array}; keys: the names to show
+    """
+    lines = ["| layer | negative at step 0 | negative at the end | crossed + → − | crossed − → + |",
+             "|---|---|---|---|---|"]
+    for key in keys:
+        if key not in start or key not in end:
+            raise ValueError(f"keys must name arrays of start and end; {key!r} is missing")
+        before, after = _array(start[key], "start"), _array(end[key], "end")
+        down = int(np.sum((before >= 0) & (after < 0)))
+        up = int(np.sum((before < 0) & (after >= 0)))
+        lines.append(f"| `{key}` | {int(np.sum(before < 0))} of {before.size} | {int(np.sum(after < 0))} | "
+                     f"{down} | {up} |")
+    return "\n".join(lines)
+
+
+def baseline_table(samples):
+    """Mean and 5–95 % range of each named sample of scores (Markdown).
+
+    samples: dict {label: 1-D scores}, e.g. {"random vs random": (1000,), "trained vs trained": (10,)}
+    """
+    if not samples:
+        raise ValueError("samples must hold at least one named sample")
+    lines = ["| comparison | pairs | mean | 5 % | 95 % |", "|---|---|---|---|---|"]
+    for label, values in samples.items():
+        mean, low, high = spread(values)
+        lines.append(f"| {label} | {np.size(values)} | {mean:.2f} | {low:.2f} | {high:.2f} |")
+    return "\n".join(lines)
+
+
+def orientation_table(samples, reference):
+    """How edge-like filters are against random filters (Markdown).
+
+    samples: dict {label: ``orientation_score`` of one bank, (F, C), or of a stack of banks, (B, F, C)};
+    reference: the same of random He banks, (P, F, C)
+    Each row: how many filters, their mean score, how many score above the random filters' 95th percentile
+    (by chance alone: 5 %), and how many banks hold at least one such filter.
+    """
+    reference = _array(reference, "reference", min_ndim=2)
+    cut = float(np.percentile(reference, 95))
+    lines = [f"| filters | count | mean score | above the random 95th percentile ({cut:.2f}) | banks with at least one "
+             "filter above it |", "|---|---|---|---|---|"]
+    for label, values in {"random He filters (the baseline)": reference, **samples}.items():
+        values = _array(values, "samples", min_ndim=2)
+        banks = values.reshape(-1, values.shape[-2] * values.shape[-1])      # one row per bank
+        above = int(np.sum(banks > cut))
+        with_one = int(np.sum((banks > cut).any(axis=1)))
+        lines.append(f"| {label} | {banks.size} | {banks.mean():.2f} | {above} ({100 * above / banks.size:.0f} %) | "
+                     f"{with_one} of {len(banks)} ({100 * with_one / len(banks):.0f} %) |")
+    return "\n".join(lines)
+
+
+def drift_summary(rows):
+    """A Markdown table that counts, per setting, the seeds in which each layer drifted down.
+
+    rows: dict {setting label: drift_row(...)}
+    Columns: seeds; seeds where most conv1 weights ended lower; where all 54 did; where most conv2 weights did;
+    the mean over seeds of |conv1 mean change| and of the conv1 ΔW common-mode share; the mean final loss.
+    """
+    if not rows:
+        raise ValueError("rows must hold at least one setting")
+    lines = ["| setting | seeds | most conv1 weights ended lower | all 54 conv1 weights ended lower | most conv2 "
+             "weights ended lower | mean \\|conv1 mean change\\| | mean conv1 common-mode share | mean final loss |",
+             "|---|---|---|---|---|---|---|---|"]
+    for label, row in rows.items():
+        seeds = len(row["conv1_higher"])
+        conv1_lower = sum(lower > higher for lower, higher in zip(row["conv1_lower"], row["conv1_higher"], strict=True))
+        all_lower = sum(lower == 54 for lower in row["conv1_lower"])
+        conv2_lower = sum(share > 0.5 for share in row["conv2_lower_share"])
+        lines.append(f"| {label} | {seeds} | {conv1_lower} of {seeds} | {all_lower} of {seeds} "
+                     f"| {conv2_lower} of {seeds} | {np.mean(np.abs(row['conv1_mean_change'])):.3g} "
+                     f"| {np.mean(row['conv1_common_mode']):.2f} "
+                     f"| {np.nanmean(row['final_loss']):.2f} |")
+    return "\n".join(lines)

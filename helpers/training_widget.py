@@ -2,7 +2,8 @@
 
 - ``TrainingProgress``: a progress bar and one status line that update in place (no printed lines);
   pass the object as ``on_progress`` to ``helpers.network.train``.
-- ``plot_curves``, ``plot_update_signs``, ``plot_filters``, ``plot_responses``: the figures.
+- ``plot_curves``, ``plot_update_signs``, ``plot_filters``, ``plot_responses``, ``plot_layer_moves``,
+  ``plot_baselines``, ``plot_top_patches``, ``plot_filter_mosaic``: the figures.
 - ``FilterExplorer``: a slider over the training steps; shows the six first-layer filters at that
   step and how far each weight has moved since the start, with a one-line count of negative weights.
 
@@ -40,7 +41,8 @@ def _moving_average(values, width):
 class TrainingProgress:
     """A progress bar and a status line for ``helpers.network.train(..., on_progress=progress)``.
 
-    steps_total: the run's number of steps (history["steps_total"], or epochs × steps per epoch)
+    steps_total: the run's number of steps (history["steps_total"], or epochs × steps per epoch) — or the
+                 sum over several runs shown on one bar, each run passing ``on_progress=progress.part(label)``
     Display ``progress.widget``; each call ``progress(history)`` updates both in place.
     """
 
@@ -54,12 +56,19 @@ class TrainingProgress:
         self.status.add_class("course-train-status")
         self.widget = widgets.VBox([self.bar, self.status])
         self.widget.add_class("course-train")
+        self._offset, self._label = 0, ""
+
+    def part(self, label):
+        """The on_progress callable for the next of several runs on this bar (label: e.g. "seed 3")."""
+        self._offset, self._label = self.bar.value, f"{label}: "
+        return self
 
     def __call__(self, history):
-        step = len(history["loss"])
+        step = min(self._offset + len(history["loss"]), self.bar.max)
         self.bar.value = step
         recent = np.mean(history["loss"][-10:])
-        text = f"step {step:,} of {self.bar.max:,} · loss {recent:.3f} (mean of the last 10 batches)"
+        text = (f"{self._label}step {step:,} of {self.bar.max:,} · loss {recent:.3f} "
+                "(mean of the last 10 batches)")
         if history["test_accuracy"]:
             epochs = len(history["test_accuracy"])
             text += f" · held-out accuracy {100 * history['test_accuracy'][-1]:.1f}% after epoch {epochs}"
@@ -178,6 +187,158 @@ def plot_responses(image, filter_sets, set_titles, title):
             ax.set_xticks([])
             ax.set_yticks([])
         fig.colorbar(shown, ax=list(axes[row]), fraction=0.02, pad=0.01, label="response (+ red, − blue)")
+    fig.suptitle(title)
+    return fig
+
+
+LAYER_STYLES = {"conv1.w": ("#b2182b", "-"), "conv2.w": ("#2166ac", "--"), "fc1.w": ("0.35", ":")}
+
+
+def plot_layer_moves(history, start, end, keys=("conv1.w", "conv2.w", "fc1.w"),
+                     title="The learner's question, per layer: each step, and start → end"):
+    """Left: per step, the share of each layer's weights the step moved ↑ (smoothed over 25 steps).
+    Right: from start to end, the share of each layer's weights that ended higher ↑ / lower ↓.
+
+    history: network.train's result (its "moves"); start, end: {name: array} at step 0 and after the run;
+    keys: layers to show (names of history["moves"]). Returns the Figure.
+    """
+    missing = [k for k in keys if k not in history.get("moves", {}) or k not in start or k not in end]
+    if missing:
+        raise ValueError(f"keys must name layers of history['moves'], start and end; missing {missing}")
+    fig, (ax_step, ax_net) = plt.subplots(1, 2, figsize=(12, 3.8), gridspec_kw={"width_ratios": [3, 2]})
+    for key in keys:
+        colour, style = LAYER_STYLES.get(key, ("black", "-"))
+        up = 100 * np.asarray(history["moves"][key]["up"])
+        smooth, smooth_steps = _moving_average(up, 25)
+        ax_step.plot(smooth_steps, smooth, color=colour, linestyle=style, linewidth=2,
+                     label=f"{key}: ↑ {up.mean():.0f}% per step on average")
+    ax_step.axhline(50, color="0.7", linewidth=0.8)
+    ax_step.set(xlabel="SGD step", ylabel="weights moved ↑ by the step (%)", ylim=(0, 100),
+                title="Each step: about half ↑, half ↓")
+    ax_step.legend(loc="lower right", fontsize=8)
+    rows = np.arange(len(keys))
+    for row, key in enumerate(keys):
+        change = np.asarray(end[key], dtype=float) - np.asarray(start[key], dtype=float)
+        higher, lower = 100 * np.mean(change > 0), 100 * np.mean(change < 0)
+        ax_net.barh(row, higher, color="#b2182b", label="↑ ended higher" if row == 0 else None)
+        ax_net.barh(row, -lower, color="#2166ac", label="↓ ended lower" if row == 0 else None)
+        ax_net.text(higher + 2, row, f"↑ {higher:.0f}%", va="center", fontsize=9)
+        ax_net.text(-lower - 2, row, f"↓ {lower:.0f}%", va="center", ha="right", fontsize=9)
+    ax_net.axvline(0, color="black", linewidth=0.8)
+    ax_net.set(yticks=rows, yticklabels=keys, xlim=(-130, 130), xlabel="share of the layer's weights (%)",
+               title="Start → end: which weights ended higher")
+    ax_net.set_xticks([-100, -50, 0, 50, 100], ["100", "50", "0", "50", "100"])
+    ax_net.invert_yaxis()
+    ax_net.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_baselines(samples, title="Is a similarity high? Only next to its baseline",
+                   xlabel="mean signed correlation of the six filters, matched one-to-one "
+                          "(box: middle half, whiskers: 5–95 %)"):
+    """One row per named sample of scores: a box (middle half, whiskers 5–95 %) and every value as a dot.
+
+    samples: dict {label: 1-D scores} (e.g. random vs random, trained vs trained, trained vs own start)
+    Returns the Figure.
+    """
+    if not samples:
+        raise ValueError("samples must hold at least one named sample")
+    fig, ax = plt.subplots(figsize=(10, 0.8 * len(samples) + 1.4))
+    jitter = np.random.default_rng(0)
+    for row, values in enumerate(samples.values()):
+        values = np.asarray(values, dtype=float).ravel()
+        ax.boxplot(values, positions=[row], orientation="horizontal", whis=(5, 95), showfliers=False, widths=0.5)
+        ax.scatter(values, row + jitter.uniform(-0.15, 0.15, values.size), s=8 if values.size > 50 else 24,
+                   alpha=0.25 if values.size > 50 else 0.9, color="#2166ac" if values.size > 50 else "#b2182b")
+    ax.set_yticks(range(len(samples)), [f"{label} ({np.size(v)})" for label, v in samples.items()])
+    ax.set(xlabel=xlabel, xlim=(-0.2, 1.05), title=title)
+    ax.invert_yaxis()
+    ax.grid(axis="x", color="0.9")
+    fig.tight_layout()
+    return fig
+
+
+def _mosaic(tiles, gap=1):
+    """(R, C, h, w) tiles → one (R·(h+gap)−gap, C·(w+gap)−gap) image with NaN between tiles."""
+    rows, cols, h, w = tiles.shape
+    out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), np.nan)
+    for r in range(rows):
+        for c in range(cols):
+            out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = tiles[r, c]
+    return out
+
+
+def _write_values(ax, tiles, limit, gap=1, glyphs_only=False):
+    rows, cols, h, w = tiles.shape
+    for (r, c, i, j), value in np.ndenumerate(tiles):
+        text = ("+" if value > 0 else "−" if value < 0 else "0") if glyphs_only else _signed(value)
+        ax.text(c * (w + gap) + j, r * (h + gap) + i, text, ha="center", va="center", fontsize=6.5,
+                color="white" if abs(value) > 0.6 * limit else "black")
+
+
+def plot_filter_mosaic(rows, row_titles, title, column_title="filter"):
+    """Several banks of 3×3 filters in one picture (fast: one image), one row per bank.
+
+    rows: list of R arrays (F, 1, 3, 3); row_titles: R labels. Signed colours centred at 0 on one shared scale,
+    each value written in its cell. Returns the Figure.
+    """
+    tiles = np.stack([np.asarray(r, dtype=float)[:, 0] for r in rows])          # (R, F, 3, 3)
+    if tiles.ndim != 4 or len(row_titles) != len(rows):
+        raise ValueError(f"rows must be banks (F, 1, KH, KW), one title each; got {tiles.shape}, {len(row_titles)}")
+    limit = max(float(np.abs(tiles).max()), 1e-9)
+    count, filters, h, w = tiles.shape
+    fig, ax = plt.subplots(figsize=(1.3 * filters + 1.5, 1.25 * count + 0.9))
+    cmap = plt.get_cmap("RdBu_r").with_extremes(bad="white")
+    shown = ax.imshow(_mosaic(tiles), cmap=cmap, norm=TwoSlopeNorm(0.0, -limit, limit))
+    _write_values(ax, tiles, limit)
+    ax.set_xticks([f * (w + 1) + (w - 1) / 2 for f in range(filters)],
+                  [f"{column_title} {f + 1}" for f in range(filters)])
+    ax.set_yticks([r * (h + 1) + (h - 1) / 2 for r in range(count)], row_titles)
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    fig.colorbar(shown, ax=ax, fraction=0.03, pad=0.02, label="weight (+ red, − blue)")
+    ax.set_title(title)
+    return fig
+
+
+def plot_top_patches(filters, patches, responses, title="What each trained conv1 filter answers most"):
+    """Each filter (signed colours, values written) next to the data patches that excite it most.
+
+    filters: (F, 1, 3, 3); patches: (F, K, 3, 3) pixel values in [0, 1]; responses: (F, K) the outputs there
+    (as filter_study.top_patches returns them). Returns the Figure.
+    """
+    filters, patches = np.asarray(filters, dtype=float), np.asarray(patches, dtype=float)
+    responses = np.asarray(responses, dtype=float)
+    if filters.ndim != 4 or patches.ndim != 4 or len(filters) != len(patches) or responses.shape != patches.shape[:2]:
+        raise ValueError(f"filters (F, 1, 3, 3), patches (F, K, 3, 3) and responses (F, K) must match; got "
+                         f"{filters.shape}, {patches.shape}, {responses.shape}")
+    count, shown = patches.shape[:2]
+    fig, (ax_w, ax_p) = plt.subplots(1, 2, figsize=(2.0 + 0.75 * (shown + 1), 0.75 * count + 1.6),
+                                     gridspec_kw={"width_ratios": [3, 4 * shown - 1], "wspace": 0.05})
+    limit = max(float(np.abs(filters).max()), 1e-9)
+    cmap = plt.get_cmap("RdBu_r").with_extremes(bad="white")
+    kernels = filters[:, :1].reshape(count, 1, *filters.shape[2:])
+    weights = ax_w.imshow(_mosaic(kernels), cmap=cmap, norm=TwoSlopeNorm(0.0, -limit, limit))
+    _write_values(ax_w, kernels, limit, glyphs_only=True)
+    grey = plt.get_cmap("gray_r").with_extremes(bad="#cfd8e3")
+    pixels = ax_p.imshow(_mosaic(patches), cmap=grey, vmin=0, vmax=1)
+    centres = [r * (patches.shape[2] + 1) + 1 for r in range(count)]
+    ax_w.set_yticks(centres, [f"filter {f + 1}" for f in range(count)])
+    ax_w.set_xticks([])
+    ax_w.set_title("trained W", fontsize=9)
+    ax_p.set_yticks(centres, [f"best output {_signed(responses[f, 0])}" for f in range(count)], fontsize=8)
+    ax_p.yaxis.tick_right()
+    ax_p.set_xticks([k * (patches.shape[3] + 1) + 1 for k in range(shown)], [f"#{k + 1}" for k in range(shown)],
+                    fontsize=8)
+    ax_p.set_xlabel("one patch per image, strongest output first")
+    ax_p.set_title("the 3×3 patches of the data with the largest output", fontsize=9)
+    for ax in (ax_w, ax_p):
+        ax.tick_params(length=0)
+    fig.colorbar(weights, ax=ax_w, location="bottom", fraction=0.05, pad=0.04, label="weight (+ red, − blue)")
+    fig.colorbar(pixels, ax=ax_p, location="bottom", fraction=0.05, pad=0.12, label="pixel (0 paper, 1 ink)")
     fig.suptitle(title)
     return fig
 

@@ -195,3 +195,77 @@ def test_orientation_score_of_edges_flat_and_random_kernels():
 def test_bad_arguments_raise_value_errors_naming_them(call, words):
     with pytest.raises(ValueError, match=words):
         call()
+
+
+# ---------------------------------------------------------------- short runs
+def test_short_run_twice_gives_the_same_run_and_the_tables_count_it():
+    from helpers import data
+
+    dataset = data.load("subset")
+    x = fs.scale_inputs(dataset.x_train[:320], "unit")
+    runs = [fs.short_run(x, dataset.y_train[:320], seed, 20, 16) for seed in (0, 0, 1)]
+    assert runs[0]["history"]["loss"] == runs[1]["history"]["loss"]
+    assert np.array_equal(runs[0]["end"]["conv1.w"], runs[1]["end"]["conv1.w"])
+    assert runs[0]["history"]["steps_total"] == 20 and runs[0]["diverged_at"] is None
+    row = fs.drift_row(runs)
+    direct = int(np.sum(runs[2]["end"]["conv1.w"] > runs[2]["start"]["conv1.w"]))
+    assert row["conv1_higher"][2] == direct
+    assert row["conv1_lower"][2] == int(np.sum(runs[2]["end"]["conv1.w"] < runs[2]["start"]["conv1.w"]))
+    table = fs.drift_table({"a": row})
+    assert f"| a | {row['conv1_higher'][0]} · {row['conv1_higher'][1]} · {direct} |" in table
+    summary = fs.drift_summary({"a": row})
+    assert "| a | 3 |" in summary
+
+
+def test_scale_inputs_settings():
+    pixels = np.array([0, 255, 51, 0], dtype=np.uint8).reshape(1, 1, 2, 2)
+    assert np.allclose(fs.scale_inputs(pixels, "unit").ravel(), [0, 1, 0.2, 0])
+    assert np.allclose(fs.scale_inputs(pixels, "pixels").ravel(), [0, 255, 51, 0])
+    standard = fs.scale_inputs(pixels, "standardized")
+    assert abs(standard.mean()) < 1e-6 and abs(standard.std() - 1) < 1e-6
+    with np.testing.assert_raises(ValueError):
+        fs.scale_inputs(pixels, "centred")
+    with np.testing.assert_raises(ValueError):
+        fs.scale_inputs(pixels.astype(float), "unit")
+
+
+def test_orientation_and_baseline_tables_count_rows():
+    reference = fs.orientation_score(fs.random_banks(200, seed=5))
+    trained = fs.orientation_score(np.stack([np.tile(np.array([[-1.0, 0, 1]] * 3), (6, 1, 1, 1))] * 2))
+    table = fs.orientation_table({"edges": trained}, reference)
+    assert "| edges | 12 | 1.00 | 12 (100 %) | 2 of 2 (100 %) |" in table
+    assert "| random He filters (the baseline) | 1200 |" in table
+    assert "| x | 3 | 2.00 | 1.10 | 2.90 |" in fs.baseline_table({"x": [1.0, 2.0, 3.0]})
+
+
+# ---------------------------------------------------------------- the figures of notebook 06's evidence
+def test_evidence_figures_have_titles_labels_and_colorbars():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from helpers import training_widget as tw
+
+    start = {"conv1.w": RNG.normal(size=(6, 1, 3, 3)), "conv2.w": RNG.normal(size=(6, 6, 3, 3)),
+             "fc1.w": RNG.normal(size=(128, 150))}
+    end = {name: value + 0.1 for name, value in start.items()}
+    history = {"moves": {name: {"up": [0.5] * 30, "down": [0.4] * 30} for name in start}}
+    moves = tw.plot_layer_moves(history, start, end)
+    assert moves._suptitle is not None and all(ax.get_xlabel() for ax in moves.axes)
+    assert any("↑ 100%" in text.get_text() for text in moves.axes[1].texts)     # every weight ended higher
+    baselines = tw.plot_baselines({"random": RNG.uniform(size=100), "trained": [0.3, 0.4]})
+    assert baselines.axes[0].get_title() and baselines.axes[0].get_xlabel()
+    bank = RNG.normal(size=(6, 1, 3, 3))
+    mosaic = tw.plot_filter_mosaic([bank, -bank], ["a", "b"], "two banks")
+    assert any(ax.get_ylabel().startswith("weight") for ax in mosaic.axes)
+    patches = RNG.uniform(size=(6, 4, 3, 3))
+    top = tw.plot_top_patches(bank, patches, RNG.normal(size=(6, 4)))
+    labels = [ax.get_xlabel() for ax in top.axes] + [ax.get_ylabel() for ax in top.axes]
+    assert any(label.startswith("pixel") for label in labels) and any(label.startswith("weight") for label in labels)
+    for fig in (moves, baselines, mosaic, top):
+        plt.close(fig)
+    with pytest.raises(ValueError, match="keys"):
+        tw.plot_layer_moves({"moves": {}}, start, end)
+    with pytest.raises(ValueError, match="patches"):
+        tw.plot_top_patches(bank, patches[:3], np.zeros((3, 4)))
