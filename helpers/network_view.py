@@ -27,7 +27,7 @@ import numpy as np
 
 from helpers.activations import relu
 from helpers.conv import conv2d, conv2d_backward
-from helpers.network import SHAPES, softmax_cross_entropy
+from helpers.network import SHAPES, predict, softmax_cross_entropy
 from helpers.pool import maxpool2d, maxpool2d_backward
 from helpers.widget_draw import (
     boxes_html,
@@ -139,9 +139,11 @@ class NetworkView:
     labels:        (N,) their classes 0…9
     learning_rate: η of the SGD step whose ΔW is shown
     classes:       optional names of the 10 classes (default "0" … "9")
+    digit:         the image to start on; default the one with the largest loss (where δ is largest:
+                   on a digit the network already gets right with certainty, δ is tiny everywhere)
     """
 
-    def __init__(self, params, images, labels, learning_rate=0.1, classes=None):
+    def __init__(self, params, images, labels, learning_rate=0.1, classes=None, digit=None):
         images = np.asarray(images)
         if images.ndim != 4 or images.shape[1:] != (1, 28, 28) or len(images) < 1:
             raise ValueError(f"images must have shape (N, 1, 28, 28) with N ≥ 1; got {images.shape}")
@@ -169,7 +171,12 @@ class NetworkView:
             part.add_class(css)
             return part
 
+        if digit is None:
+            digit = self._hardest_digit()
+        elif not (isinstance(digit, (int, np.integer)) and 0 <= digit < len(images)):
+            raise ValueError(f"digit must be an image index 0…{len(images) - 1}; got {digit!r}")
         self.digit = slider("digit (image #)", 0, len(images) - 1, "course-net-digit")
+        self.digit.value = int(digit)
         self.filter = slider("conv1 filter", 1, 6, "course-net-filter")
         self.row = slider("output row r", 1, 26, "course-net-row")
         self.col = slider("output column c", 1, 26, "course-net-col")
@@ -195,6 +202,15 @@ class NetworkView:
         for part in (self.filter, self.row, self.col):
             part.observe(lambda change: self.show_position(), names="value")
         self.show_digit()
+
+    def _hardest_digit(self):
+        """The index of the image with the largest loss (0 if the parameters are not finite)."""
+        if not all(np.all(np.isfinite(np.asarray(self.params[k], dtype=float))) for k in SHAPES):
+            return 0
+        logits = predict({k: np.asarray(self.params[k], dtype=np.float64) for k in SHAPES}, self.images)
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return int(np.argmax(-log_probs[np.arange(len(self.labels)), self.labels]))
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
@@ -251,7 +267,8 @@ class NetworkView:
                     f"<div style='width:150px;font-size:11px;padding-top:12px'>{title}</div>{content}{legend}</div>")
 
         legend = colour_legend(self._limits["z1"], "conv1 output (+ red, − blue)", 140)
-        return (f"<div style='font-size:13px;font-weight:bold'>Digit #{self.digit.value}: forward pass — predicted "
+        return (f"<div style='line-height:1.3'><div style='font-size:13px;font-weight:bold'>"
+                f"Digit #{self.digit.value}: forward pass — predicted "
                 f"{escape(self.classes[predicted])} ({verdict}), loss L = {s['loss']:.3f}</div>"
                 + row("input and prediction", digit + f"<div style='margin:14px 0 0 12px'>{bars}</div>")
                 + row("conv1: six 26×26 maps", conv1, legend)
@@ -259,7 +276,7 @@ class NetworkView:
                       "<div style='font-size:11px;padding-top:12px'>same colours;<br>ReLU then sets<br>"
                       "the blue cells to 0</div>")
                 + row("conv2: six 11×11 maps<br>(grey: row and column 11,<br>never read by the floor pool)", conv2,
-                      colour_legend(self._limits["z2"], "conv2 output", 140)))
+                      colour_legend(self._limits["z2"], "conv2 output", 140)) + "</div>")
 
     def _update_html(self):
         s = self.state
@@ -269,13 +286,14 @@ class NetworkView:
         for f in range(6):
             labels = [[signed_text(v, 2, arrows=True, significant=True) for v in r] for r in delta_w[f, 0]]
             tables.append(f"<div style='margin-right:8px;text-align:center;font-size:11px'>filter {f + 1}"
-                          + table_html(delta_w[f, 0], labels, limit, "course-net-dw", (62, 26), 11) + "</div>")
+                          + table_html(delta_w[f, 0], labels, limit, "course-net-dw", (74, 26), 11) + "</div>")
         ups, downs = int(np.sum(delta_w > 0)), int(np.sum(delta_w < 0))
-        return (f"<div style='font-size:13px;font-weight:bold;margin-top:6px'>One SGD step on this digit alone: "
+        return (f"<div style='line-height:1.3'><div style='font-size:13px;font-weight:bold;margin-top:6px'>"
+                f"One SGD step on this digit alone: "
                 f"ΔW = −η ∂L/∂conv1.w with η = {self.learning_rate:g} — {ups} weights ↑, {downs} ↓, "
                 f"{54 - ups - downs} unchanged</div>"
                 f"<div style='display:flex;align-items:flex-end'>{''.join(tables)}"
-                + colour_legend(limit, "ΔW (red ↑, blue ↓)", 150) + "</div>")
+                + colour_legend(limit, "ΔW (red ↑, blue ↓)", 150) + "</div></div>")
 
     # ------------------------------------------------------------------ per position (no computation)
     def position_info(self):
@@ -350,7 +368,7 @@ class NetworkView:
 
         self.readout.value = self.explain(info)
         self.focus.value = (
-            "<div style='display:flex;flex-wrap:wrap;align-items:flex-start'>"
+            "<div style='display:flex;flex-wrap:wrap;align-items:flex-start;line-height:1.3'>"
             + panel("receptive field on the digit", image_html(uris["x"], (28, 28), 140, overlay=field))
             + panel(f"conv1 filter {f + 1}: o[{r + 1}, {c + 1}]<br>(purple: its pool window)",
                     image_html(uris["z1"][f], (26, 26), 130, overlay=spot))

@@ -83,7 +83,7 @@ def table_html(values, labels, limit, css_class="", cell_px=(46, 34), font_px=13
             background, ink = colour(values[r, c], limit)
             border = "3px solid #111" if frame == (r, c) else "1px solid #bbb"
             tds.append(f"<td style='background:{background};color:{ink};width:{width}px;height:{height}px;"
-                       f"text-align:center;border:{border};padding:0 2px'>"
+                       f"text-align:center;border:{border};padding:0 2px;white-space:nowrap;line-height:1.25'>"
                        f"{escape(str(labels[r][c])).replace(chr(10), '<br>')}</td>")
         rows.append("<tr>" + "".join(tds) + "</tr>")
     return (f"<table class='{css_class}' style='border-collapse:collapse;font-size:{font_px}px;"
@@ -94,7 +94,8 @@ def colour_legend(limit, label, width_px=180):
     """A horizontal colour bar: −limit (blue) … 0 (white) … +limit (red), with its meaning."""
     stops = ", ".join(signed_colour(v, 1.0)[0] for v in np.linspace(-1.0, 1.0, 9))
     third = width_px // 3
-    return (f"<div class='course-colour-legend' style='margin-top:4px;font-size:11px'>{escape(label)}<br>"
+    return (f"<div class='course-colour-legend' style='margin-top:4px;font-size:11px;line-height:1.3;"
+            f"white-space:nowrap'>{escape(label)}<br>"
             f"<div style='display:inline-block;width:{width_px}px;height:10px;"
             f"background:linear-gradient(to right, {stops});border:1px solid #999'></div><br>"
             f"<span style='display:inline-block;width:{third}px'>−{limit:.3g}</span>"

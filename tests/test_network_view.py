@@ -24,7 +24,17 @@ def trained():
 @pytest.fixture()
 def view(trained):
     params, images, labels = trained
-    return NetworkView(params, images, labels, learning_rate=0.1)
+    return NetworkView(params, images, labels, learning_rate=0.1, digit=0)
+
+
+def test_starts_on_the_digit_with_the_largest_loss(trained):
+    params, images, labels = trained
+    view = NetworkView(params, images, labels)
+    losses = []
+    for index in range(len(labels)):
+        view.digit.value = index
+        losses.append(view.state["loss"])
+    assert NetworkView(params, images, labels).digit.value == int(np.argmax(losses))
 
 
 def _reference(params, view):
@@ -143,6 +153,7 @@ def test_a_diverged_network_shows_a_message_not_a_traceback(trained):
     (dict(labels=np.zeros(3, int)), "labels"),
     (dict(learning_rate=0), "learning_rate"),
     (dict(learning_rate=float("nan")), "learning_rate"),
+    (dict(digit=12), "digit"),
 ])
 def test_bad_arguments_name_the_argument(trained, kwargs, words):
     params, images, labels = trained
