@@ -226,7 +226,8 @@ def _dataset_from_idx(paths, name, classes, note):
 # ---------------------------------------------------------------------------- downloads
 
 class _Watchdog:
-    """Shuts a socket down at a fixed time. That wakes a read blocked on it, so the deadline is overall."""
+    """Shuts a TCP connection down at a fixed time: that wakes any read blocked on it (TLS handshake,
+    headers or body), so the deadline is overall, not per read."""
 
     def __init__(self, seconds):
         self.fired = False
@@ -236,8 +237,10 @@ class _Watchdog:
         self._timer.daemon = True
 
     def watch(self, sock):
+        """Start watching a connected TCP socket (before any TLS layer is put on it)."""
         with self._lock:
-            self._sock = sock
+            # a duplicate of the descriptor: the TLS layer takes the original over, the connection is the same
+            self._sock = sock.dup()
         self._timer.start()
 
     def _fire(self):
@@ -246,11 +249,13 @@ class _Watchdog:
                 return
             self.fired = True
             with contextlib.suppress(OSError):
-                socket.socket.shutdown(self._sock, socket.SHUT_RDWR)  # the TCP socket, under any TLS layer
+                self._sock.shutdown(socket.SHUT_RDWR)
 
     def cancel(self):
         self._timer.cancel()
         with self._lock:
+            if self._sock is not None:
+                self._sock.close()
             self._sock = None
 
 
@@ -336,13 +341,17 @@ class CappedDownloader:
             parts = urllib.parse.urlsplit(url)
             if not _is_https(url):
                 raise DownloadError(f"redirected to {url:.200}, which is not https")
-            kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-            options = {"context": ssl.create_default_context()} if parts.scheme == "https" else {}
-            connection = kind(parts.hostname, parts.port, timeout=self.timeout, **options)
-            watchdog = _Watchdog(stop_at - time.monotonic())
+            https = parts.scheme == "https"
+            kind = http.client.HTTPSConnection if https else http.client.HTTPConnection
+            connection = kind(parts.hostname, parts.port, timeout=self.timeout)
+            watchdog, sock = _Watchdog(stop_at - time.monotonic()), None
             try:
-                connection.connect()
-                watchdog.watch(connection.sock)
+                # connect here rather than in http.client, so that the watchdog covers the TLS handshake too
+                sock = socket.create_connection((parts.hostname, connection.port), timeout=self.timeout)
+                watchdog.watch(sock)
+                if https:  # certificate and host name verified (ssl's defaults)
+                    sock = ssl.create_default_context().wrap_socket(sock, server_hostname=parts.hostname)
+                connection.sock = sock  # http.client then speaks HTTP over this socket
                 connection.request("GET", urllib.parse.urlunsplit(("", "", parts.path, parts.query, "")),
                                    headers={"Accept-Encoding": "identity", "User-Agent": "how-filters-learn"})
                 response = connection.getresponse()
@@ -368,6 +377,8 @@ class CappedDownloader:
             finally:
                 watchdog.cancel()
                 connection.close()
+                if sock is not None:
+                    sock.close()
         raise DownloadError(f"more than {MAX_REDIRECTS} redirects")
 
 
@@ -388,7 +399,8 @@ def _reason(error):
     if isinstance(error, http.client.HTTPException):
         return f"the server's reply is not valid HTTP ({type(error).__name__})"
     if isinstance(error, ssl.SSLError):
-        return f"the secure connection failed ({error.reason or error})"
+        detail = getattr(error, "verify_message", None)  # e.g. "self-signed certificate"
+        return f"the secure connection failed ({error.reason or error}{': ' + detail if detail else ''})"
     if isinstance(error, ValueError) and "hash" in str(error):  # pooch's checksum message
         return "its SHA-256 does not match the published one"
     if isinstance(error, OSError) and error.strerror:
@@ -438,7 +450,7 @@ def fetch(filename, size, sha256, mirrors, cache_dir=CACHE_DIR, opener=None, tim
         cache_dir.mkdir(parents=True, exist_ok=True)
         _remove_stale_parts(cache_dir, filename, deadline)
     except OSError as error:
-        raise DownloadError(f"the cache folder {cache_dir} is not usable ({_reason(error)})") from None
+        raise DownloadError(f"the cache folder {cache_dir} is not usable ({error.strerror or error})") from None
     downloader = CappedDownloader(size + SIZE_MARGIN, size, timeout, deadline, opener)
     failures = []
     for base in mirrors:

@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,7 @@ from helpers import data
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 REAL_GETADDRINFO = socket.getaddrinfo
 REAL_CONNECT = socket.socket.connect
+REAL_TLS_CONTEXT = ssl.create_default_context
 
 
 @pytest.fixture(autouse=True)
@@ -90,16 +92,19 @@ def offline(url, timeout=None):
 # ---------------------------------------------------------------------------- a misbehaving server on 127.0.0.1
 
 class Server:
-    """Listens on 127.0.0.1; for each connection reads the request, then calls answer(conn, path).
+    """Listens on 127.0.0.1; for each connection reads the request, then calls answer(server, conn, name).
 
-    Runs in daemon threads; close() stops it. Counts the bytes each answer sent in .sent.
+    tls: an ssl.SSLContext to serve https (its URL then names "localhost", as the certificate does);
+    read_request=False hands over the raw connection at once (no TLS handshake, no request read).
+    Runs in daemon threads; close() stops it. Counts the bytes sent in .sent.
     """
 
-    def __init__(self, answer):
-        self.answer = answer
+    def __init__(self, answer, tls=None, read_request=True):
+        self.answer, self.tls, self.read_request = answer, tls, read_request
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.sock.settimeout(0.1)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
+        port = self.sock.getsockname()[1]
+        self.url = f"https://localhost:{port}/" if tls else f"http://127.0.0.1:{port}/"
         self.stopped = threading.Event()
         self.sent = 0
         self.thread = threading.Thread(target=self._serve, daemon=True)
@@ -119,6 +124,11 @@ class Server:
         with conn:
             conn.settimeout(5)
             try:
+                if not self.read_request:
+                    self.answer(self, conn, None)
+                    return
+                if self.tls:
+                    conn = self.tls.wrap_socket(conn, server_side=True)
                 request = b""
                 while b"\r\n\r\n" not in request and len(request) < 65536:
                     chunk = conn.recv(4096)
@@ -128,7 +138,7 @@ class Server:
                 path = request.split(b" ")[1].decode()
                 self.answer(self, conn, path.rsplit("/", 1)[-1])
             except OSError:
-                pass  # the client hung up: that is what several tests want
+                pass  # the client hung up (or refused our certificate): what several tests want
 
     def send(self, conn, payload):
         conn.sendall(payload)
@@ -144,8 +154,8 @@ class Server:
 def serve():
     servers = []
 
-    def start(answer):
-        servers.append(Server(answer))
+    def start(answer, **options):
+        servers.append(Server(answer, **options))
         return servers[-1]
     yield start
     for server in servers:
@@ -385,6 +395,53 @@ def test_fetch_refuses_bad_mirrors_before_anything(tmp_path):
 def test_every_mirror_is_https():
     for base in data.MNIST_MIRRORS + data.FASHION_MIRRORS:
         assert base.startswith("https://") and base.endswith("/"), base
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A throw-away self-signed certificate for localhost (made with the openssl tool)."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    try:
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                        "-nodes", "-days", "1", "-subj", "/CN=localhost", "-addext",
+                        "subjectAltName=DNS:localhost", "-keyout", key, "-out", cert],
+                       check=True, capture_output=True, timeout=30)
+    except (OSError, subprocess.CalledProcessError) as error:
+        pytest.skip(f"cannot make a test certificate with openssl: {error}")
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert, key)
+    return cert, server
+
+
+@pytest.fixture
+def trust(monkeypatch, certificate):
+    """Make the client trust the test certificate (and nothing else changes: verification stays on)."""
+    cert, server = certificate
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: REAL_TLS_CONTEXT(cafile=str(cert)))
+    return server
+
+
+def test_an_https_download_verifies_the_certificate(tmp_path, serve, certificate, trust, monkeypatch):
+    server = serve(files_answer({NAME: PAYLOAD}), tls=trust)
+    path = data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), [server.url], tmp_path)
+    assert path.read_bytes() == PAYLOAD
+    # without trusting it, the same server's certificate is refused and nothing is kept
+    monkeypatch.setattr(ssl, "create_default_context", REAL_TLS_CONTEXT)
+    with pytest.raises(data.DownloadError, match="secure connection failed.*self-signed certificate"):
+        data.fetch("other.gz", len(PAYLOAD), sha(PAYLOAD), [server.url], tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [NAME]
+
+
+def test_a_stalled_tls_handshake_is_cut_off_at_the_deadline(tmp_path, serve, trust, monkeypatch):
+    def silent(server, conn, name):  # accepts the connection, then never answers the TLS hello
+        server.stopped.wait(10)
+    server = serve(silent, tls=trust, read_request=False)
+    monkeypatch.setattr(data, "DEADLINE", 1)
+    start = time.monotonic()
+    with pytest.raises(data.DownloadError, match="longer than the 1 s deadline"):
+        data.fetch(NAME, 522, "0" * 64, [server.url], tmp_path, timeout=5)
+    assert time.monotonic() - start < 3
 
 
 # ---------------------------------------------------------------------------- the issue's reproducers
