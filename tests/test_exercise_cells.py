@@ -49,7 +49,7 @@ def _leak_texts(key):
     """Pieces of text that must never appear in an output before the learner asks: solution lines, hints."""
     exercise = CHECKERS[key].exercise
     texts = [line.strip() for line in exercise.solution.splitlines()
-             if len(line.strip()) >= 20 and not line.strip().startswith("```")]
+             if len(line.strip()) >= 20 and not line.strip().startswith(("```", "def "))]   # a signature is the task
     texts += [hint[:40] for hint in exercise.hints]
     expected = _expected(key)
     if isinstance(expected, sp.Expr):
