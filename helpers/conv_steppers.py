@@ -383,9 +383,11 @@ class ForwardStepper(_Stepper):
                       for i, j, *_ in state["products"])
         if dropped:
             text += f"<br>{dropped} of the {self.k ** 2} products read padding and are 0."
-        if state["stride"] > 1:
-            text += (f"<br>Stride {state['stride']}: the next window starts {state['stride']} pixels further "
-                     f"on.")
+        if state["stride"] > 1 and m > 1:
+            text += f"<br>Stride {state['stride']}: each window starts {state['stride']} pixels after the last."
+        elif state["stride"] > 1:
+            text += (f"<br>Stride {state['stride']}: a second window would start {state['stride']} pixels "
+                     f"further on, where the {self.k}×{self.k} filter no longer fits.")
         if state["unread"]:
             unread = ", ".join(_name("I", *u) for u in state["unread"])
             text += f" No window reads {unread}: these pixels cannot change O."
