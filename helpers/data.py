@@ -28,6 +28,7 @@ import inspect
 import logging
 import math
 import os
+import re
 import socket
 import ssl
 import threading
@@ -139,10 +140,28 @@ def to_unit_float(images, dtype=np.float32):
     return images.astype(dtype) / dtype.type(255)
 
 
+def _as_path(name, value):
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path (str or pathlib.Path); got {type(value).__name__} {value!r:.100}")
+    return Path(value)
+
+
+def _check_sha256(name, value):
+    if not (isinstance(value, str) and re.fullmatch("[0-9a-fA-F]{64}", value)):
+        raise ValueError(f"{name} must be a SHA-256 as 64 hex digits; got {value!r:.100}")
+    return value.lower()
+
+
+def _check_count(name, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be a whole number ≥ {minimum}; got {value!r:.100}")
+    return int(value)
+
+
 def sha256_of(path):
     """Hex SHA-256 of a file, read in 1 MB blocks."""
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open(_as_path("path", path), "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -152,7 +171,8 @@ def sha256_of(path):
 
 def load_subset(path=SUBSET_PATH, sha256=SUBSET_SHA256):
     """The shipped 5,000 MNIST digits: 4,000 for training and 1,000 held out (100 of each digit)."""
-    path = Path(path)
+    path = _as_path("path", path)
+    sha256 = None if sha256 is None else _check_sha256("sha256", sha256)
     if not path.is_file():
         raise DataFileError(f"path: the shipped subset {path} is missing; restore it with git "
                             "(git checkout -- data/mnist_5k.npz)")
@@ -177,7 +197,9 @@ def read_idx(path, expected_count=None, max_bytes=MAX_IDX_BYTES):
     bytes than it announces, is refused as soon as that is known — a gzip bomb never gets decompressed.
     Raises DataFileError when the file is truncated or its header does not describe its content.
     """
-    path = Path(path)
+    path = _as_path("path", path)
+    expected_count = None if expected_count is None else _check_count("expected_count", expected_count, 0)
+    max_bytes = _check_count("max_bytes", max_bytes, 1)
     try:
         with gzip.open(path, "rb") as f:
             magic = f.read(4)
@@ -441,11 +463,17 @@ def fetch(filename, size, sha256, mirrors, cache_dir=CACHE_DIR, opener=None, tim
               (tests, or a cache-only run with an opener that refuses)
     Returns the Path of the cached file. Raises DownloadError naming every mirror's failure.
     """
+    if not isinstance(filename, str) or not re.fullmatch(r"[\w.-]+", filename) or filename.strip(".") == "":
+        raise ValueError(f"filename must be a plain file name (letters, digits, . _ -); got {filename!r:.100}")
+    size = _check_count("size", size, 1)
+    sha256 = _check_sha256("sha256", sha256)
     _check_mirrors(mirrors)
+    cache_dir = _as_path("cache_dir", cache_dir)
+    if opener is not None and not callable(opener):
+        raise TypeError(f"opener must be None or a callable(url, timeout=...); got {opener!r:.100}")
     deadline = DEADLINE if deadline is None else deadline
     _check_seconds("timeout", timeout)
     _check_seconds("deadline", deadline)
-    cache_dir = Path(cache_dir)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         _remove_stale_parts(cache_dir, filename, deadline)
@@ -481,7 +509,7 @@ def load_fashion_mnist(system_dir=FASHION_SYSTEM_DIR, cache_dir=CACHE_DIR, mirro
     name), so the system copy is checked by content instead: idx headers, exact sizes, counts and labels.
     A damaged system copy is skipped (and logged): the files are then downloaded.
     """
-    system_dir = Path(system_dir)
+    system_dir = _as_path("system_dir", system_dir)
     local = {key: system_dir / name for key, (name, _, _) in FASHION_FILES.items()}
     if all(p.is_file() for p in local.values()):
         try:
@@ -522,14 +550,16 @@ def load(name="subset", **options):
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         raise TypeError(f"options: {name!r} accepts {', '.join(allowed)}; got unknown {', '.join(unknown)}")
-    for key in ("cache_dir", "system_dir", "path"):
-        if key in options and not isinstance(options[key], (str, os.PathLike)):
-            raise TypeError(f"{key} must be a folder path (str or pathlib.Path); got {options[key]!r:.200}")
+    for key in ("cache_dir", "system_dir", "path"):  # the arguments' own mistakes are raised, not hidden
+        if key in options:
+            _as_path(key, options[key])
     if "mirrors" in options:
         _check_mirrors(options["mirrors"])
     for key in ("timeout", "deadline"):
         if options.get(key) is not None:
             _check_seconds(key, options[key])
+    if options.get("opener") is not None and not callable(options["opener"]):
+        raise TypeError(f"opener must be None or a callable(url, timeout=...); got {options['opener']!r:.100}")
     if name == "subset":
         return load_subset(**options)
     try:

@@ -525,13 +525,17 @@ def test_a_full_disk_falls_back(tmp_path, serve, monkeypatch):
 
 
 CONCURRENT_CHILD = """
-import sys, time
+import sys
 from helpers import data
-name, size, digest, url, cache = sys.argv[1:]
+name, size, digest = sys.argv[1:]
 print("ready", flush=True)
-sys.stdin.readline()                                   # both processes start at the same moment
-path = data.fetch(name, int(size), digest, [url], cache)
-print(data.sha256_of(path) == digest)
+for line in sys.stdin:                                 # one line per round: both processes get it at once
+    url, cache = line.split()
+    try:
+        path = data.fetch(name, int(size), digest, [url], cache)
+        print(data.sha256_of(path) == digest, flush=True)
+    except Exception as error:
+        print(repr(error).replace("\\n", " "), flush=True)
 """
 
 
@@ -541,43 +545,46 @@ def test_two_processes_at_once(tmp_path, serve, cached):
 
     The damaged copy has the right size, so both spend time hashing it before either replaces it. The
     server holds each reply until both requests have arrived, so the two downloads really overlap.
-    Both processes must succeed, five times in a row; the cache ends with the one verified file.
+    Both processes must succeed, five rounds in a row; the cache ends with the one verified file.
     """
     payload = np.random.default_rng(0).integers(0, 256, 2 << 20, dtype=np.uint8).tobytes()
     damaged = bytearray(payload)
     damaged[-1] ^= 0xFF
-    for attempt in range(5):
-        both_asked = threading.Barrier(2, timeout=5)
-        overlapped = []
-
-        def answer(server, conn, name, both_asked=both_asked, overlapped=overlapped):
-            try:
-                both_asked.wait()
-                overlapped.append(True)
-            except threading.BrokenBarrierError:
-                overlapped.append(False)
-            files_answer({NAME: payload}, pieces=8, pause=0.01)(server, conn, name)
-
-        server = serve(answer)
-        cache = tmp_path / f"cache{attempt}"
-        cache.mkdir()
-        if cached == "damaged":
-            (cache / NAME).write_bytes(bytes(damaged))
-        children = [subprocess.Popen([sys.executable, "-c", CONCURRENT_CHILD, NAME, str(len(payload)),
-                                      sha(payload), server.url, str(cache)], cwd=ROOT, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                    for _ in range(2)]
+    children = [subprocess.Popen([sys.executable, "-c", CONCURRENT_CHILD, NAME, str(len(payload)), sha(payload)],
+                                 cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True) for _ in range(2)]
+    try:
         for child in children:  # an empty line (EOF) if the child died: no hang
-            assert child.stdout.readline().strip() == "ready"
+            assert child.stdout.readline().strip() == "ready", child.stderr.read()[-1500:]
+        for attempt in range(5):
+            both_asked = threading.Barrier(2, timeout=5)
+            overlapped = []
+
+            def answer(server, conn, name, both_asked=both_asked, overlapped=overlapped):
+                try:
+                    both_asked.wait()
+                    overlapped.append(True)
+                except threading.BrokenBarrierError:
+                    overlapped.append(False)
+                files_answer({NAME: payload}, pieces=8, pause=0.01)(server, conn, name)
+
+            server = serve(answer)
+            cache = tmp_path / f"cache{attempt}"
+            cache.mkdir()
+            if cached == "damaged":
+                (cache / NAME).write_bytes(bytes(damaged))
+            for child in children:
+                child.stdin.write(f"{server.url} {cache}\n")
+                child.stdin.flush()
+            results = [child.stdout.readline().strip() for child in children]
+            assert results == ["True", "True"], f"round {attempt + 1}: {results}"
+            assert overlapped == [True, True], "both processes downloaded at the same time"
+            assert sorted(p.name for p in cache.iterdir()) == [NAME]
+            assert (cache / NAME).read_bytes() == payload
+    finally:
         for child in children:
-            child.stdin.write("go\n")
-            child.stdin.flush()
-        results = [child.communicate(timeout=30) + (child.returncode,) for child in children]
-        for out, err, code in results:
-            assert code == 0 and out.strip() == "True", f"attempt {attempt + 1}: {err[-1500:]}"
-        assert overlapped == [True, True], "both processes downloaded at the same time"
-        assert sorted(p.name for p in cache.iterdir()) == [NAME]
-        assert (cache / NAME).read_bytes() == payload
+            child.stdin.close()
+            child.wait(10)
 
 
 KILLED_CHILD = """
@@ -695,12 +702,36 @@ def test_bad_names_and_options_are_refused_not_hidden_by_the_fallback():
         data.load("cifar")
     with pytest.raises(TypeError, match="unknown cach_dir"):
         data.load("mnist", cach_dir="/tmp")
-    with pytest.raises(TypeError, match="cache_dir must be a folder path"):
+    with pytest.raises(TypeError, match="cache_dir must be a path"):
         data.load("mnist", cache_dir=3)
+    with pytest.raises(TypeError, match="opener must be"):
+        data.load("mnist", opener="urllib")
     with pytest.raises(ValueError, match="https only"):
         data.load("fashion", mirrors=("http://fashion-mnist.example/",))
     with pytest.raises(ValueError, match="timeout"):
         data.load("mnist", timeout=-1)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda d: data.fetch("../evil", 1, "0" * 64, ["https://a.example/"], d), "filename must be a plain"),
+    (lambda d: data.fetch(7, 1, "0" * 64, ["https://a.example/"], d), "filename"),
+    (lambda d: data.fetch(NAME, 0, "0" * 64, ["https://a.example/"], d), "size must be a whole number"),
+    (lambda d: data.fetch(NAME, 1.5, "0" * 64, ["https://a.example/"], d), "size"),
+    (lambda d: data.fetch(NAME, 1, "abc", ["https://a.example/"], d), "sha256 must be a SHA-256"),
+    (lambda d: data.fetch(NAME, 1, "0" * 64, ["https://a.example/"], 3.0), "cache_dir must be a path"),
+    (lambda d: data.fetch(NAME, 1, "0" * 64, ["https://a.example/"], d, opener=5), "opener must be"),
+    (lambda d: data.fetch(NAME, 1, "0" * 64, ["https://a.example/"], d, timeout=float("nan")), "timeout"),
+    (lambda d: data.read_idx(None), "path must be a path"),
+    (lambda d: data.read_idx(d / "x.gz", expected_count=-1), "expected_count"),
+    (lambda d: data.read_idx(d / "x.gz", max_bytes=True), "max_bytes"),
+    (lambda d: data.load_subset(5), "path must be a path"),
+    (lambda d: data.load_subset(sha256="nope"), "sha256"),
+    (lambda d: data.load_fashion_mnist(system_dir=1), "system_dir"),
+])
+def test_public_functions_name_the_wrong_argument(tmp_path, call, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        call(tmp_path)
+    assert list(tmp_path.iterdir()) == [], "nothing is written before the arguments are checked"
 
 
 @pytest.mark.skipif(not data.FASHION_SYSTEM_DIR.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
