@@ -541,9 +541,11 @@ def load(name="subset", **options):
     options raise TypeError/ValueError. For "mnist" and "fashion", any failure — network, disk, checksum,
     file format, memory — falls back to the shipped subset: the returned Dataset's name is then "subset"
     and its note says why, in one sentence; the same sentence is logged once as a warning.
+    (fetch already tried every mirror. A file that passed its published SHA-256 but is not a valid idx
+    file would be the same bytes from every mirror, so a format error goes straight to the subset.)
     """
     loaders = {"subset": load_subset, "mnist": load_mnist, "fashion": load_fashion_mnist}
-    if name not in loaders:
+    if not isinstance(name, str) or name not in loaders:
         raise ValueError(f"name must be one of {NAMES}; got {name!r:.200}")
     loader = loaders[name]
     allowed = tuple(inspect.signature(loader).parameters)

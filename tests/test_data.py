@@ -700,6 +700,8 @@ def test_published_checksums_are_well_formed():
 def test_bad_names_and_options_are_refused_not_hidden_by_the_fallback():
     with pytest.raises(ValueError, match="name must be one of"):
         data.load("cifar")
+    with pytest.raises(ValueError, match="name must be one of"):
+        data.load(["mnist"])
     with pytest.raises(TypeError, match="unknown cach_dir"):
         data.load("mnist", cach_dir="/tmp")
     with pytest.raises(TypeError, match="cache_dir must be a path"):
