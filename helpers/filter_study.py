@@ -317,7 +317,7 @@ def short_run(x, y, seed, steps, batch_size=64, learning_rate=0.1, init="he", on
     min(N, steps · batch_size) images for as many epochs as the steps need (a partial last batch is skipped,
     so history["steps_total"] says how many steps ran); on_progress: passed to ``network.train``.
     Returns a dict: "start" and "end" {name: array} for network.MOVE_KEYS and "conv1.b"; "history" (train's,
-    or the recorded part when the run diverged); "diverged_at": the failing step, or None.
+    or the recorded part when the run diverged); "diverged_at": the failing step, or None; "seed".
     """
     steps, batch_size = _count(steps, "steps"), _count(batch_size, "batch_size")
     if len(x) != len(y):
@@ -335,7 +335,7 @@ def short_run(x, y, seed, steps, batch_size=64, learning_rate=0.1, init="he", on
     except network.TrainingDiverged as error:
         history, diverged_at = error.history, error.step
     return {"start": start, "end": {key: params[key].copy() for key in keys}, "history": history,
-            "diverged_at": diverged_at}
+            "diverged_at": diverged_at, "seed": seed}
 
 
 def drift_row(runs):
@@ -346,14 +346,15 @@ def drift_row(runs):
     "conv1_common_mode" (mean over the six filters of the common-mode share of ΔW), "conv2_higher_share",
     "conv2_lower_share",
     "fc1_higher_share" (fractions), "final_loss" (mean of the last 10 batches), "dead" (dead conv1, conv2, fc1
-    units after the run, from history["dead_units"]; None if the run diverged) and "diverged_at".
+    units after the run, from history["dead_units"]; None if the run diverged), "diverged_at" and "seeds".
     """
     if not runs:
         raise ValueError("runs must hold at least one short_run result")
     row = {key: [] for key in ("conv1_higher", "conv1_lower", "conv1_mean_change", "conv1_common_mode",
                                "conv2_higher_share", "conv2_lower_share", "fc1_higher_share", "final_loss", "dead",
-                               "diverged_at")}
+                               "diverged_at", "seeds")}
     for run in runs:
+        row["seeds"].append(run.get("seed"))
         conv1 = net_change(run["start"]["conv1.w"], run["end"]["conv1.w"])
         row["conv1_higher"].append(conv1["higher"])
         row["conv1_lower"].append(conv1["lower"])
@@ -373,29 +374,25 @@ def drift_row(runs):
 
 
 def drift_table(rows):
-    """A Markdown table: one line per setting, the seeds' numbers side by side.
+    """A Markdown table with one line per setting and seed (the setting named on its first line).
 
     rows: dict {setting label: drift_row(...)}
     """
     if not rows:
         raise ValueError("rows must hold at least one setting")
-
-    def listed(values, form):
-        return " · ".join(form(v) for v in values)
-
-    lines = ["| setting | conv1 weights that ended higher (of 54), per seed | conv1 mean change | conv1 ΔW common-mode "
-             "share (no preference: 0.11) | conv2 ended higher | fc1 ended higher | loss at the end (chance: 2.30) "
-             "| dead units conv1/conv2/fc1 (of 6/6/128) |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| setting | seed | conv1 ended higher (of 54) | conv1 mean change | conv1 ΔW common-mode share "
+             "(no preference: 0.11) | conv2 ended higher | fc1 ended higher | loss at the end (chance: 2.30) "
+             "| dead units conv1 / conv2 / fc1 (of 6 / 6 / 128) |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for label, row in rows.items():
-        losses = listed(zip(row["final_loss"], row["diverged_at"], strict=True),
-                        lambda pair: f"diverged at step {pair[1]}" if pair[1] else f"{pair[0]:.2f}")
-        lines.append(f"| {label} | {listed(row['conv1_higher'], str)} "
-                     f"| {listed(row['conv1_mean_change'], '{:+.3g}'.format)} "
-                     f"| {listed(row['conv1_common_mode'], '{:.2f}'.format)} "
-                     f"| {listed(row['conv2_higher_share'], lambda v: f'{100 * v:.0f} %')} "
-                     f"| {listed(row['fc1_higher_share'], lambda v: f'{100 * v:.0f} %')} | {losses} "
-                     f"| {listed(row['dead'], lambda d: '/'.join(map(str, d)) if d else '–')} |")
+        for k in range(len(row["conv1_higher"])):
+            loss = (f"diverged at step {row['diverged_at'][k]}" if row["diverged_at"][k]
+                    else f"{row['final_loss'][k]:.2f}")
+            dead = " / ".join(map(str, row["dead"][k])) if row["dead"][k] else "–"
+            lines.append(f"| {label if k == 0 else ''} | {row['seeds'][k]} "
+                         f"| {row['conv1_higher'][k]} | {row['conv1_mean_change'][k]:+.3g} "
+                         f"| {row['conv1_common_mode'][k]:.2f} | {100 * row['conv2_higher_share'][k]:.0f} % "
+                         f"| {100 * row['fc1_higher_share'][k]:.0f} % | {loss} | {dead} |")
     return "\n".join(lines)
 
 

@@ -270,36 +270,40 @@ def _mosaic(tiles, gap=1):
     return out
 
 
-def _write_values(ax, tiles, limit, gap=1, glyphs_only=False):
+def _write_values(ax, tiles, limit, gap=1, glyphs_only=False, digits=1):
     rows, cols, h, w = tiles.shape
     for (r, c, i, j), value in np.ndenumerate(tiles):
-        text = ("+" if value > 0 else "−" if value < 0 else "0") if glyphs_only else _signed(value)
+        text = ("+" if value > 0 else "−" if value < 0 else "0") if glyphs_only else _signed(value, digits)
         ax.text(c * (w + gap) + j, r * (h + gap) + i, text, ha="center", va="center", fontsize=6.5,
                 color="white" if abs(value) > 0.6 * limit else "black")
 
 
-def plot_filter_mosaic(rows, row_titles, title, column_title="filter"):
+def plot_filter_mosaic(rows, row_titles, title, column_title="filter", xlabel=None,
+                       colorbar_label="value (+ red, − blue)", digits=1):
     """Several banks of 3×3 filters in one picture (fast: one image), one row per bank.
 
-    rows: list of R arrays (F, 1, 3, 3); row_titles: R labels. Signed colours centred at 0 on one shared scale,
-    each value written in its cell. Returns the Figure.
+    rows: list of R arrays (F, 1, 3, 3); row_titles: R labels; xlabel: optional label under the columns.
+    Signed colours centred at 0 on one shared scale, each value written (``digits`` decimals) in its cell.
+    Returns the Figure.
     """
     tiles = np.stack([np.asarray(r, dtype=float)[:, 0] for r in rows])          # (R, F, 3, 3)
     if tiles.ndim != 4 or len(row_titles) != len(rows):
         raise ValueError(f"rows must be banks (F, 1, KH, KW), one title each; got {tiles.shape}, {len(row_titles)}")
     limit = max(float(np.abs(tiles).max()), 1e-9)
     count, filters, h, w = tiles.shape
-    fig, ax = plt.subplots(figsize=(1.3 * filters + 1.5, 1.25 * count + 0.9))
+    fig, ax = plt.subplots(figsize=(1.45 * filters + 1.6, 1.3 * count + 1.1))
     cmap = plt.get_cmap("RdBu_r").with_extremes(bad="white")
     shown = ax.imshow(_mosaic(tiles), cmap=cmap, norm=TwoSlopeNorm(0.0, -limit, limit))
-    _write_values(ax, tiles, limit)
+    _write_values(ax, tiles, limit, digits=digits)
     ax.set_xticks([f * (w + 1) + (w - 1) / 2 for f in range(filters)],
                   [f"{column_title} {f + 1}" for f in range(filters)])
     ax.set_yticks([r * (h + 1) + (h - 1) / 2 for r in range(count)], row_titles)
+    if xlabel:
+        ax.set_xlabel(xlabel)
     ax.tick_params(length=0)
     for side in ax.spines.values():
         side.set_visible(False)
-    fig.colorbar(shown, ax=ax, fraction=0.03, pad=0.02, label="weight (+ red, − blue)")
+    fig.colorbar(shown, ax=ax, fraction=0.03, pad=0.02, label=colorbar_label)
     ax.set_title(title)
     return fig
 
