@@ -14,7 +14,7 @@ no window then reads) or reading padding.
 Every number comes from ``helpers.conv`` (conv2d, conv2d_backward); the pairs are read off the same
 index formula, o_rc = Σ_ij I_pad[r·s + i, c·s + j] · W_ij (0-based), and the tests check that they sum
 to helpers.conv's numbers. A stepper has few states, so every state's HTML is built once, when the
-widget is made; a key press only swaps two strings (no figure is drawn), which repaints in milliseconds.
+widget is made; a key press only swaps one HTML string (no figure is drawn), which repaints in milliseconds.
 
 Arrays: image (n, n), kernel (k, k), upstream δ (m, m) with m = ⌊(n + 2p − k)/s⌋ + 1; math indices
 start at 1 (I11 is ``image[0, 0]``).
@@ -216,7 +216,7 @@ def _value_cell(values, padding, unread, marks):
 class _Stepper(widgets.VBox):
     """Shared plumbing: stride/padding toggles, a slider, a readout and grids from precomputed states."""
 
-    css = "course-stepper"     # the widget's class; its parts get prefix + "-slider", "-readout", …
+    css = "course-stepper"     # the widget's class; its parts get prefix + "-slider", "-view", …
     prefix = "course-step"
     slider_label = "position"
 
@@ -248,16 +248,14 @@ class _Stepper(widgets.VBox):
         self.slider = widgets.IntSlider(value=1, min=1, max=1, description=self.slider_label,
                                         continuous_update=True, style={"description_width": "70px"})
         self.slider.add_class(f"{self.prefix}-slider")
-        self.readout = widgets.HTML()
-        self.readout.add_class(f"{self.prefix}-readout")
-        self.grids = widgets.HTML()
-        self.grids.add_class(f"{self.prefix}-grids")
+        # one HTML widget holds the readout and the grids: one message per press, one repaint
+        self.view = widgets.HTML()
+        self.view.add_class(f"{self.prefix}-view")
         for control in (self.mode, self.stride, self.padding):
             if control is not None:
                 control.observe(self._on_geometry, names="value")
         self.slider.observe(self._on_slider, names="value")
-        super().__init__([*controls, widgets.HBox([self.stride, self.padding]), self.slider,
-                          self.readout, self.grids])
+        super().__init__([*controls, widgets.HBox([self.stride, self.padding]), self.slider, self.view])
         self.add_class(self.css)
         self._loading = False
         self._on_geometry()
@@ -272,10 +270,11 @@ class _Stepper(widgets.VBox):
         if key not in self._states:
             self._states[key] = self._build(*key)
         count = len(self._states[key])
-        self._loading = True  # set max and value together, then show one state
+        self._loading = True  # set max and value together (one message), then show one state
         try:
-            self.slider.max = count
-            self.slider.value = min(self.slider.value, count)
+            with self.slider.hold_sync():
+                self.slider.max = count
+                self.slider.value = min(self.slider.value, count)
         finally:
             self._loading = False
         self._show()
@@ -285,9 +284,13 @@ class _Stepper(widgets.VBox):
             self._show()
 
     def _show(self):
-        state = self.state
-        self.readout.value = state["readout"]
-        self.grids.value = state["grids"]
+        self.view.value = self.state["html"]
+
+    def _finish(self, state):
+        """Wrap a state's readout and grids into the view's HTML (classes "<prefix>-readout", "-grids")."""
+        state["html"] = (f"<div class='{self.prefix}-readout' style='margin:4px 0 8px 0;line-height:1.6'>"
+                         f"{state['readout']}</div><div class='{self.prefix}-grids'>{state['grids']}</div>")
+        return state
 
     @property
     def state(self):
@@ -362,7 +365,7 @@ class ForwardStepper(_Stepper):
                    "O: red + / blue −, ? = not computed yet.")
             state["readout"] = self._readout(state, m, labels)
             state["grids"] = _row(panels, key)
-            states.append(state)
+            states.append(self._finish(state))
         return states
 
     def _readout(self, state, m, labels):
@@ -478,7 +481,7 @@ class BackwardStepper(_Stepper):
                             f"<b class='course-backward-sum'>{_fmt(state['value'])}</b> "
                             f"({len(pairs)} windows, {len(pairs)} pairs)")
         state["grids"] = _row(panels, key)
-        return state
+        return self._finish(state)
 
     def _pixel_name(self, r, c, padding):
         """I_pq for a padded position that holds a real pixel, 0_pad for padding."""
@@ -533,7 +536,7 @@ class BackwardStepper(_Stepper):
                          "the filter is read in reverse (the flip).")
         state["readout"] = text
         state["grids"] = _row(panels, key)
-        return state
+        return self._finish(state)
 
 
 def describe(stepper):

@@ -60,7 +60,8 @@ def test_forward_every_position_matches_conv_and_sympy(stride, padding):
         expected = [(i, j, x_pad[r * stride + i, c * stride + j], KERNEL[i, j]) for i in range(2) for j in range(2)]
         assert [p[:4] for p in state["products"]] == expected
         assert state["value"] == pytest.approx(numpy_out[r, c]) == float(sympy_out[r, c])
-        assert stepper.readout.value == state["readout"] and stepper.grids.value == state["grids"]
+        assert stepper.view.value == state["html"]
+        assert state["readout"] in state["html"] and state["grids"] in state["html"]
         # the k² pixels of the window are the highlighted ones, and the output so far is shown
         assert _count(state["grids"], "paired") == 4
         assert state["grids"].count(">?</td>") == m * m - number
@@ -86,7 +87,7 @@ def test_forward_stride_two_names_the_pixels_no_window_reads():
     assert stepper.slider.max == 1 and stepper.slider.value == 1   # clamped when the geometry shrank
     assert stepper.state["unread"] == [(0, 2), (1, 2), (2, 0), (2, 1), (2, 2)]
     assert "No window reads I13, I23, I31, I32, I33" in describe(stepper)
-    assert _count(stepper.grids.value, "unread") == 5
+    assert _count(stepper.view.value, "unread") == 5
     _set(stepper, 2, 1)                                 # with padding every real pixel is read again
     assert stepper.state["unread"] == [] and stepper.slider.max == 4
 
@@ -174,7 +175,7 @@ def test_backward_pixel_corner_centre_and_the_flip():
     assert deltas == [(0, 0), (0, 1), (1, 0), (1, 1)] and weights == [(1, 1), (1, 0), (0, 1), (0, 0)]
     text = describe(stepper)
     assert "W22·δ11 + W21·δ12 + W12·δ21 + W11·δ22" in text and "read in reverse" in text
-    assert _count(stepper.grids.value, "paired") == 8
+    assert _count(stepper.view.value, "paired") == 8
 
 
 def test_backward_pixel_that_no_window_reads_gets_zero():
@@ -206,7 +207,9 @@ def test_css_classes_for_the_browser_tests():
     forward, backward = ForwardStepper(IMAGE, KERNEL), BackwardStepper(IMAGE, KERNEL)
     assert "course-forward-stepper" in forward._dom_classes
     assert "course-forward-slider" in forward.slider._dom_classes
-    assert "course-forward-readout" in forward.readout._dom_classes
+    assert "course-forward-view" in forward.view._dom_classes
+    assert "class='course-forward-readout'" in forward.view.value
+    assert "class='course-backward-grids'" in backward.view.value
     assert "course-backward-stepper" in backward._dom_classes
     assert "course-backward-mode" in backward.mode._dom_classes
     assert "course-backward-slider" in backward.slider._dom_classes
