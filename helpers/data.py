@@ -14,8 +14,10 @@ Downloads happen only when one of these functions is called, never at import. Th
 (``pooch.retrieve``): the cached copy is checked against the published SHA-256 (TensorFlow Datasets'
 checksum lists) and every download lands in a temporary file first and is renamed into place only once
 its checksum matches, so the cache never holds a half-written or unverified file, and two processes
-downloading the same file at once both succeed. pooch's own HTTP downloader is replaced by
-``CappedDownloader`` (see there why): https only, a size cap and an overall deadline.
+downloading the same file at once both succeed (each has its own temporary file; the last rename wins, and
+both renamed the same verified bytes — no lock file is needed, so none can go stale). pooch's own HTTP
+downloader is replaced by ``CappedDownloader`` (see there why): https only, a size cap and an overall
+deadline; a ``.part`` file left by a killed download is removed by the next download of that file.
 
 Images are kept as uint8 (N, 1, 28, 28) to save memory (the full MNIST is 47 MB as uint8, 188 MB as
 float32); ``to_unit_float`` turns a batch into floats in [0, 1].
