@@ -13,8 +13,11 @@ What to expect in float64 with h = 1e-5 (the default, as in cs231n) on a smooth 
 The error is the larger of truncation (∝ h²) and rounding (∝ ε·|f|/h, worst for entries near 0).
 For a function that is linear in x (a conv layer's loss Σ y·δ in x, w or b) truncation is zero and a
 larger h only helps: with h = 1e-3 a conv layer's gradients check to about 1e-9 or better.
-In float32 rounding dominates (ε ≈ 1e-7): expect ~1e-3 and check in float64.
+In float32 rounding dominates (ε ≈ 1e-7): expect ~1e-3 and check in float64. float16 (ε ≈ 1e-3) is
+refused: x + h rounds back to x for h = 1e-5, and the "gradient" comes out 0.
 """
+from numbers import Real
+
 import numpy as np
 
 
@@ -22,23 +25,40 @@ def numerical_gradient(f, x, h=1e-5):
     """∂f/∂x by central differences, one entry of x at a time.
 
     f: a function of x returning a number (the loss); it is called 2·x.size times
-    x: float array; it is changed in place during the check and restored afterwards
-    h: the step (float64: 1e-5 balances truncation error ∝ h² against rounding ∝ ε/h)
+    x: float32 or float64 array (float64 recommended; float16 is refused); it is changed in place during
+       the check and restored afterwards, even when f raises
+    h: the step, a finite number > 0 (float64: 1e-5 balances truncation error ∝ h² against rounding ∝ ε/h)
     Returns an array shaped like x.
     """
     x = _check_float_array(x, "x")
-    if not (isinstance(h, (int, float, np.floating)) and h > 0):
-        raise ValueError(f"h must be a positive number; got {h!r}")
+    h = _check_step(h)
+    if not callable(f):
+        raise ValueError(f"f must be a function of x returning a number; got {type(f).__name__}")
     grad = np.zeros_like(x)
     for index in np.ndindex(x.shape):
         kept = x[index]
-        x[index] = kept + h
-        f_plus = float(f(x))
-        x[index] = kept - h
-        f_minus = float(f(x))
-        x[index] = kept
+        try:
+            x[index] = kept + h
+            f_plus = _number(f(x))
+            x[index] = kept - h
+            f_minus = _number(f(x))
+        finally:
+            x[index] = kept
         grad[index] = (f_plus - f_minus) / (2 * h)
     return grad
+
+
+def _number(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"f must return a number (the loss); it returned a {type(value).__name__}") from None
+
+
+def _check_step(h):
+    if isinstance(h, bool) or not isinstance(h, Real) or not (np.isfinite(h) and h > 0):
+        raise ValueError(f"h must be a finite number > 0; got {h!r}")
+    return float(h)
 
 
 def numerical_gradient_of_output(f, x, upstream, h=1e-5):
@@ -49,8 +69,25 @@ def numerical_gradient_of_output(f, x, upstream, h=1e-5):
     upstream: δ = ∂L/∂f(x), the array that weighs f's outputs
     Returns an array shaped like x: what the layer's backward pass must return for dx given dy = upstream.
     """
-    upstream = np.asarray(upstream)
+    upstream = _as_real(upstream, "upstream")
+    x = _check_float_array(x, "x")
+    _check_step(h)
+    if not callable(f):
+        raise ValueError(f"f must be a function of x returning an array; got {type(f).__name__}")
+    shape = np.shape(f(x))
+    if shape != upstream.shape:  # a broadcast would weigh the outputs wrongly without a word
+        raise ValueError(f"upstream must have the shape of f(x) {shape}; got {upstream.shape}")
     return numerical_gradient(lambda value: np.sum(f(value) * upstream), x, h)
+
+
+def _as_real(value, name):
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of real numbers; got {type(value).__name__}") from None
+    if array.dtype.kind not in "fiub":
+        raise ValueError(f"{name} must hold real numbers; got dtype {array.dtype}")
+    return array.astype(float, copy=False)
 
 
 def relative_error(a, b):
@@ -58,7 +95,7 @@ def relative_error(a, b):
 
     a, b: array-likes of the same shape. See the module docstring for the sizes to expect.
     """
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    a, b = _as_real(a, "a"), _as_real(b, "b")
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape; got {a.shape} and {b.shape}")
     if a.size == 0:
@@ -73,8 +110,10 @@ def check_gradient(f, x, analytic, h=1e-5, tolerance=1e-7):
     tolerance: largest acceptable relative error (default 1e-7, right for float64)
     Returns (ok, relative error).
     """
-    analytic = np.asarray(analytic)
+    analytic = _as_real(analytic, "analytic")
     x = _check_float_array(x, "x")
+    if isinstance(tolerance, bool) or not isinstance(tolerance, Real) or not tolerance > 0:
+        raise ValueError(f"tolerance must be a number > 0; got {tolerance!r}")
     if analytic.shape != x.shape:
         raise ValueError(f"analytic must be shaped like x {x.shape}; got {analytic.shape}")
     error = relative_error(analytic, numerical_gradient(f, x, h))
@@ -85,4 +124,9 @@ def _check_float_array(x, name):
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
         raise ValueError(f"{name} must be a float NumPy array (it is perturbed in place); "
                          f"got {type(x).__name__} {getattr(x, 'dtype', '')}")
+    if x.dtype.itemsize < 4:
+        raise ValueError(f"{name} is {x.dtype}: its rounding (ε ≈ {np.finfo(x.dtype).eps:.0e}) swamps a central "
+                         f"difference (x + h rounds back to x); use float64 (x.astype(np.float64))")
+    if not x.flags.writeable:
+        raise ValueError(f"{name} must be writeable (it is perturbed in place); pass a copy")
     return x

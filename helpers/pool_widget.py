@@ -142,22 +142,25 @@ class PoolStepper(widgets.VBox):
         self.update()
 
     def _on_text(self, change=None):
+        """Apply each field that parses, on its own; an invalid field keeps its last good values and says so."""
         if self._loading:
             return
-        parsed, problems = {}, []
-        for key, field, count, name in (("x", self.values_text, self.x.size, "input I"),
-                                        ("dy", self.upstream_text, self.dy.size, "δ")):
+        applied, problems = [], []
+        for key, field, name in (("x", self.values_text, "input I"), ("dy", self.upstream_text, "δ")):
+            current = getattr(self, key)
             try:
-                parsed[key] = parse_numbers(field.value, count, name)
+                values = parse_numbers(field.value, current.size, name)
             except InputError as problem:
-                problems.append(str(problem))
-        if problems:  # keep the last good values; say what is wrong, in the widget
-            self.message.value = "<br>".join(message_html(p, "error") for p in problems)
-            return
-        x, dy = parsed["x"], parsed["dy"]
-        self.x = np.array(x).reshape(self.x.shape)
-        self.dy = np.array(dy).reshape(self.dy.shape)
-        self.message.value = message_html("values applied", "ok")
+                problems.append(f"{problem} — the grids keep the last valid {name}")
+                continue
+            setattr(self, key, np.array(values).reshape(current.shape))
+            applied.append(name)
+        if problems:
+            lines = [message_html(p, "error") for p in problems]
+            lines += [message_html(f"{name} applied", "ok") for name in applied]
+            self.message.value = "<br>".join(lines)
+        else:
+            self.message.value = message_html("values applied", "ok")
         self.update()
 
     def _on_change(self, change=None):

@@ -6,12 +6,22 @@ upstream gradient δ = ∂L/∂O (m×m), loss L, ⋆ cross-correlation. Indices 
 
 Everything here takes and returns SymPy matrices of one channel; ``correlate_channels`` sums over
 channels. The NumPy version of the same maths lives in ``helpers.conv``; this module sits below it.
+
+Size guards: symbolic work grows fast, so every function refuses, with a message naming the argument,
+grids over MAX_SIDE×MAX_SIDE (12×12: a padded image, a filter, δ, a figure's panel), more than
+MAX_CHANNELS channels, and derivations beyond DIFF_BUDGET derivative terms (about 5 s): use
+helpers.conv (NumPy) for anything bigger. No function here parses text (``is_zero`` refuses strings).
 """
-from numbers import Integral
+from numbers import Integral, Number
 
 import sympy as sp
 
 from helpers.arguments import check_stride_padding
+
+MAX_SIDE = 12          # the largest grid of symbols (n, k, m, a padded image) this module builds or accepts
+MAX_CHANNELS = 16      # input channels of correlate_channels
+MAX_PANELS = 8         # panels of grids_figure
+DIFF_BUDGET = 3000     # m² · (number of variables) derivative terms direct_gradient / prove_gradients may take
 
 # ---------------------------------------------------------------- symbols
 
@@ -26,9 +36,20 @@ def _symbol_grid(rows, cols, name, channel=None):
     return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}{i + 1}_{j + 1}"))
 
 
-def _check_size(value, name):
+def _check_size(value, name, limit=MAX_SIDE):
     if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
         raise ValueError(f"{name} must be a whole number ≥ 1; got {value!r}")
+    if limit is not None and value > limit:
+        raise ValueError(f"{name} = {value} is over the symbolic limit of {limit} (a {limit}×{limit} grid of symbols; "
+                         f"bigger ones take SymPy minutes): use helpers.conv for numbers of any size")
+    return int(value)
+
+
+def _check_side(size, name, what):
+    """Refuse a grid this call would build beyond MAX_SIDE, naming the argument that made it big."""
+    if size > MAX_SIDE:
+        raise ValueError(f"{name}: {what} would be {size}×{size}, over the symbolic limit of "
+                         f"{MAX_SIDE}×{MAX_SIDE}; use helpers.conv for numbers of any size")
 
 
 def image_symbols(n, name="I", channel=None):
@@ -67,14 +88,20 @@ def _check_matrix(value, name):
     rows, cols = value.shape
     if rows != cols or rows == 0:
         raise ValueError(f"{name} must be a non-empty square matrix; got shape {rows}×{cols}")
+    if rows > MAX_SIDE:
+        raise ValueError(f"{name} is {rows}×{rows}, over the symbolic limit of {MAX_SIDE}×{MAX_SIDE}; "
+                         f"use helpers.conv for numbers of any size")
     return rows
 
 
 
 def output_size(n, k, stride=1, padding=0):
-    """Side m of the output of a k×k filter on an n×n image: m = ⌊(n + 2·padding − k) / stride⌋ + 1."""
-    _check_size(n, "n")
-    _check_size(k, "k")
+    """Side m of the output of a k×k filter on an n×n image: m = ⌊(n + 2·padding − k) / stride⌋ + 1.
+
+    Plain arithmetic: any size (the other functions refuse grids over MAX_SIDE).
+    """
+    _check_size(n, "n", limit=None)
+    _check_size(k, "k", limit=None)
     stride, padding = check_stride_padding(stride, padding)
     if k > n + 2 * padding:
         raise ValueError(f"filter W is larger than the padded image: filter {k}×{k}, image {n}×{n} "
@@ -89,6 +116,13 @@ def pad(I, padding):
     """I (n×n) surrounded by ``padding`` rows and columns of zeros: shape (n + 2p, n + 2p)."""
     n = _check_matrix(I, "I")
     _, padding = check_stride_padding(1, padding)
+    size = n + 2 * padding
+    _check_side(size, "padding", f"I ({n}×{n}) with padding {padding}")
+    return _pad(I, padding)
+
+
+def _pad(I, padding):
+    n = I.shape[0]
     size = n + 2 * padding
     return sp.Matrix(size, size, lambda i, j: I[i - padding, j - padding]
                      if padding <= i < padding + n and padding <= j < padding + n else 0)
@@ -105,6 +139,7 @@ def dilate(delta, stride):
     m = _check_matrix(delta, "delta")
     stride, _ = check_stride_padding(stride, 0)
     size = (m - 1) * stride + 1
+    _check_side(size, "stride", f"δ ({m}×{m}) dilated by stride {stride}")
     return sp.Matrix(size, size, lambda i, j: delta[i // stride, j // stride]
                      if i % stride == 0 and j % stride == 0 else 0)
 
@@ -128,8 +163,9 @@ def correlate(I, W, stride=1, padding=0):
     n = _check_matrix(I, "I")
     k = _check_matrix(W, "W")
     stride, padding = check_stride_padding(stride, padding)
+    _check_side(n + 2 * padding, "padding", f"I ({n}×{n}) with padding {padding}")
     m = output_size(n, k, stride, padding)
-    return _correlate_valid(pad(I, padding) if padding else I, W, stride, m)
+    return _correlate_valid(_pad(I, padding) if padding else I, W, stride, m)
 
 
 def convolve(I, W, stride=1, padding=0):
@@ -147,6 +183,8 @@ def correlate_channels(images, filters, stride=1, padding=0):
     """
     if not isinstance(images, (list, tuple)) or not isinstance(filters, (list, tuple)):
         raise ValueError("images and filters must be lists of SymPy matrices, one per channel")
+    if len(images) > MAX_CHANNELS:
+        raise ValueError(f"images: {len(images)} channels, over the symbolic limit of {MAX_CHANNELS}")
     if len(images) != len(filters) or not images:
         raise ValueError(f"images and filters need the same number (≥ 1) of channels; "
                          f"got {len(images)} images and {len(filters)} filters")
@@ -185,10 +223,11 @@ def filter_gradient(I, delta, stride=1, padding=0, filter_size=None):
     stride, padding = check_stride_padding(stride, padding)
     k = n + 2 * padding - (m - 1) * stride if filter_size is None else filter_size
     _check_size(k, "filter_size")
+    _check_side(n + 2 * padding, "padding", f"I ({n}×{n}) with padding {padding}")
     _check_delta(delta, n, k, stride, padding)
     spread = dilate(delta, stride)
     # the valid correlation may be larger than k×k when the last window stops short; only k×k weights exist
-    return _correlate_valid(pad(I, padding), spread, 1, k)
+    return _correlate_valid(_pad(I, padding), spread, 1, k)
 
 
 def bias_gradient(delta):
@@ -211,9 +250,11 @@ def input_gradient(W, delta, stride=1, padding=0, image_size=None):
     stride, padding = check_stride_padding(stride, padding)
     n = (m - 1) * stride + k - 2 * padding if image_size is None else image_size
     _check_size(n, "image_size")
+    _check_side(n + 2 * padding, "padding", f"the image ({n}×{n}) with padding {padding}")
     _check_delta(delta, n, k, stride, padding)
     spread = dilate(delta, stride)
-    full = correlate(spread, rotate180(W), padding=k - 1)       # shape (m−1)s + k
+    size = spread.shape[0]                                       # full correlation: pad by k − 1 (internal)
+    full = _correlate_valid(_pad(spread, k - 1), rotate180(W), 1, size + k - 1)   # shape (m−1)s + k
     reached = full.shape[0]
     padded = sp.Matrix(n + 2 * padding, n + 2 * padding,
                        lambda i, j: full[i, j] if i < reached and j < reached else 0)
@@ -250,6 +291,9 @@ def direct_gradient(O, variables, delta=None):
     m = _check_matrix(O, "O")
     if not isinstance(variables, sp.MatrixBase):
         raise ValueError(f"variables must be a SymPy Matrix of symbols; got {type(variables).__name__}")
+    if m * m * len(variables) > DIFF_BUDGET:
+        raise ValueError(f"variables: {len(variables)} variables times {m * m} outputs is {m * m * len(variables)} "
+                         f"derivative terms, over DIFF_BUDGET = {DIFF_BUDGET} (about 5 s); use smaller matrices")
     delta = delta_symbols(m) if delta is None else delta
     if _check_matrix(delta, "delta") != m:
         raise ValueError(f"delta must have O's shape {m}×{m}; got {delta.shape[0]}×{delta.shape[1]}")
@@ -259,7 +303,13 @@ def direct_gradient(O, variables, delta=None):
 
 
 def is_zero(expr):
-    """True when expr simplifies to 0 (expand first, which settles polynomials; simplify otherwise)."""
+    """True when expr simplifies to 0 (expand first, which settles polynomials; simplify otherwise).
+
+    expr: a SymPy expression or a number. Text is refused, never parsed: SymPy would run a string as code.
+    """
+    if isinstance(expr, bool) or not isinstance(expr, (sp.Basic, Number)) or isinstance(expr, sp.MatrixBase):
+        raise ValueError(f"expr must be a SymPy expression or a number (text is never parsed); "
+                         f"got {type(expr).__name__}")
     return sp.expand(expr) == 0 or sp.simplify(expr) == 0
 
 
@@ -271,7 +321,15 @@ def prove_gradients(n, k, stride=1, padding=0):
     simplifies to 0 for every entry.
     Returns a dict: {"dW": (entries proved, entries), "dI": (…, …), "db": (…, …), "proved": bool}.
     """
+    _check_size(n, "n")
+    _check_size(k, "k")
     m = output_size(n, k, stride, padding)
+    _check_side(n + 2 * padding, "padding", f"I ({n}×{n}) with padding {padding}")
+    terms = (n * n + k * k + 1) * m * m
+    if terms > DIFF_BUDGET:
+        raise ValueError(f"n = {n}, k = {k} (stride {stride}, padding {padding}): the proof differentiates "
+                         f"(n² + k² + 1)·m² = {terms} terms, over DIFF_BUDGET = {DIFF_BUDGET} (about 5 s); "
+                         f"try n ≤ 8")
     I, W, b, delta = image_symbols(n), filter_symbols(k), sp.Symbol("b"), delta_symbols(m)
     O = correlate(I, W, stride, padding) + b * sp.ones(m, m)
     checks = {
@@ -297,6 +355,8 @@ def latex_equations(lhs, rhs):
     """
     if not isinstance(lhs, sp.MatrixBase) or not isinstance(rhs, sp.MatrixBase) or lhs.shape != rhs.shape:
         raise ValueError("lhs and rhs must be SymPy matrices of the same shape")
+    if max(lhs.shape) > MAX_SIDE:
+        raise ValueError(f"lhs is {lhs.shape[0]}×{lhs.shape[1]}, over the symbolic limit of {MAX_SIDE}×{MAX_SIDE}")
     lines = [f"{sp.latex(left)} &= {sp.latex(right)}" for left, right in zip(lhs, rhs, strict=True)]
     return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
 
@@ -306,8 +366,16 @@ def latex_row(named_values):
 
     named_values: list of (LaTeX name, SymPy object or number); values are typeset with sympy.latex.
     """
-    if not named_values:
-        raise ValueError("named_values must hold at least one (name, value) pair")
+    if not isinstance(named_values, (list, tuple)) or not named_values:
+        raise ValueError("named_values must be a list of at least one (name, value) pair")
+    for pair in named_values:
+        if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and isinstance(pair[0], str)):
+            raise ValueError(f"named_values must hold (LaTeX name, value) pairs; got {pair!r:.60}")
+        if isinstance(pair[1], sp.MatrixBase) and max(pair[1].shape) > MAX_SIDE:
+            raise ValueError(f"named_values: {pair[0]} is {pair[1].shape[0]}×{pair[1].shape[1]}, over the "
+                             f"symbolic limit of {MAX_SIDE}×{MAX_SIDE}")
+        if isinstance(pair[1], str):
+            raise ValueError(f"named_values: the value of {pair[0]} is text; pass a SymPy object or a number")
     return r",\qquad ".join(f"{name} = {sp.latex(value)}" for name, value in named_values)
 
 
@@ -318,6 +386,11 @@ def latex_gradient(gradient, name):
     """
     if not isinstance(gradient, sp.MatrixBase):
         raise ValueError(f"gradient must be a SymPy Matrix; got {type(gradient).__name__}")
+    if max(gradient.shape) > MAX_SIDE:
+        raise ValueError(f"gradient is {gradient.shape[0]}×{gradient.shape[1]}, over the symbolic limit of "
+                         f"{MAX_SIDE}×{MAX_SIDE}")
+    if not isinstance(name, str):
+        raise ValueError(f"name must be a string such as 'W'; got {type(name).__name__}")
     lines = [rf"\frac{{\partial L}}{{\partial {name}_{{{i + 1}{j + 1}}}}} &= {sp.latex(gradient[i, j])}"
              for i in range(gradient.shape[0]) for j in range(gradient.shape[1])]
     return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
@@ -334,13 +407,9 @@ def grids_figure(panels, title):
     import matplotlib.pyplot as plt
     import numpy as np
 
-    if not panels:
-        raise ValueError("panels must hold at least one (name, values, box)")
+    grids = _check_panels(panels, title, np)
     fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels), 3.0), squeeze=False)
-    for ax, (name, values, box) in zip(axes[0], panels, strict=True):
-        grid = np.array(values.tolist() if isinstance(values, sp.MatrixBase) else values, dtype=float)
-        if grid.ndim != 2:
-            raise ValueError(f"panel {name!r}: values must be 2-D; got shape {grid.shape}")
+    for ax, (name, _, box), grid in zip(axes[0], panels, grids, strict=True):
         limit = max(float(np.abs(grid).max()), 1e-12)
         image = ax.imshow(grid, cmap="RdBu_r", vmin=-limit, vmax=limit)
         for (r, c), v in np.ndenumerate(grid):
@@ -359,3 +428,40 @@ def grids_figure(panels, title):
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def _check_panels(panels, title, np):
+    """Every panel checked before a figure exists: returns the value grids as float arrays."""
+    if not isinstance(title, str):
+        raise ValueError(f"title must be a string; got {type(title).__name__}")
+    if not isinstance(panels, (list, tuple)) or not panels:
+        raise ValueError("panels must be a list of at least one (name, values, box)")
+    if len(panels) > MAX_PANELS:
+        raise ValueError(f"panels: {len(panels)} panels, over the limit of {MAX_PANELS} in one row")
+    grids = []
+    for panel in panels:
+        if not (isinstance(panel, (list, tuple)) and len(panel) == 3):
+            raise ValueError(f"panels must hold (name, values, box) triples; got {panel!r:.60}")
+        name, values, box = panel
+        try:
+            grid = np.array(values.tolist() if isinstance(values, sp.MatrixBase) else values, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"panel {name!r}: values must be a 2-D grid of numbers") from None
+        if grid.ndim != 2 or min(grid.shape) < 1:
+            raise ValueError(f"panel {name!r}: values must be 2-D and non-empty; got shape {grid.shape}")
+        if max(grid.shape) > MAX_SIDE:
+            raise ValueError(f"panel {name!r}: values are {grid.shape[0]}×{grid.shape[1]}, over the limit of "
+                             f"{MAX_SIDE}×{MAX_SIDE} (every value is written in its cell)")
+        if not np.isfinite(grid).all():
+            raise ValueError(f"panel {name!r}: values must be finite; got NaN or inf")
+        if box is not None:
+            if not (isinstance(box, (list, tuple)) and len(box) == 3
+                    and all(isinstance(v, Integral) and not isinstance(v, bool) for v in box)):
+                raise ValueError(f"panel {name!r}: box must be None or (row, col, size) integers; got {box!r:.60}")
+            row, col, size = box
+            if not (0 <= row and 0 <= col and 1 <= size and row + size <= grid.shape[0]
+                    and col + size <= grid.shape[1]):
+                raise ValueError(f"panel {name!r}: box {tuple(box)} does not fit in the {grid.shape[0]}×"
+                                 f"{grid.shape[1]} grid")
+        grids.append(grid)
+    return grids

@@ -3,6 +3,7 @@
 (The network's — train validating before its first step, accuracy and softmax_cross_entropy refusing bad
 labels, sgd_step checking its keys first — are in tests/test_network.py; the fuzz test is tests/test_fuzz.py.)
 """
+import html
 import threading
 import tracemalloc
 
@@ -120,3 +121,126 @@ def test_calls_from_four_threads_give_the_serial_results():
     wrong = sum(not all(np.array_equal(a, b) for a, b in zip(results[t, k], serial[k], strict=True))
                 for t in range(4) for k in range(50))
     assert len(results) == 200 and wrong == 0, f"{wrong} wrong results out of 200"
+
+
+# ---------------------------------------------------------------------------- gradcheck
+
+def test_numerical_gradient_restores_x_when_f_raises():
+    from helpers.gradcheck import numerical_gradient
+
+    x = np.array([1.0, 2.0, 3.0])
+    calls = []
+
+    def f(v):
+        calls.append(v.copy())
+        if len(calls) == 4:
+            raise RuntimeError("the loss failed")
+        return float(np.sum(v ** 2))
+
+    with pytest.raises(RuntimeError, match="the loss failed"):
+        numerical_gradient(f, x)
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])     # not left at 2 − h
+
+
+def test_numerical_gradient_refuses_float16_and_explains():
+    from helpers.gradcheck import numerical_gradient
+
+    x16 = np.array([1.0, 2.0], dtype=np.float16)
+    with pytest.raises(ValueError, match=r"x is float16: its rounding .* use float64"):
+        numerical_gradient(lambda v: float(np.sum(v ** 2)), x16)      # it gave a zero gradient
+    x32 = np.array([1.0, 2.0], dtype=np.float32)                       # allowed: rounding ~1e-3, documented
+    np.testing.assert_allclose(numerical_gradient(lambda v: float(np.sum(v.astype(np.float64) ** 2)), x32, h=1e-2),
+                               [2, 4], rtol=1e-3)
+    for h in (0, -1e-5, float("nan"), float("inf"), True, "1e-5"):
+        with pytest.raises(ValueError, match="h must be a finite number > 0"):
+            numerical_gradient(lambda v: 0.0, np.zeros(2), h)
+
+
+def test_numerical_gradient_of_output_refuses_an_upstream_that_would_broadcast():
+    from helpers.gradcheck import numerical_gradient_of_output
+
+    with pytest.raises(ValueError, match=r"upstream must have the shape of f\(x\) \(3,\); got \(1,\)"):
+        numerical_gradient_of_output(lambda v: v * 2, np.zeros(3), np.ones(1))
+
+
+# ---------------------------------------------------------------------------- symbolic: no text, size guards
+
+def test_is_zero_refuses_strings_and_never_runs_them(tmp_path):
+    from helpers import symbolic
+
+    marker = tmp_path / "PWNED"
+    with pytest.raises(ValueError, match="expr must be a SymPy expression"):
+        symbolic.is_zero(f"__import__('pathlib').Path({str(marker)!r}).touch()")
+    assert not marker.exists()
+    x = symbolic.image_symbols(2)[0, 0]
+    assert symbolic.is_zero(x - x) and not symbolic.is_zero(x) and symbolic.is_zero(0)
+
+
+@pytest.mark.parametrize("call, word", [
+    (lambda s: s.image_symbols(10**6), "n = 1000000 is over the symbolic limit of 12"),
+    (lambda s: s.filter_symbols(13), "k = 13"),
+    (lambda s: s.correlate(s.image_symbols(3), s.filter_symbols(2), padding=10**5), "padding: I"),
+    (lambda s: s.prove_gradients(12, 3), "n = 12, k = 3"),
+    (lambda s: s.pad(s.image_symbols(3), 10**4), "padding"),
+    (lambda s: s.dilate(s.delta_symbols(2), 10**6), "stride"),
+    (lambda s: s.correlate(s.sp.zeros(200, 200), s.filter_symbols(3)), "I is 200×200"),
+    (lambda s: s.grids_figure([("big", np.zeros((200, 200)), None)], "t"), "panel 'big': values are 200×200"),
+    (lambda s: s.direct_gradient(s.correlate(s.image_symbols(12), s.filter_symbols(2)), s.image_symbols(12)),
+     "derivative terms, over DIFF_BUDGET"),
+], ids=["image_symbols", "filter_symbols", "correlate_padding", "prove_gradients", "pad", "dilate", "correlate_big",
+        "grids_figure", "direct_gradient"])
+def test_symbolic_sizes_over_the_budget_are_refused_quickly(call, word):
+    import time
+
+    import matplotlib.pyplot  # noqa: F401  (imported before the clock starts)
+
+    from helpers import symbolic
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=word.replace("(", r"\(")):
+        call(symbolic)
+    assert time.perf_counter() - start < 5.0    # it ran for minutes
+
+
+def test_grids_figure_checks_every_panel_first():
+    import matplotlib.pyplot as plt
+
+    from helpers import symbolic
+
+    before = plt.get_fignums()
+    for panels, word in [([("a", [[1, np.nan]], None)], "finite"), ([("a", [["x"]], None)], "grid of numbers"),
+                         ([("a", [[1, 2]], (0, 1, 2))], "does not fit"), ([("a", [[1]])], "triples"),
+                         ([], "at least one")]:
+        with pytest.raises(ValueError, match=word):
+            symbolic.grids_figure(panels, "title")
+    assert plt.get_fignums() == before                       # no half-drawn figure left open
+    plt.close(symbolic.grids_figure([("a", [[1, -2], [0, 3]], (0, 0, 2))], "ok"))
+
+
+# ---------------------------------------------------------------------------- setup and widgets
+
+def test_the_version_check_does_not_import_jupyterlab():
+    import subprocess
+    import sys
+
+    code = ("import sys; from helpers import env_check; v = env_check.versions(); "
+            "assert 'jupyterlab' not in sys.modules, 'imported jupyterlab'; print(v['jupyterlab'])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()[0].isdigit()
+
+
+def test_pool_stepper_applies_a_valid_field_while_the_other_is_invalid():
+    from helpers.pool_widget import PoolStepper
+
+    w = PoolStepper()
+    x_before = w.x.copy()
+    w.values_text.value = "1, 2, x"                          # input I invalid
+    w.upstream_text.value = "4 3 2 1"                        # δ valid: applied anyway
+    assert w.dy.ravel().tolist() == [4, 3, 2, 1] and np.array_equal(w.x, x_before)
+    assert "input I: 'x' is not a number" in html.unescape(w.message.value) and "δ applied" in w.message.value
+    assert "Upstream δ = +4" in w.readout.value             # the readout shows the new δ
+    w.upstream_text.value = "1 2"                            # now δ invalid too: both named
+    assert "input I:" in w.message.value and "δ: expected 4 numbers, got 2" in w.message.value
+    w.values_text.value = "−1 3 2 0, 3 2 1 5, 0 1 6 2, 2 1 3 4"  # the Unicode minus the widget prints
+    assert w.x[0, 0] == -1 and "input I applied" in w.message.value

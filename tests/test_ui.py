@@ -21,11 +21,45 @@ def test_parse_numbers_names_the_field_and_the_problem(text, count, fragment):
     assert fragment in str(problem.value)
 
 
-@pytest.mark.parametrize("text", ["1e308", "-1e200", "1000000.5"])
+@pytest.mark.parametrize("text", ["1e308", "-1e200", "1000000.5", "1000001", "−2000000"])
 def test_parse_numbers_refuses_huge_values_naming_the_field_and_the_limit(text):
+    """The message repeats the number as typed: "1000001 is too large", not "1e+06 is too large"."""
     with pytest.raises(InputError) as problem:
         parse_numbers(text, 1, "target t")
-    assert str(problem.value) == f"target t: {float(text):g} is too large (limit ±1e6)"
+    assert str(problem.value) == f"target t: {text.replace('−', '-')} is too large (limit ±1e6)"
+
+
+def test_parse_numbers_accepts_the_unicode_minus_the_widgets_print():
+    assert parse_numbers("−1, −2.5 3", 3, "δ") == [-1.0, -2.5, 3.0]
+    assert parse_numbers("\u22121e-3", 1, "η") == [-0.001]
+
+
+def test_messages_never_echo_a_long_token_whole():
+    token = "x" * 5000
+    for text in (token, "9" * 5000):
+        with pytest.raises(InputError) as problem:
+            parse_numbers(text, 1, "input I")
+        message = str(problem.value)
+        assert len(message) < 80 and "…" in message and message.startswith("input I: ")
+    from helpers.ui import message_html
+
+    assert len(message_html("y" * 100000, "error")) < 2100
+    with pytest.raises(ValueError, match="kind must be one of"):
+        message_html("hi", "warning")
+
+
+def test_parse_numbers_names_a_wrong_argument():
+    for kwargs, word in [(dict(text=None), "text"), (dict(count=-1), "count"), (dict(count=True), "count"),
+                         (dict(name=3), "name"), (dict(limit=float("nan")), "limit")]:
+        arguments = dict(text="1", count=1, name="v") | kwargs
+        with pytest.raises(ValueError, match=word):
+            parse_numbers(**arguments)
+
+
+def test_limits_are_written_as_a_learner_would():
+    from helpers.ui import _short
+
+    assert [_short(v) for v in (1e6, 250, 1234567, 0.5, 2.5e-7)] == ["1e6", "250", "1234567", "0.5", "2.5e-07"]
 
 
 def test_parse_numbers_accepts_the_limit_itself_and_a_custom_limit():
