@@ -8,8 +8,9 @@ handle, a button; "click": true clicks it, e.g. a toggle button) and its "key".
 
 How one press is timed. A MutationObserver in the page records the time of every change inside the
 widget's notebook cell, except inside the pressed control itself (its handle moves at once, in the
-browser). A capturing keydown/pointerdown listener records the press. After the press we wait until
---quiet-ms pass with no change; latency = the LAST change − the press: the widget is fully repainted,
+browser). A capturing keydown/pointerdown listener records the press. After the press we wait until the
+kernel is idle again and --quiet-ms have passed with no change (a slow widget may repaint in pieces, with
+long gaps while the kernel works); latency = the LAST change − the press: the widget is fully repainted,
 every round trip to the kernel included. A press that changes nothing (a slider at its end, a button
 whose state cannot move on) is not counted: the slider turns round (→ becomes ←), a button uses the
 step's "back" press if it has one. Notebooks are run first (Run All), like tests/test_browser.py.
@@ -35,16 +36,20 @@ GOAL_MEDIAN_MS, GOAL_MAX_MS = 100.0, 200.0
 OPPOSITE = {"ArrowRight": "ArrowLeft", "ArrowLeft": "ArrowRight", "ArrowUp": "ArrowDown", "ArrowDown": "ArrowUp",
             "PageUp": "PageDown", "PageDown": "PageUp", "Home": "End", "End": "Home"}
 
-# Installed once per page: records presses and the changes inside one cell (window.__bench.watch(selector)).
+# Installed once per page: records presses and the changes inside one cell (window.__bench.watch(element)).
 OBSERVER_JS = """
 () => {
   if (window.__bench) return;
-  const bench = window.__bench = {press: null, last: null, changes: 0, observer: null, control: null};
+  const bench = window.__bench = {press: null, last: null, changes: 0, observer: null, control: null,
+                                  status: 'idle'};
+  // the kernel's busy/idle status: a repaint may come in pieces with long gaps while the kernel still works
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  bench.status = kernel.status;
+  kernel.statusChanged.connect((_, status) => { bench.status = status; });
   const mark = () => { bench.press = performance.now(); bench.last = null; bench.changes = 0; };
   window.addEventListener('keydown', mark, true);
   window.addEventListener('pointerdown', mark, true);
-  bench.watch = (selector) => {
-    const target = document.querySelector(selector);
+  bench.watch = (target) => {
     if (!target) return false;
     const cell = target.closest('.jp-Cell') || document.body;
     bench.control = target.closest('.jupyter-widgets') || target;
@@ -71,7 +76,8 @@ def wait_quiet(page, quiet_ms, timeout_s=20.0):
         state = page.evaluate("""(quiet) => {
             const b = window.__bench, now = performance.now();
             const since = Math.max(b.press ?? now, b.last ?? 0);
-            return {done: now - since >= quiet, latency: b.last === null ? null : b.last - b.press,
+            return {done: now - since >= quiet && b.status === 'idle',
+                    latency: b.last === null ? null : b.last - b.press,
                     changes: b.changes};
         }""", quiet_ms)
         if state["done"]:
@@ -94,6 +100,16 @@ def press(page, selector, key, click):
         target.press(key)
 
 
+def watch(page, selector):
+    """Observe the cell of the first element matching a Playwright selector (CSS, or e.g. :has-text())."""
+    located = page.locator(selector).first
+    try:
+        located.wait_for(timeout=30_000)
+    except Exception:  # noqa: BLE001  (any Playwright timeout: reported as a missing widget)
+        return False
+    return page.evaluate("(element) => window.__bench.watch(element)", located.element_handle())
+
+
 def measure_step(page, step, presses, quiet_ms):
     """Latencies (ms) of `presses` presses that changed the view, and notes on presses that did not."""
     forward = (step["focus"], step.get("key", "Enter"), bool(step.get("click")))
@@ -101,7 +117,7 @@ def measure_step(page, step, presses, quiet_ms):
     backward = (back["focus"], back.get("key", "Enter"), bool(back.get("click"))) if back else None
     if backward is None and not forward[2] and forward[1] in OPPOSITE:
         backward = (forward[0], OPPOSITE[forward[1]], False)
-    if not page.evaluate("(sel) => window.__bench.watch(sel)", step["focus"]):
+    if not watch(page, step["focus"]):
         return [], f"{step['focus']} not found"
     # focusing (or a first click) is not a measured press
     page.locator(step["focus"]).first.scroll_into_view_if_needed()
@@ -112,11 +128,11 @@ def measure_step(page, step, presses, quiet_ms):
         if len(latencies) >= presses:
             break
         if action is not forward and action[0] != forward[0]:
-            page.evaluate("(sel) => window.__bench.watch(sel)", action[0])
+            watch(page, action[0])
         press(page, *action)
         latency, changes = wait_quiet(page, quiet_ms)
         if action is not forward and action[0] != forward[0]:
-            page.evaluate("(sel) => window.__bench.watch(sel)", forward[0])
+            watch(page, forward[0])
         if changes == -1:
             notes.append("a press never settled (still changing after 20 s)")
             break
