@@ -100,8 +100,8 @@ def _is_exercise(value):
     return isinstance(getattr(value, "key", None), str) and isinstance(getattr(value, "answer_code", None), str)
 
 
-def helper_solutions():
-    """{exercise key: answer_code} of every Exercise in the helpers/*_exercises.py modules."""
+def helper_exercises():
+    """{exercise key: Exercise} for every Exercise in the helpers/*_exercises.py modules."""
     import helpers
 
     found = {}
@@ -110,8 +110,13 @@ def helper_solutions():
             module = importlib.import_module(f"helpers.{info.name}")
             for value in vars(module).values():
                 for exercise in _exercise_objects(value):
-                    found[exercise.key] = exercise.answer_code
+                    found[exercise.key] = exercise
     return found
+
+
+def helper_solutions():
+    """{exercise key: answer_code} of every Exercise in the helpers/*_exercises.py modules."""
+    return {key: exercise.answer_code for key, exercise in helper_exercises().items()}
 
 
 def exercises_of(nb, where=""):

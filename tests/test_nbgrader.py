@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import NOTEBOOKS, ROOT, load_notebook
+from conftest import NOTEBOOKS, ROOT, load_notebook, notebook_ids
 
 FIXTURE = ROOT / "tests" / "fixtures" / "graded_example.ipynb"
 ASSIGNMENT = FIXTURE.stem
@@ -167,6 +167,20 @@ def test_every_course_exercise_becomes_a_graded_exercise(path):
             assert make.BEGIN_HIDDEN in _source(cell)
             graded[course["exercise"]] = graded.get(course["exercise"], 0) + meta["points"]
     assert graded == pytest.approx(declared)
+    known = make.helper_exercises()
+    for exercise, value in declared.items():
+        if exercise in known and hasattr(known[exercise], "points"):
+            assert value == known[exercise].points, f"{exercise}: the cell says {value} points, its Exercise says " \
+                                                    f"{known[exercise].points}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_ids())
+def test_every_checker_call_is_in_a_check_cell(path):
+    """An exercise without the metadata would be missing from the graded version without a word."""
+    for index, cell in enumerate(load_notebook(path)["cells"]):
+        if cell["cell_type"] == "code" and re.search(r"\bex\.check_\w+\(", _source(cell)):
+            assert cell["metadata"].get("course", {}).get("role") == "check", \
+                f"{path.name} cell {index} calls a checker but has no {{'course': {{'role': 'check', ...}}}} metadata"
 
 
 # ------------------------------------------------------------------ the whole nbgrader cycle
