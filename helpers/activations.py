@@ -8,8 +8,18 @@ def relu(x):
     x: array of any shape, e.g. (N, C, H, W)
     Returns y of the same shape and dtype.
     """
-    x = np.asarray(x)
+    x = _as_real(x, "x")
     return np.maximum(x, 0)
+
+
+def _as_real(value, name):
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of real numbers; got {type(value).__name__}") from None
+    if array.dtype.kind not in "fiub":
+        raise ValueError(f"{name} must hold real numbers; got dtype {array.dtype}")
+    return array
 
 
 def relu_backward(dy, x):
@@ -20,8 +30,8 @@ def relu_backward(dy, x):
     Returns dx, the shape of x. At x == 0 the derivative is taken as 0 (PyTorch's choice,
     a valid subgradient: any value in [0, 1] is).
     """
-    dy = np.asarray(dy)
-    x = np.asarray(x)
+    dy = _as_real(dy, "dy")
+    x = _as_real(x, "x")
     if dy.shape != x.shape:
         raise ValueError(f"dy must have the shape of x {x.shape}; got dy shape {dy.shape}")
     return np.where(x > 0, dy, 0).astype(np.result_type(dy.dtype, 1.0), copy=False)

@@ -78,12 +78,15 @@ def init_params(seed=0, dtype=np.float32, init="he"):
            "glorot" — uniform on ±sqrt(6 / (fan_in + fan_out)), Keras' default
     Returns a dict {name: array} with the shapes of SHAPES.
     """
-    dtype = np.dtype(dtype)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise ValueError(f"dtype must be float32 or float64; got {dtype!r}") from None
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64; got {dtype}")
-    if init not in INITS:
+    if not isinstance(init, str) or init not in INITS:
         raise ValueError(f"init must be one of {INITS}; got {init!r}")
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     params = {}
     for name, shape in SHAPES.items():
         if name.endswith(".b"):
@@ -97,6 +100,13 @@ def init_params(seed=0, dtype=np.float32, init="he"):
             weights = rng.uniform(-limit, limit, size=shape)
         params[name] = weights.astype(dtype)
     return params
+
+
+def _rng(seed):
+    """np.random.default_rng(seed) for an integer seed ≥ 0 (or None); ValueError naming seed otherwise."""
+    if isinstance(seed, bool) or not (seed is None or isinstance(seed, Integral)) or (seed is not None and seed < 0):
+        raise ValueError(f"seed must be an integer ≥ 0 (or None); got {seed!r}")
+    return np.random.default_rng(seed)
 
 
 def _check_params(params):
@@ -123,6 +133,13 @@ def _as_array(value, name):
     except (TypeError, ValueError) as error:
         raise ValueError(f"{name} must be an array; could not make one from a {type(value).__name__}: "
                          f"{error}") from None
+
+
+def _as_real_array(value, name):
+    array = _as_array(value, name)
+    if array.dtype.kind not in "fiub":
+        raise ValueError(f"{name} must hold real numbers; got dtype {array.dtype}")
+    return array
 
 
 def _validate_images(x, dtype, name="x", allow_uint8=False):
@@ -584,12 +601,7 @@ def train(params, x, y, *, learning_rate=0.05, batch_size=64, epochs=1, seed=0,
     batch_size = _check_int(batch_size, "batch_size", 1, len(y), " (the number of images in x)")
     _check_memory(batch_size, dtype, "backward", "batch_size")
     epochs = _check_int(epochs, "epochs", 1)
-    if isinstance(seed, bool):
-        raise ValueError(f"seed must be an integer ≥ 0 (or None); got {seed!r}")
-    try:
-        rng = np.random.default_rng(seed)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"seed must be an integer ≥ 0 (or None); got {seed!r}: {error}") from None
+    rng = _rng(seed)
     if on_progress is not None and not callable(on_progress):
         raise ValueError(f"on_progress must be a callable(history) or None; got {type(on_progress).__name__}")
     progress_every = _check_int(progress_every, "progress_every", 1)
@@ -670,10 +682,14 @@ def gradient_check(params, x, y, entries=5, eps=1e-5, seed=0):
     """
     if _check_params(params) != np.float64:
         raise ValueError("params must be float64 for a gradient check (init_params(dtype=np.float64))")
-    if not (isinstance(entries, int) and entries >= 1):
-        raise ValueError(f"entries must be an integer ≥ 1; got {entries!r}")
+    entries = _check_int(entries, "entries", 1)
+    if isinstance(eps, bool) or not isinstance(eps, Real) or not (np.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps must be a finite number > 0; got {eps!r}")
+    rng = _rng(seed)
+    x = _check_images(x, np.float64)
+    y = _check_labels(y, x.shape[0])
+    _check_memory(x.shape[0], np.float64, "backward")
     _, grads = loss_and_grads(params, x, y)
-    rng = np.random.default_rng(seed)
     errors = {}
     for name in SHAPES:
         flat = params[name].reshape(-1)  # a view: writing into it perturbs params
@@ -700,7 +716,7 @@ def sign_changes(before, after):
     Returns a dict: "negative_before", "negative_after" (counts), "to_negative", "to_positive"
     (lists of index tuples of weights that crossed zero downward / upward), and "size".
     """
-    before, after = np.asarray(before), np.asarray(after)
+    before, after = _as_real_array(before, "before"), _as_real_array(after, "after")
     if before.shape != after.shape:
         raise ValueError(f"before and after must have the same shape; got {before.shape} and {after.shape}")
     return {
@@ -719,9 +735,14 @@ def best_match_correlation(filters_a, filters_b):
     Returns (F,): for each filter of a, the largest |Pearson correlation| with any filter of b
     (1.0: the same pattern up to scale and sign; near 0: unrelated).
     """
-    a, b = np.asarray(filters_a, dtype=float), np.asarray(filters_b, dtype=float)
-    if a.shape != b.shape or a.ndim != 4:
-        raise ValueError(f"filters_a and filters_b must be (F, C, KH, KW) of one shape; got {a.shape} and {b.shape}")
+    a = _as_real_array(filters_a, "filters_a").astype(float)
+    b = _as_real_array(filters_b, "filters_b").astype(float)
+    if a.shape != b.shape or a.ndim != 4 or a.size == 0:
+        raise ValueError(f"filters_a and filters_b must be non-empty (F, C, KH, KW) of one shape; got {a.shape} "
+                         f"and {b.shape}")
+    for name, bank in (("filters_a", a), ("filters_b", b)):
+        if not np.isfinite(bank).all():
+            raise ValueError(f"{name} must be finite; got NaN or inf")
     a = a.reshape(len(a), -1) - a.reshape(len(a), -1).mean(axis=1, keepdims=True)
     b = b.reshape(len(b), -1) - b.reshape(len(b), -1).mean(axis=1, keepdims=True)
     a /= np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)

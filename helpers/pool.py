@@ -17,26 +17,70 @@ Fast path for a training loop: ``maxpool2d_forward_route`` returns the output to
 "first winner" of every window (a bool mask per window offset), and ``maxpool2d_backward_route``
 turns an upstream gradient into dx with those masks alone, so y is neither recomputed nor compared again.
 Both are for non-overlapping windows (stride == size), the only case the seed network uses.
+
+Inputs must be real numbers; a NaN makes a window's maximum undefined, so the backward functions refuse
+it (the forward pass lets it through, as NumPy's maximum does). A call whose working memory would exceed
+MEMORY_BUDGET (1 GiB) is refused with a message naming x.
 """
 import numpy as np
 
 TIE_RULES = ("first", "split", "all")
+MEMORY_BUDGET = 1 << 30
 
 
 def pool_output_shape(input_hw, size=2, stride=None):
     """(H', W') of a size × size pooling with the given stride on an input of (H, W), floor mode."""
-    stride = size if stride is None else stride
-    height, width = input_hw
+    try:
+        height, width = input_hw
+    except (TypeError, ValueError):
+        raise ValueError(f"input_hw must be a pair (H, W) of integers ≥ 1; got {input_hw!r}") from None
+    if any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1 for v in (height, width)):
+        raise ValueError(f"input_hw must be a pair (H, W) of integers ≥ 1; got {input_hw!r}")
+    stride = _check_size_and_stride(size, stride)
+    if size > height or size > width:
+        raise ValueError(f"size {size}: a {size}×{size} window is larger than the input's H×W = {height}×{width}")
     return (height - size) // stride + 1, (width - size) // stride + 1
 
 
-def _check_size_stride(x, size, stride):
-    """Validate the pooling arguments; return (stride, H', W')."""
+def _check_size_and_stride(size, stride):
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
         raise ValueError(f"size must be an integer ≥ 1; got {size!r}")
     stride = size if stride is None else stride
     if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)) or stride < 1:
         raise ValueError(f"stride must be an integer ≥ 1; got {stride!r}")
+    return int(stride)
+
+
+def _as_real(value, name):
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of real numbers; got {type(value).__name__}") from None
+    if array.dtype.kind not in "fiub":
+        raise ValueError(f"{name} must hold real numbers; got dtype {array.dtype}")
+    return array
+
+
+def _check_memory(x_shape, out_shape, size, itemsize, backward):
+    """Refuse, naming x, a call whose arrays (output, masks, dx) would exceed MEMORY_BUDGET."""
+    inputs, outputs = int(np.prod(x_shape, dtype=object)), int(np.prod(out_shape, dtype=object))
+    needed = outputs * itemsize + outputs * size * size   # y and one bool mask per window offset
+    if backward:
+        needed += inputs * 8 + 3 * outputs * 8
+    if needed > MEMORY_BUDGET:
+        raise ValueError(f"x of shape {tuple(x_shape)}: pooling would need about {needed / 2**20:,.0f} MB of working "
+                         f"memory, over the budget of {MEMORY_BUDGET / 2**20:,.0f} MB; pass fewer images at a time")
+
+
+def _refuse_nan(y, name="x"):
+    if y.dtype.kind == "f" and np.isnan(y).any():   # np.maximum propagates NaN, so y shows every NaN a window read
+        raise ValueError(f"{name} holds NaN inside a pooling window: the window's maximum, and so where its "
+                         f"gradient goes, is undefined")
+
+
+def _check_size_stride(x, size, stride):
+    """Validate the pooling arguments; return (stride, H', W')."""
+    stride = _check_size_and_stride(size, stride)
     if x.ndim != 4:
         raise ValueError(f"x must be 4-D (N, C, H, W); got ndim={x.ndim} with shape {x.shape}")
     height, width = x.shape[2], x.shape[3]
@@ -72,8 +116,9 @@ def maxpool2d(x, size=2, stride=None):
     stride: step between windows (int ≥ 1); default size (non-overlapping)
     Returns y (N, C, H', W'), H' = (H - size) // stride + 1, W' likewise (floor mode), dtype of x.
     """
-    x = np.asarray(x)
+    x = _as_real(x, "x")
     stride, out_h, out_w = _check_size_stride(x, size, stride)
+    _check_memory(x.shape, x.shape[:2] + (out_h, out_w), size, x.dtype.itemsize, False)
     # one elementwise maximum per window offset: size*size cheap passes instead of a slow 6-D reduction
     return _max_of_views(_window_views(x, size, stride, out_h, out_w))
 
@@ -88,17 +133,19 @@ def maxpool2d_backward(dy, x, size=2, stride=None, ties="first"):
     Returns dx (N, C, H, W), float; pixels in no window (floor mode) and non-winners get 0;
     overlapping windows (stride < size) add up.
     """
-    x = np.asarray(x)
-    dy = np.asarray(dy)
+    x = _as_real(x, "x")
+    dy = _as_real(dy, "dy")
     stride, out_h, out_w = _check_size_stride(x, size, stride)
-    if ties not in TIE_RULES:
+    if not isinstance(ties, str) or ties not in TIE_RULES:
         raise ValueError(f"ties must be one of {TIE_RULES}; got {ties!r}")
     expected = x.shape[:2] + (out_h, out_w)
     if dy.shape != expected:
         raise ValueError(f"dy must have the forward output's shape {expected} for x of shape {x.shape}, "
                          f"size={size}, stride={stride}; got dy shape {dy.shape}")
+    _check_memory(x.shape, expected, size, x.dtype.itemsize, True)
     x_views = _window_views(x, size, stride, out_h, out_w)
     y = _max_of_views(x_views)
+    _refuse_nan(y)
     dtype = np.result_type(dy.dtype, x.dtype, 1.0)
     dx = np.zeros(x.shape, dtype=dtype)
     dx_views = _window_views(dx, size, stride, out_h, out_w)
@@ -134,10 +181,12 @@ def maxpool2d_forward_route(x, size=2):
     windows whose first maximum (row-major, the "first" tie rule) sits at window offset
     k = i*size + j, i.e. at x[..., r*size + i, c*size + j]. Exactly one True per window.
     """
-    x = np.asarray(x)
+    x = _as_real(x, "x")
     _, out_h, out_w = _check_size_stride(x, size, size)
+    _check_memory(x.shape, x.shape[:2] + (out_h, out_w), size, x.dtype.itemsize, False)
     x_views = _window_views(x, size, size, out_h, out_w)
     y = _max_of_views(x_views)
+    _refuse_nan(y)
     winners = np.empty((size * size,) + y.shape, dtype=bool)
     free = np.ones(y.shape, dtype=bool)  # windows whose winner is still to be chosen
     for k, x_view in enumerate(x_views):
@@ -156,10 +205,15 @@ def maxpool2d_backward_route(dy, winners, input_shape, size=2):
     Returns dx (N, C, H, W): each window's dy at its winner, 0 elsewhere — the same as
     maxpool2d_backward(dy, x, size, ties="first"), without comparing with y again.
     """
-    dy = np.asarray(dy)
-    winners = np.asarray(winners)
-    if len(input_shape) != 4:
-        raise ValueError(f"input_shape must be (N, C, H, W); got {input_shape}")
+    dy = _as_real(dy, "dy")
+    winners = _as_real(winners, "winners")
+    try:
+        input_shape = tuple(input_shape)
+    except TypeError:
+        raise ValueError(f"input_shape must be (N, C, H, W), four integers ≥ 0; got {input_shape!r}") from None
+    if len(input_shape) != 4 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0
+                                    for v in input_shape):
+        raise ValueError(f"input_shape must be (N, C, H, W), four integers ≥ 0; got {input_shape!r}")
     probe = np.broadcast_to(np.zeros((), dtype=bool), tuple(input_shape))
     _, out_h, out_w = _check_size_stride(probe, size, size)
     expected = tuple(input_shape[:2]) + (out_h, out_w)
@@ -169,6 +223,7 @@ def maxpool2d_backward_route(dy, winners, input_shape, size=2):
     if winners.shape != (size * size,) + expected or winners.dtype != bool:
         raise ValueError(f"winners must be bool with shape {(size * size,) + expected}; "
                          f"got {winners.dtype} {winners.shape}")
+    _check_memory(input_shape, expected, size, 8, True)
     dx = np.zeros(tuple(input_shape), dtype=np.result_type(dy.dtype, 1.0))
     for k, dx_view in enumerate(_window_views(dx, size, size, out_h, out_w)):
         np.multiply(dy, winners[k], out=dx_view)
