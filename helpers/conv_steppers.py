@@ -114,8 +114,9 @@ def _name(letter, row, col):
 
 
 def _badge(number):
-    """①, ②, …: the number of a pair, shown in both grids it joins."""
-    return chr(0x2460 + number - 1) if 1 <= number <= 20 else f"({number})"
+    """The number of a pair in a small circle, shown in both grids it joins (any number: not a font glyph)."""
+    return (f"<span class='badge' style='display:inline-block;min-width:13px;padding:0 2px;border:1px solid #333;"
+            f"border-radius:8px;font-size:10px;line-height:13px'>{number}</span>")
 
 
 def _diverging(value, scale):
@@ -469,24 +470,29 @@ class BackwardStepper(_Stepper):
                   "course-backward-filter"),
             _grid("∂L/∂W = I ⋆ δ", dw.shape, _signed_cell(dw, shown, (i, j)), "course-backward-grad"),
         ]
-        key = ("Pair ① is the pixel and the δ of window 1, ② of window 2, …: each window used "
+        key = (f"Pair {_badge(1)} is the pixel and the δ of window 1, {_badge(2)} of window 2, …: each window used "
                f"{_name('W', i, j)} once, so its gradient is a sum over the windows. Grey <i>0</i> = padding; "
                "dotted = read by no window; ∂L/∂W: red + / blue −, ? = not computed yet.")
         terms = " + ".join(f"{self._pixel_name(r, c, ctx['padding'])}·{_name('δ', *second)}"
                            for (r, c), second, *_ in pairs)
         numbers = " + ".join(f"{_factor(a)}·{_factor(b)}" for _, _, a, b, _ in pairs)
         running = ", ".join(_fmt(v) for v in state["running"])
+        padded = sum(not self._inside(*first, ctx["padding"]) for first, *_ in pairs)
+        note = f"; {padded} of them read a padding zero and add 0" if padded else ""
         state["readout"] = (f"<b>∂L/∂{_name('W', i, j)}</b> (weight {i * self.k + j + 1} of {self.k ** 2}) "
                             f"= {terms}<br>= {numbers}<br>running sum: {running} → "
                             f"<b class='course-backward-sum'>{_fmt(state['value'])}</b> "
-                            f"({len(pairs)} windows, {len(pairs)} pairs)")
+                            f"({len(pairs)} windows, {len(pairs)} pairs{note})")
         state["grids"] = _row(panels, key)
         return self._finish(state)
 
+    def _inside(self, r, c, padding):
+        """True when padded position (r, c) holds a real pixel, not padding."""
+        return padding <= r < padding + self.n and padding <= c < padding + self.n
+
     def _pixel_name(self, r, c, padding):
         """I_pq for a padded position that holds a real pixel, 0_pad for padding."""
-        inside = padding <= r < padding + self.n and padding <= c < padding + self.n
-        return _name("I", r - padding, c - padding) if inside else "0<sub>pad</sub>"
+        return _name("I", r - padding, c - padding) if self._inside(r, c, padding) else "0<sub>pad</sub>"
 
     def _pixel_state(self, p, q, dx, ctx):
         m, delta, k, padding, stride = ctx["m"], ctx["delta"], self.k, ctx["padding"], ctx["stride"]
@@ -517,7 +523,8 @@ class BackwardStepper(_Stepper):
                   "course-backward-delta"),
             _grid("∂L/∂I", dx.shape, _signed_cell(dx, shown, (p, q)), "course-backward-grad"),
         ]
-        key = ("Pair ① is the weight and the δ of the first window that reads the pixel, ② of the next, …. "
+        key = (f"Pair {_badge(1)} is the weight and the δ of the first window that reads the pixel, "
+               f"{_badge(2)} of the next, …. "
                "Grey <i>0</i> = padding; dotted = read by no window; "
                "∂L/∂I: red + / blue −, ? = not computed yet.")
         name = _name("I", p, q)

@@ -126,7 +126,7 @@ def test_backward_weight_pairs_and_sums(stride, padding):
         assert state["running"][-1] == pytest.approx(state["value"])
         assert state["value"] == pytest.approx(dw[0, 0, i, j]) == pytest.approx(float(exact[i, j]))
         assert _count(state["grids"], "paired") == 2 * m * m   # the pixel and its δ, once per window
-        assert f"({m * m} windows, {m * m} pairs)" in describe(stepper)
+        assert f"({m * m} windows, {m * m} pairs" in describe(stepper)
 
 
 def test_backward_weight_readout_for_w12():
@@ -135,6 +135,15 @@ def test_backward_weight_readout_for_w12():
     text = describe(stepper)
     assert "∂L/∂W12 (weight 2 of 4) = I12·δ11 + I13·δ12 + I22·δ21 + I23·δ22" in text
     assert "running sum: −1, −1, +0.5, −5.5 → −5.5" in text
+
+
+def test_backward_weight_with_padding_counts_the_padding_zeros():
+    stepper = BackwardStepper(IMAGE, KERNEL)
+    _set(stepper, 1, 1)
+    stepper.slider.value = 2                             # W12 over 16 windows, 7 of them on padding
+    assert len(stepper.state["pairs"]) == 16
+    assert sum(pair[2] == 0 for pair in stepper.state["pairs"][:4]) == 4     # the top padding row
+    assert "7 of them read a padding zero and add 0" in describe(stepper)
 
 
 # ---------------------------------------------------------------- backward, mode "pixel"
