@@ -1,8 +1,8 @@
 """The real network, linked: one digit through the seed network, forward and backward, one conv1 output at a time.
 
 The bridge from notebook 02's 2×2 toy to notebook 06's network. For the chosen digit the view shows
-the six conv1 maps, the pooled maps with each 2×2 window's winner (● where the winner is; ○ where all
-four values tie, as on the blank background, and the first-maximum rule picks the top-left one), the
+the six conv1 maps, the pooled maps with each 2×2 window's winner (its pixel black; grey where all four
+values tie, as on the blank background, and the first-maximum rule picks the top-left one), the
 conv2 maps and the prediction. Pick a conv1 filter and an output position o[r, c] to see the 3×3
 receptive field it reads on the digit, whether it won its pool window, whether ReLU lets the gradient
 through, the δ = ∂L/∂o that arrives there, and its contribution δ · patch to ∂L/∂W for that image. The
@@ -111,18 +111,13 @@ def where_delta_stops(state):
             "stopped further downstream": int((open_gate & reached & ~arrives).sum()), "δ ≠ 0": int(arrives.sum())}
 
 
-def _pooled_with_winners(m1, won, tie_count, limit, cell=8):
-    """(13, 13) pooled map → (13·cell, 13·cell, 3) RGB: each cell its colour, a dot in its winner's quadrant
-    (black ●; grey when all four entries tie and the first-maximum rule picked the top-left one)."""
-    rgb = np.repeat(np.repeat(signed_rgb(m1, limit), cell, axis=0), cell, axis=1)
-    half, dot = cell // 2, max(1, cell // 4)
-    rows, cols = np.nonzero(won)
-    for r, c in zip(rows, cols, strict=True):
-        pr, pc = r // POOL, c // POOL
-        top = pr * cell + (r % POOL) * half + (half - dot) // 2
-        left = pc * cell + (c % POOL) * half + (half - dot) // 2
-        colour = (150, 150, 150) if tie_count[pr, pc] == POOL * POOL else (0, 0, 0)
-        rgb[top:top + dot, left:left + dot] = colour
+def _pooled_with_winners(m1, won, tie_count, limit):
+    """(13, 13) pooled map → (26, 26, 3) RGB at conv1's resolution: each 2×2 window in its pooled colour, and
+    its winner's pixel black (grey when all four entries tie and the first-maximum rule picked the top-left)."""
+    rgb = np.repeat(np.repeat(signed_rgb(m1, limit), POOL, axis=0), POOL, axis=1)
+    ties = np.repeat(np.repeat(tie_count == POOL * POOL, POOL, axis=0), POOL, axis=1)
+    rgb[won & ~ties] = (0, 0, 0)
+    rgb[won & ties] = (150, 150, 150)
     return rgb
 
 
@@ -198,6 +193,7 @@ class NetworkView:
         self.widget.add_class("course-net-view")
         self.state = None
         self._uris = {}
+        self._pages = {}  # digit index -> what show_digit computed and drew for it
         self.digit.observe(lambda change: self.show_digit(), names="value")
         for part in (self.filter, self.row, self.col):
             part.observe(lambda change: self.show_position(), names="value")
@@ -228,6 +224,11 @@ class NetworkView:
             self.maps.value = self.readout.value = self.focus.value = self.update.value = ""
             return
         self.message.value = ""
+        if index in self._pages:  # a digit seen before: nothing to compute or encode again
+            self.state, self._uris, self._limits, maps, update = self._pages[index]
+            self.maps.value, self.update.value = maps, update
+            self.show_position()
+            return
         s = self.state = compute_digit(self.params, self.images[index, 0], self.labels[index])
         map_limit = finite_limit(s["z1"])
         self._limits = {"z1": map_limit, "z2": finite_limit(s["z2"]), "delta": finite_limit(s["delta1"]),
@@ -242,6 +243,7 @@ class NetworkView:
         }
         self.maps.value = self._maps_html()
         self.update.value = self._update_html()
+        self._pages[index] = (self.state, self._uris, self._limits, self.maps.value, self.update.value)
         self.show_position()
 
     def _maps_html(self):
@@ -250,7 +252,7 @@ class NetworkView:
         verdict = "right" if predicted == s["label"] else "wrong"
         digit = image_html(uris["x"], (28, 28), 84, f"digit: a {self.classes[s['label']]}")
         conv1 = "".join(image_html(u, (26, 26), 78, f"filter {f + 1}") for f, u in enumerate(uris["z1"]))
-        pooled = "".join(image_html(u, (13, 13), 78, f"filter {f + 1}") for f, u in enumerate(uris["m1"]))
+        pooled = "".join(image_html(u, (26, 26), 78, f"filter {f + 1}") for f, u in enumerate(uris["m1"]))
         dropped = boxes_html((11, 11), [(10, 0, 1, 11, "rgba(90,90,90,0.8)"), (0, 10, 11, 1, "rgba(90,90,90,0.8)")])
         conv2 = "".join(image_html(u, (11, 11), 66, f"filter {f + 1}", overlay=dropped)
                         for f, u in enumerate(uris["z2"]))
@@ -272,7 +274,8 @@ class NetworkView:
                 f"{escape(self.classes[predicted])} ({verdict}), loss L = {s['loss']:.3f}</div>"
                 + row("input and prediction", digit + f"<div style='margin:14px 0 0 12px'>{bars}</div>")
                 + row("conv1: six 26×26 maps", conv1, legend)
-                + row("max-pool 2×2 → 13×13<br>● the window's winner<br>○ a 4-way tie (first max wins)", pooled,
+                + row("max-pool 2×2 → 13×13<br>■ black: the window's winner<br>■ grey: a 4-way tie "
+                      "(first max wins)", pooled,
                       "<div style='font-size:11px;padding-top:12px'>same colours;<br>ReLU then sets<br>"
                       "the blue cells to 0</div>")
                 + row("conv2: six 11×11 maps<br>(grey: row and column 11,<br>never read by the floor pool)", conv2,
