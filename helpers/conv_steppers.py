@@ -204,8 +204,9 @@ def _value_cell(values, padding, unread, marks):
         elif unread is not None and not unread[r, c]:
             spec.update(background=UNREAD_COLOUR, border="2px dotted #555555", cls="unread",
                         text=f"{text}<br><small>unread</small>")
-        if (r, c) in marks:
-            spec.update(background=PAIR_COLOUR, ink="#000000", cls=(spec["cls"] + " paired").strip(),
+        if (r, c) in marks:  # a paired padding zero in a paler orange: it adds nothing
+            spec.update(background=PAIR_COLOUR if real else "#fee0b6", ink="#000000",
+                        cls=(spec["cls"] + " paired").strip(),
                         text=f"<b>{text}</b><br><small>{marks[(r, c)]}</small>")
         return spec
     return cell
