@@ -289,13 +289,13 @@ class NetworkView:
         for f in range(6):
             labels = [[signed_text(v, 2, arrows=True, significant=True) for v in r] for r in delta_w[f, 0]]
             tables.append(f"<div style='margin-right:8px;text-align:center;font-size:11px'>filter {f + 1}"
-                          + table_html(delta_w[f, 0], labels, limit, "course-net-dw", (74, 26), 11) + "</div>")
+                          + table_html(delta_w[f, 0], labels, limit, "course-net-dw", (58, 24), 10) + "</div>")
         ups, downs = int(np.sum(delta_w > 0)), int(np.sum(delta_w < 0))
         return (f"<div style='line-height:1.3'><div style='font-size:13px;font-weight:bold;margin-top:6px'>"
                 f"One SGD step on this digit alone: "
                 f"ΔW = −η ∂L/∂conv1.w with η = {self.learning_rate:g} — {ups} weights ↑, {downs} ↓, "
                 f"{54 - ups - downs} unchanged</div>"
-                f"<div style='display:flex;align-items:flex-end'>{''.join(tables)}"
+                f"<div style='display:flex;flex-wrap:wrap;align-items:flex-end'>{''.join(tables)}"
                 + colour_legend(limit, "ΔW (red ↑, blue ↓)", 150) + "</div></div>")
 
     # ------------------------------------------------------------------ per position (no computation)

@@ -435,12 +435,12 @@ def _filter_row_html(filters, limit, row_title, legend):
     for f in range(filters.shape[0]):
         kernel = filters[f, 0]
         labels = [[_signed(value) if np.isfinite(value) else signed_text(value) for value in row] for row in kernel]
-        tables.append(f"<div style='margin-right:8px;text-align:center;font-size:11px'>filter {f + 1}"
-                      + table_html(kernel, labels, limit, "course-filter-kernel", cell_px=(40, 26), font_px=11)
+        tables.append(f"<div style='margin-right:6px;text-align:center;font-size:11px'>filter {f + 1}"
+                      + table_html(kernel, labels, limit, "course-filter-kernel", cell_px=(36, 24), font_px=11)
                       + "</div>")
     return (f"<div style='display:flex;align-items:flex-end;margin-bottom:6px'>"
-            f"<div style='width:120px;font-size:11px;align-self:center'>{escape(row_title)}</div>"
-            + "".join(tables) + colour_legend(limit, legend, width_px=150) + "</div>")
+            f"<div style='width:90px;font-size:11px;line-height:1.3;align-self:center'>{escape(row_title)}</div>"
+            + "".join(tables) + colour_legend(limit, legend, width_px=120) + "</div>")
 
 
 def plot_examples(images, labels, classes, count=12, title="Some training images and their labels"):
