@@ -318,8 +318,8 @@ def read_numbers(answer, shape, integer=False, limit=LIMIT, what="the answer"):
     if answer is None or answer is Ellipsis:
         return None, NOT_ANSWERED
     if isinstance(answer, (str, bytes)):
-        return None, (f"{what} is text in quotes ({str(answer)[:60]!r}); write the numbers themselves, "
-                      "without quotes")
+        return None, (f"{what} is text in quotes ({str(answer)[:60]!r}); write "
+                      f"{'the number itself' if tuple(shape) == () else 'the numbers themselves'}, without quotes")
     if callable(answer) and not isinstance(answer, np.ndarray):
         return None, f"{what} is a function ({getattr(answer, '__name__', '?')}); write numbers"
     try:
