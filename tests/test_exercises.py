@@ -338,3 +338,28 @@ def test_feedback_box_and_help_are_separate():
     feedback = sym.check_outputs([[1, 1], [1, 1]])
     assert "ex.hint(1)" in feedback.hint and "ex.solution(1)" in feedback.hint
     assert "ex.hint(1)" not in " ".join(feedback.problems)
+
+
+def test_no_text_reaches_eval_or_sympify(monkeypatch):
+    import builtins
+
+    import sympy.parsing.sympy_parser as parser
+
+    calls = []
+    real_eval = builtins.eval
+    monkeypatch.setattr(parser, "parse_expr", lambda *a, **k: calls.append(("parse_expr", a)) or sp.Integer(0))
+
+    def spying_eval(source, *args, **kwargs):
+        if isinstance(source, str) and ("__import__" in source or "I11" in source):
+            calls.append(("eval", source))
+        return real_eval(source, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "eval", spying_eval)
+    for key, check in CHECKERS.items():
+        right = answer_arguments(key)
+        for text in ("I11*W11 + I12*W12", "__import__('os').system('true')", "[[1, 2], [3, 4]]"):
+            args = [text if name in answer_parameters(key) else value
+                    for name, value in zip(inspect.signature(check).parameters, right, strict=False)]
+            feedback = check(*args)
+            assert not feedback and ("quotes" in str(feedback) or "function" in str(feedback)), (key, str(feedback))
+    assert not calls, calls
