@@ -42,7 +42,7 @@ SCHEMA_VERSION = 3  # nbgrader's cell-metadata schema (nbgrader/nbgraderformat/v
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
-CODE_STUB = "# YOUR CODE HERE"   # what a cleared solution region becomes; the cell still runs
+CODE_STUB = ""   # what a cleared solution region becomes: nothing, the learner's starter stays and runs
 VERDICT = "course_verdict"      # the hidden test's variable
 
 CONFIG = f'''"""nbgrader configuration for the course's graded assignments (written by instructor/make_assignments.py).
@@ -52,8 +52,8 @@ Run nbgrader from this folder: nbgrader reads this file and keeps its gradebook 
 c = get_config()  # noqa: F821 (nbgrader provides get_config)
 
 c.CourseDirectory.course_id = "{COURSE_ID}"
-# A cleared solution region becomes a comment, not nbgrader's default `raise NotImplementedError()`:
-# the learner's starter stays above it, so "Run All" on the student version runs, as in the course.
+# A cleared solution region leaves nothing, not nbgrader's default `raise NotImplementedError()`: the
+# learner's starter stays above it, so "Run All" on the student version runs, as in the course.
 c.ClearSolutions.code_stub = {{"python": "{CODE_STUB}"}}
 # Notebook 06 trains a network; give every cell time on a slow machine.
 c.Execute.timeout = 600
