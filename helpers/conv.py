@@ -304,7 +304,15 @@ def im2col_shape(x_shape, kh, kw, stride=1, padding=0):
     The last row is all ones: the input that the bias multiplies, so that one product adds the bias
     in the forward pass and gives ∂L/∂b = Σ δ next to ∂L/∂W in the backward pass.
     """
-    n_images, channels, height, width = x_shape
+    try:
+        shape = tuple(x_shape)
+    except TypeError:
+        shape = ()
+    if len(shape) != 4 or any(isinstance(v, bool) or not isinstance(v, Integral) or v < 1 for v in shape):
+        raise ValueError(f"x_shape must be (N, C, H, W), four integers ≥ 1; got {x_shape!r}")
+    kh, kw = _pair((kh, kw), "kh, kw")
+    stride, padding = check_stride_padding(stride, padding)
+    n_images, channels, height, width = (int(v) for v in shape)
     return n_images, kh * kw * channels + 1, (height + 2 * padding) * (width + 2 * padding)
 
 

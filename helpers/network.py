@@ -80,7 +80,7 @@ def init_params(seed=0, dtype=np.float32, init="he"):
     """
     try:
         dtype = np.dtype(dtype)
-    except TypeError:
+    except (TypeError, ValueError):
         raise ValueError(f"dtype must be float32 or float64; got {dtype!r}") from None
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64; got {dtype}")

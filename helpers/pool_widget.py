@@ -74,6 +74,10 @@ class PoolStepper(widgets.VBox):
     """
 
     def __init__(self, example=None, ties="first"):
+        if example is not None and (not isinstance(example, str) or example not in EXAMPLES):
+            raise ValueError(f"example must be None or one of {list(EXAMPLES)}; got {example!r:.60}")
+        if not isinstance(ties, str) or ties not in dict(TIE_RULE_OPTIONS).values():
+            raise ValueError(f"ties must be one of {[rule for _, rule in TIE_RULE_OPTIONS]}; got {ties!r:.60}")
         self.example = widgets.Dropdown(options=list(EXAMPLES), value=example or next(iter(EXAMPLES)),
                                         description="example", layout=widgets.Layout(width="420px"),
                                         style={"description_width": "70px"})

@@ -104,7 +104,7 @@ def output_size(n, k, stride=1, padding=0):
     _check_size(k, "k", limit=None)
     stride, padding = check_stride_padding(stride, padding)
     if k > n + 2 * padding:
-        raise ValueError(f"filter W is larger than the padded image: filter {k}×{k}, image {n}×{n} "
+        raise ValueError(f"k = {k}: the filter W is larger than the padded image: filter {k}×{k}, image {n}×{n} "
                          f"with padding {padding} is {n + 2 * padding}×{n + 2 * padding}")
     return (n + 2 * padding - k) // stride + 1
 
@@ -188,6 +188,9 @@ def correlate_channels(images, filters, stride=1, padding=0):
     if len(images) != len(filters) or not images:
         raise ValueError(f"images and filters need the same number (≥ 1) of channels; "
                          f"got {len(images)} images and {len(filters)} filters")
+    for c, (I, W) in enumerate(zip(images, filters, strict=True)):
+        _check_matrix(I, f"images[{c}]")
+        _check_matrix(W, f"filters[{c}]")
     outputs = [correlate(I, W, stride, padding) for I, W in zip(images, filters, strict=True)]
     if len({O.shape for O in outputs}) != 1:
         raise ValueError(f"every channel must give the same output size; got {[O.shape for O in outputs]}")

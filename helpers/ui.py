@@ -17,6 +17,13 @@ class InputError(ValueError):
 
 def redraw(output, figure):
     """Replace what ``output`` (an ipywidgets.Output) shows by ``figure``, without flicker, then close it."""
+    from ipywidgets import Output
+    from matplotlib.figure import Figure
+
+    if not isinstance(output, Output):
+        raise ValueError(f"output must be an ipywidgets.Output; got {type(output).__name__}")
+    if not isinstance(figure, Figure):
+        raise ValueError(f"figure must be a matplotlib Figure; got {type(figure).__name__}")
     with output:
         output.clear_output(wait=True)
         display(figure)
@@ -30,7 +37,7 @@ MESSAGE_LIMIT = 2000  # characters of one message; longer ones are cut, ending i
 
 def message_html(text, kind="info"):
     """HTML for a one-line message (escaped; cut to MESSAGE_LIMIT characters); kind is "info", "ok" or "error"."""
-    if kind not in MESSAGE_KINDS:
+    if not isinstance(kind, str) or kind not in MESSAGE_KINDS:
         raise ValueError(f"kind must be one of {MESSAGE_KINDS}; got {kind!r}")
     colour = {"info": "#333333", "ok": "#1b7837", "error": "#b2182b"}[kind]
     mark = {"info": "", "ok": "✔ ", "error": "⚠ "}[kind]
