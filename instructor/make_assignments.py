@@ -249,24 +249,30 @@ def course_notebooks():
 def write_course(out, notebooks, solutions=None):
     """Write out/nbgrader_config.py (if missing) and out/source/<stem>/<name>.ipynb for each notebook.
 
-    Returns [(assignment name, {exercise id: points})].
+    Every notebook is read and converted before anything is written. Returns [(assignment, {exercise: points})].
     """
+    converted = []
+    for path in map(Path, notebooks):
+        try:
+            nb = json.loads(path.read_text(encoding="utf-8"))
+            cells = nb["cells"]
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+            raise ConversionError(f"{path}: not a readable notebook ({error})") from None
+        if not isinstance(cells, list) or not has_exercises(nb):
+            raise ConversionError(f"{path.name}: no exercise cells (cell metadata "
+                                  '{"course": {"exercise": "NN-k", "role": "answer", "points": P}})')
+        converted.append((path, *convert(nb, solutions, where=f"{path.name}: ")))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / ".gitignore").write_text("# made by instructor/make_assignments.py; holds solutions and grades\n*\n")
     config = out / "nbgrader_config.py"
     if not config.exists():
         config.write_text(CONFIG)
-    made = []
-    for path in notebooks:
-        path = Path(path)
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        converted, points = convert(nb, solutions, where=f"{path.name}: ")
+    for path, nb, _ in converted:
         target = out / "source" / path.stem / path.name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(converted, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        made.append((path.stem, points))
-    return made
+        target.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return [(path.stem, points) for path, _, points in converted]
 
 
 def nbgrader_env():
@@ -287,7 +293,10 @@ def generate(out, assignment):
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Turn the course notebooks' exercises into nbgrader assignments: solutions stripped, "
-                    "the course's checks as hidden tests, points per exercise.")
+                    "the course's checks as hidden tests, points per exercise.",
+        epilog="Re-running rewrites source/ and release/ from the notebooks; nbgrader_config.py, the gradebook "
+               "and submissions stay. Then grade with nbgrader in the course folder: "
+               "docs/instructor_guide.md, 'Grading with nbgrader'.")
     parser.add_argument("notebooks", nargs="*", type=Path,
                         help="notebooks to convert (default: every notebooks/NN_*.ipynb that has exercises)")
     parser.add_argument("--out", type=Path, default=ROOT / "graded",
@@ -307,7 +316,10 @@ def main(argv=None):
         sys.exit(f"make_assignments: {error}")
     for assignment, points in made:
         if not args.source_only:
-            generate(args.out, assignment)
+            try:
+                generate(args.out, assignment)
+            except RuntimeError as error:
+                sys.exit(f"make_assignments: {error}")
         where = "source/" if args.source_only else "release/"
         print(f"{assignment}: {len(points)} exercises, {sum(points.values()):g} points -> "
               f"{args.out / where / assignment}")

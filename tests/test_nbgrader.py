@@ -134,6 +134,20 @@ def test_instructor_script_is_ruff_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_script_refuses_bad_notebooks_before_writing_anything(tmp_path):
+    broken, plain = tmp_path / "broken.ipynb", tmp_path / "plain.ipynb"
+    broken.write_text("{not json")
+    plain.write_text(json.dumps({"cells": [{"cell_type": "markdown", "metadata": {}, "source": "hi"}],
+                                 "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    script = [sys.executable, str(ROOT / "instructor" / "make_assignments.py"), "--out", str(tmp_path / "course")]
+    for args, message in [([str(broken)], "not a readable notebook"), ([str(plain)], "no exercise cells"),
+                          ([str(FIXTURE), str(tmp_path / "missing.ipynb")], "no such notebook")]:
+        result = subprocess.run([*script, *args], capture_output=True, text=True, timeout=60)
+        assert result.returncode != 0 and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "course").exists()
+
+
 def test_script_explains_itself():
     result = subprocess.run([sys.executable, str(ROOT / "instructor" / "make_assignments.py"), "--help"],
                             capture_output=True, text=True, timeout=60)
