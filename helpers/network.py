@@ -719,6 +719,8 @@ def sign_changes(before, after):
     before, after = _as_real_array(before, "before"), _as_real_array(after, "after")
     if before.shape != after.shape:
         raise ValueError(f"before and after must have the same shape; got {before.shape} and {after.shape}")
+    if before.size > 10**6:  # every crossing becomes a tuple in a list
+        raise ValueError(f"before has {before.size:,} entries, over the limit of 1,000,000 (one weight array)")
     return {
         "size": before.size,
         "negative_before": int(np.sum(before < 0)),
@@ -740,6 +742,8 @@ def best_match_correlation(filters_a, filters_b):
     if a.shape != b.shape or a.ndim != 4 or a.size == 0:
         raise ValueError(f"filters_a and filters_b must be non-empty (F, C, KH, KW) of one shape; got {a.shape} "
                          f"and {b.shape}")
+    if len(a) > 4096:  # an F × F matrix of correlations
+        raise ValueError(f"filters_a has {len(a)} filters, over the limit of 4096")
     for name, bank in (("filters_a", a), ("filters_b", b)):
         if not np.isfinite(bank).all():
             raise ValueError(f"{name} must be finite; got NaN or inf")
