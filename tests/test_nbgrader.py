@@ -181,7 +181,19 @@ def test_every_course_exercise_becomes_a_graded_exercise(path):
             assert make.BEGIN_HIDDEN in _source(cell)
             graded[course["exercise"]] = graded.get(course["exercise"], 0) + meta["points"]
     assert graded == pytest.approx(declared)
+    student_view = []   # what nbgrader leaves: everything but the solution regions (and no outputs)
+    for cell in converted["cells"]:
+        lines, inside = [], False
+        for line in _source(cell).splitlines():
+            inside = (inside or make.BEGIN_SOLUTION in line) and make.END_SOLUTION not in line
+            if not inside and make.END_SOLUTION not in line:
+                lines.append(line)
+        student_view += ["\n".join(lines), json.dumps(cell["metadata"])]
+    student_view = "\n".join(student_view)
     known = make.helper_exercises()
+    for exercise in declared:
+        code = getattr(known.get(exercise), "answer_code", "").strip()
+        assert not code or code not in student_view, f"{exercise}: the student version shows its reference solution"
     for exercise, value in declared.items():
         if exercise in known and hasattr(known[exercise], "points"):
             assert value == known[exercise].points, f"{exercise}: the cell says {value} points, its Exercise says " \
