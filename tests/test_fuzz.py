@@ -21,7 +21,6 @@ import resource
 import signal
 import warnings
 
-import matplotlib
 import numpy as np
 import pytest
 import sympy as sp
@@ -30,8 +29,6 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import helpers
-
-matplotlib.use("Agg")
 
 CALL_SECONDS = 10          # a single call may take this long before it counts as a hang
 MEMORY_HEADROOM = 3 << 30  # address space a fuzzed call may add to the test process (MemoryError beyond)
