@@ -314,7 +314,8 @@ def check_col2im(function):
             continue
         if np.allclose(got, reference_col2im(dcols, x_shape, k, stride, padding, add=False), atol=1e-10):
             return COL2IM.wrong(f"{where} overlapping windows overwrite each other: where two windows share a pixel, "
-                                "only the last one's value survives. Use += (add), not = (assign)")
+                                "only the last one's value survives. Use += (add), not = (assign), as section 4's "
+                                "col2im loop does")
         x = rng.standard_normal(x_shape)
         gap = abs(np.sum(reference_im2col(x, k, stride, padding) * dcols) - np.sum(x * got))
         wrong_share = np.mean(~np.isclose(got, want, atol=1e-10))

@@ -84,7 +84,7 @@ def check_routing(answer):
                      "their gradient is 0"),
         Slip((routing_answer() != 0).astype(float), "you marked the winners with 1: multiply by each window's δ"),
         Slip(routing_answer().T, "your rows and columns are swapped (transposed): row r, column c of the answer is "
-                                 "∂L/∂I_rc — the first index is the row"),
+                                 "∂L/∂I_rc — the first index is the row (notebook 00's notation)"),
     ]
     return check_numbers(ROUTING, answer, routing_answer(), names=entry_names("∂L/∂I", (4, 4)), slips=slips,
                          why="each window's δ goes to its winner; the other three entries get 0.")
@@ -227,7 +227,8 @@ def check_filter_grad(answer):
     patches = {(i, j): FILTER_IMAGE[i:i + 2, j:j + 2] for i in range(2) for j in range(2)}
     slips = [
         Slip(FILTER_LOSS_SCALE * winner_patch[::-1, ::-1], "you flipped the patch (rotated it by 180°): ∂L/∂W = "
-             "corr(I, δ) lays the winner's patch on W as it is — W11 gets the patch's top-left pixel"),
+             "corr(I, δ) lays the winner's patch on W as it is — W11 gets the patch's top-left pixel (§6, The chain "
+             "back into the filter)"),
         Slip(FILTER_LOSS_SCALE * winner_patch.T, "you transposed the patch: ∂L/∂W_ij gets the patch's pixel in "
                                                  "row i, column j"),
         Slip(winner_patch, "the right patch, but multiply by the upstream gradient ∂L/∂max = 3"),
@@ -321,7 +322,8 @@ def check_maxpool_backward(function):
             continue
         if stride < size and np.allclose(got, _assigned(dy, x, size, stride)):
             return MAXPOOL.wrong(f"{where}: overlapping windows overwrite each other — a pixel that wins several "
-                                 "windows must collect every window's δ: use += (add), not = (assign)")
+                                 "windows must collect every window's δ: use += (add), not = (assign) (§2, the "
+                                 "overlapping example)")
         views = np.kron(dy, np.ones((size, size))) if stride == size and side % size == 0 else None
         if views is not None and np.allclose(got, views / size ** 2):
             return MAXPOOL.wrong(f"{where}: you spread δ/{size * size} over each window — that is average pooling")

@@ -110,7 +110,7 @@ def check_update(answer):
         Slip(-lr * corr(I, d[::-1, ::-1]), "these are the numbers δ rotated by 180° gives: ∂L/∂W = corr(I, δ) has no "
                                            "flip (notebook 02)"),
         Slip(update_answer().T, "your rows and columns are swapped (transposed): ΔW12 is row 1, column 2 — the "
-                                "first index is the row"),
+                                "first index is the row (notebook 00's notation)"),
         Slip(-corr(I, d), "you left out η: ΔW = −η · ∂L/∂W"),
     ]
     return check_numbers(UPDATE_EXERCISE, answer, update_answer(), names=WEIGHT_NAMES, slips=slips,

@@ -427,9 +427,9 @@ def check_footprint(answer):
     i, j = FOOTPRINT_CASE["weight"]
     slips = [
         Slip(_footprint((j, i), stride), "that is ∂L/∂W12's footprint: W21 is row 2, column 1 of the filter — you "
-                                         "swapped W12 and W21"),
+                                         "swapped W12 and W21 (the first index is the row: notebook 00's notation)"),
         Slip(_footprint((i, j), 1), "that is the footprint with stride 1; with stride 2 the windows start two "
-                                    "pixels apart"),
+                                    "pixels apart (notebook 02, Stride: dilate δ first)"),
         Slip(_footprint((1, 1), stride), "those are the windows' top-left pixels, W11's footprint; W21 sits one "
                                          "row below"),
     ]

@@ -56,7 +56,8 @@ def check_step(answer):
     """Exercise 1: answer is the new value of the weight (a number)."""
     w, g, lr = STEP["weight"], STEP["grad"], STEP["lr"]
     slips = [
-        Slip(w + lr * g, "you moved *with* the gradient (W + η·g); SGD subtracts η·g"),
+        Slip(w + lr * g, "you moved *with* the gradient (W + η·g); SGD subtracts η·g (W ← W − η ∂L/∂W, the "
+                         "table at the top)"),
         Slip(-lr * g, f"that is the update ΔW alone; add it to the old weight {w:g}"),
         Slip(w - g, "you left out η: the step is η·∂L/∂W"),
         Slip(w - lr, "you subtracted η itself; the step is η times the gradient"),
@@ -168,7 +169,7 @@ def check_run_counts(answer, history, key="conv1.w", steps=None):
                       "the number that crossed − → +"], dtype=object)
     slips = [
         Slip(expected[::-1], "your two counts are swapped: the first is + → − (≥ 0 before, < 0 after), the second "
-                             "− → +"),
+                             "− → +, in the order section 4 prints them"),
         Slip(whole_run, "those are the crossings from the first snapshot to the last (the whole run, as section 4 "
                         f"counts them); count between step {steps[0]} and step {steps[1]}"),
     ]
