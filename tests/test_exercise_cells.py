@@ -157,3 +157,27 @@ def test_run_all_shows_no_expected_answer_hint_or_solution(path):
 
 def test_notebook_ids_cover_the_exercise_notebooks():
     assert [p.stem for p in WITH_EXERCISES] == notebook_ids()
+
+
+def test_the_instructor_guide_gives_every_exercise_its_answer_and_points():
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "instructor_guide.md").read_text(encoding="utf-8")
+    section = text[text.index("## Exercise answers"):]
+    section = section[:section.index("\n## ", 5)]
+    entries = re.split(r"\n(?=\d\. \(|\*\*0\d )", section)
+    for key, check in CHECKERS.items():
+        entry = next((e for e in entries if f"({key}, {check.exercise.points}" in e), None)
+        assert entry is not None, f"the guide has no answer for {key} with {check.exercise.points} point(s)"
+        expected = _expected(key)
+        if isinstance(expected, np.ndarray):
+            numbers = _numbers(entry.replace(key, ""))
+            if key == "04-1":        # written as "I12 = −1, I24 = 2, …": the non-zero entries with their names
+                expected = [v for (r, c), value in np.ndenumerate(expected) if value for v in (10 * r + c + 11, value)]
+            if key == "03-3":        # written as np.outer(counts, counts): the counts along one axis
+                counts = np.sqrt(np.diag(expected))
+                assert np.array_equal(np.outer(counts, counts), expected)
+                expected = counts
+            assert _contains_sequence(numbers, expected), (key, entry)
+        elif isinstance(expected, sp.Expr):
+            assert all(str(s).replace("delta", "δ") in entry for s in expected.free_symbols), (key, entry)
