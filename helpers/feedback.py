@@ -18,6 +18,7 @@ into a sentence saying what is wrong with it; ``checker`` turns anything left ov
 import functools
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 from html import escape
 from numbers import Integral, Real
@@ -252,6 +253,8 @@ def _leaf(value, name, integer, limit):
             value = int(value)
         else:
             value = float(value)
+    elif isinstance(value, Decimal):
+        value = float(value)
     elif isinstance(value, Fraction):
         value = value.numerator if value.denominator == 1 else float(value)
     elif isinstance(value, Integral):
@@ -283,6 +286,8 @@ def _nested(value, name, integer, limit):
     """(shape, flat list of numbers) of a nested list/tuple/array answer."""
     if isinstance(value, np.ndarray) and value.ndim > 0:
         value = value.tolist()
+    elif type(value).__module__.startswith("sympy") and hasattr(value, "tolist") and hasattr(value, "shape"):
+        value = value.tolist()   # a SymPy Matrix of numbers
     if isinstance(value, (list, tuple)):
         if not value:
             return (0,), []

@@ -45,6 +45,8 @@ def test_read_numbers_accepts_numbers_of_every_kind():
     values, problem = read_numbers((54.0, np.int64(7)), (2,), integer=True)
     assert problem is None and values.dtype.kind == "i" and values.tolist() == [54, 7]
     assert "not a whole number" in read_numbers((54.9, 7), (2,), integer=True)[1]   # never truncated
+    values, problem = read_numbers(sp.Matrix([[1, sp.Rational(1, 2)], [sp.Float(2.5), 3]]), (2, 2))
+    assert problem is None and values.tolist() == [[1, 0.5], [2.5, 3]]
 
 
 def test_check_numbers_names_entries_and_signs_never_values():
