@@ -10,8 +10,10 @@ contributions of all 26 × 26 positions add up to the image's ∂L/∂conv1.w; o
 alone would change the filters by ΔW = −η ∂L/∂conv1.w, shown per filter with ↑ / ↓.
 
 Everything is computed once per digit, layer by layer with the course's own ``helpers.conv``,
-``helpers.pool`` and ``helpers.activations`` (as ``network.loss_and_grads_reference``); a key press on a
-position slider only rewrites two small HTML widgets (maps are tiny PNGs scaled up by the browser).
+``helpers.pool`` and ``helpers.activations`` (as ``network.loss_and_grads_reference``), and kept; the two
+neighbouring digits are computed right after a digit has been drawn, so the next ← / → finds them ready.
+A key press on a position slider only rewrites two small HTML widgets (maps are tiny PNGs that the
+browser scales up).
 
 ``NetworkView(params, images, labels, learning_rate)``; display ``view.widget``. State for tests:
 ``view.state`` (the digit's arrays, see ``compute_digit``) and ``view.position_info()``.
@@ -20,6 +22,7 @@ CSS classes: course-net-view (the whole), course-net-digit, course-net-filter, c
 course-net-col (sliders), course-net-message, course-net-readout, course-net-maps, course-net-focus,
 course-net-update.
 """
+import asyncio
 from html import escape
 
 import ipywidgets as widgets
@@ -45,6 +48,7 @@ from helpers.widget_draw import (
 
 POOL = 2      # the network's 2×2 max-pool windows (stride 2)
 KERNEL = 3    # its 3×3 filters
+PREFETCH_DELAY_S = 0.05   # let the kernel send a press's drawing before it computes the neighbouring digits
 
 
 def compute_digit(params, x, label):
@@ -224,30 +228,40 @@ class NetworkView:
             self.maps.value = self.readout.value = self.focus.value = self.update.value = ""
             return
         self.message.value = ""
-        if index in self._pages:  # a digit seen before: nothing to compute or encode again
-            self.state, self._uris, self._limits, maps, update = self._pages[index]
-            self.maps.value, self.update.value = maps, update
-            self.show_position()
-            return
-        s = self.state = compute_digit(self.params, self.images[index, 0], self.labels[index])
-        map_limit = finite_limit(s["z1"])
-        self._limits = {"z1": map_limit, "z2": finite_limit(s["z2"]), "delta": finite_limit(s["delta1"]),
-                        "grad": finite_limit(s["grad_w"])}
-        self._uris = {
-            "x": png_uri(grey_rgb(s["x"])),
-            "z1": [png_uri(signed_rgb(m, map_limit)) for m in s["z1"]],
-            "m1": [png_uri(_pooled_with_winners(s["m1"][f], s["won"][f], s["tie_count"][f], map_limit))
-                   for f in range(6)],
-            "z2": [png_uri(signed_rgb(m, self._limits["z2"])) for m in s["z2"]],
-            "delta": [png_uri(signed_rgb(d, self._limits["delta"])) for d in s["delta1"]],
-        }
-        self.maps.value = self._maps_html()
-        self.update.value = self._update_html()
-        self._pages[index] = (self.state, self._uris, self._limits, self.maps.value, self.update.value)
+        self.state, self._uris, self._limits, maps, update = self._page(index)
+        self.maps.value, self.update.value = maps, update
         self.show_position()
+        # the neighbours a → or ← press reaches next: computed once this press's drawing is on its way
+        # (in a kernel: a moment after this handler returns; headless: now)
+        try:
+            asyncio.get_running_loop().call_later(PREFETCH_DELAY_S, self._prefetch, index)
+        except RuntimeError:
+            self._prefetch(index)
 
-    def _maps_html(self):
-        s, uris = self.state, self._uris
+    def _prefetch(self, index):
+        for neighbour in (index + 1, index - 1):
+            if 0 <= neighbour < len(self.images):
+                self._page(neighbour)
+
+    def _page(self, index):
+        """(state, PNG URIs, colour limits, maps HTML, ΔW HTML) of one digit, computed once and kept."""
+        if index not in self._pages:
+            s = compute_digit(self.params, self.images[index, 0], self.labels[index])
+            map_limit = finite_limit(s["z1"])
+            limits = {"z1": map_limit, "z2": finite_limit(s["z2"]), "delta": finite_limit(s["delta1"]),
+                      "grad": finite_limit(s["grad_w"])}
+            uris = {
+                "x": png_uri(grey_rgb(s["x"])),
+                "z1": [png_uri(signed_rgb(m, map_limit)) for m in s["z1"]],
+                "m1": [png_uri(_pooled_with_winners(s["m1"][f], s["won"][f], s["tie_count"][f], map_limit))
+                       for f in range(6)],
+                "z2": [png_uri(signed_rgb(m, limits["z2"])) for m in s["z2"]],
+                "delta": [png_uri(signed_rgb(d, limits["delta"])) for d in s["delta1"]],
+            }
+            self._pages[index] = (s, uris, limits, self._maps_html(index, s, uris, limits), self._update_html(s))
+        return self._pages[index]
+
+    def _maps_html(self, index, s, uris, limits):
         predicted = int(np.argmax(s["probs"]))
         verdict = "right" if predicted == s["label"] else "wrong"
         digit = image_html(uris["x"], (28, 28), 84, f"digit: a {self.classes[s['label']]}")
@@ -268,9 +282,9 @@ class NetworkView:
             return (f"<div style='display:flex;align-items:flex-start;margin-bottom:4px'>"
                     f"<div style='width:150px;font-size:11px;padding-top:12px'>{title}</div>{content}{legend}</div>")
 
-        legend = colour_legend(self._limits["z1"], "conv1 output (+ red, − blue)", 140)
+        legend = colour_legend(limits["z1"], "conv1 output (+ red, − blue)", 140)
         return (f"<div style='line-height:1.3'><div style='font-size:13px;font-weight:bold'>"
-                f"Digit #{self.digit.value}: forward pass — predicted "
+                f"Digit #{index}: forward pass — predicted "
                 f"{escape(self.classes[predicted])} ({verdict}), loss L = {s['loss']:.3f}</div>"
                 + row("input and prediction", digit + f"<div style='margin:14px 0 0 12px'>{bars}</div>")
                 + row("conv1: six 26×26 maps", conv1, legend)
@@ -279,10 +293,9 @@ class NetworkView:
                       "<div style='font-size:11px;padding-top:12px'>same colours;<br>ReLU then sets<br>"
                       "the blue cells to 0</div>")
                 + row("conv2: six 11×11 maps<br>(grey: row and column 11,<br>never read by the floor pool)", conv2,
-                      colour_legend(self._limits["z2"], "conv2 output", 140)) + "</div>")
+                      colour_legend(limits["z2"], "conv2 output", 140)) + "</div>")
 
-    def _update_html(self):
-        s = self.state
+    def _update_html(self, s):
         delta_w = -self.learning_rate * s["grad_w"]
         limit = finite_limit(delta_w)
         tables = []

@@ -128,6 +128,9 @@ def test_changing_the_digit_recomputes_and_every_press_rewrites_in_place(trained
     params, images, labels = trained
     again = compute_digit(params, images[3, 0] / 255.0, labels[3])
     assert np.array_equal(again["delta1"], view.state["delta1"])
+    assert {2, 3, 4} <= set(view._pages)   # the neighbours are ready for the next ← / →
+    view.digit.value = 4
+    assert np.array_equal(view.state["delta1"], compute_digit(params, images[4, 0] / 255.0, labels[4])["delta1"])
 
 
 def test_parts_carry_css_classes(view):
