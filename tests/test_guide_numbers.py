@@ -4,44 +4,16 @@ The notebooks' own code cells run in one namespace, without a kernel; each quote
 up in the printed output of the cell that makes it, and in the guide. For 06 the guide points to cells rather
 than quoting numbers; the few claims it makes about the default run are checked here.
 """
-import contextlib
-import io
-
-import matplotlib
 import numpy as np
 import pytest
-from conftest import NOTEBOOK_DIR, ROOT, load_notebook
-
-matplotlib.use("Agg")
+from conftest import NOTEBOOK_DIR, ROOT
+from notebook_cells import run
 
 GUIDE = (ROOT / "docs" / "instructor_guide.md").read_text(encoding="utf-8")
 
 
 def _plain(text):
     return text.replace("−", "-")
-
-
-def run_cells(name, until=None, skip=()):
-    """Execute the code cells of notebooks/<name> in order, up to its Exercises (or the cell ``until``).
-
-    Returns ({cell id: printed text}, namespace).
-    """
-    import matplotlib.pyplot as plt
-
-    printed, namespace = {}, {"__name__": "__main__"}
-    for cell in load_notebook(NOTEBOOK_DIR / name)["cells"]:
-        if cell["cell_type"] == "markdown" and "".join(cell["source"]).startswith("## Exercises"):
-            break
-        if cell["cell_type"] != "code" or cell["id"] in skip:
-            continue
-        buffer = io.StringIO()
-        with contextlib.redirect_stdout(buffer):
-            exec(compile("".join(cell["source"]), cell["id"], "exec"), namespace)
-        plt.close("all")
-        printed[cell["id"]] = buffer.getvalue()
-        if cell["id"] == until:
-            break
-    return printed, namespace
 
 
 # (cell id, what the guide says, what the cell prints)
@@ -55,16 +27,8 @@ QUOTES_05 = [
 
 
 @pytest.fixture(scope="module")
-def notebook_05(monkeypatch_module):
-    return run_cells("05_update_signs.ipynb")[0]
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(NOTEBOOK_DIR)
-        patch.syspath_prepend(str(ROOT))
-        yield patch
+def notebook_05():
+    return run(NOTEBOOK_DIR / "05_update_signs.ipynb")["printed"]
 
 
 @pytest.mark.parametrize("cell_id, quoted, printed", QUOTES_05, ids=[q[1] for q in QUOTES_05])
@@ -75,10 +39,11 @@ def test_05_numbers_in_the_guide_are_printed_by_the_notebook(notebook_05, cell_i
         assert text in output, f"cell {cell_id} no longer prints {text!r}; it printed:\n{notebook_05[cell_id]}"
 
 
-def test_06_claims_in_the_guide_hold_for_a_fresh_default_run(monkeypatch_module):
-    _, ns = run_cells("06_train_mnist.ipynb", until="h3-drift-code4",
-                      skip={"h3-drift-code3"})          # the centring contrast is not quoted
-    assert ns["dataset"].name == "subset"
+def test_06_claims_in_the_guide_hold_for_a_fresh_default_run():
+    ns = run(NOTEBOOK_DIR / "06_train_mnist.ipynb", until="h3-drift-code4",
+             skip={"h3-drift-code3"},          # the centring contrast is not quoted
+             keep=["DATASET", "history", "start", "params", "search"])["phases"][0]
+    assert ns["DATASET"] == "subset"
     history, start, params = ns["history"], ns["start"], ns["params"]
     # "the count of steps that moved every weight one way (none in the default run)"
     assert "none in the default run" in GUIDE
