@@ -51,6 +51,7 @@ NaN or inf there would leak into dw (0·inf = NaN); when a result is not finite 
 the valid windows only.
 """
 import functools
+import math
 import threading
 from numbers import Integral
 
@@ -453,17 +454,17 @@ def _input_gradient(delta_grid, w, g, dtype):
 def _backward_from_cols(dy, cols, w, g, dtype, need_dx):
     delta_grid = _upstream_on_grid(dy, g, dtype)
     # ∂L/∂W = I ⋆ δ and, from the row of ones, ∂L/∂b = Σ δ: per image (F, A) @ (A, KH·KW·C + 1), summed
-    with np.errstate(invalid="ignore"):        # 0·inf at a wasted position: recomputed below (and warned there)
-        per_image = np.matmul(delta_grid, cols.transpose(0, 2, 1))
-    dw, db = _dw_db(per_image.sum(axis=0), g)
-    if not (np.isfinite(dw).all() and np.isfinite(db).all()):
+    total = np.matmul(delta_grid, cols.transpose(0, 2, 1)).sum(axis=0)
+    dw, db = _dw_db(total, g)
+    if not math.isfinite(total.sum()):   # (a finite sum that overflows only costs the recomputation)
         # a NaN or inf at a wasted grid position met a 0 of δ: redo the sum over the real windows only
         valid = _on_grid(cols.reshape(g["n"], -1, g["hp"], g["wp"]), g).reshape(g["n"], cols.shape[1], -1)
         dw, db = _dw_db(np.matmul(dy.reshape(g["n"], g["f"], -1), valid.transpose(0, 2, 1)).sum(axis=0), g)
-    with np.errstate(invalid="ignore"):
-        dx = _input_gradient(delta_grid, w, g, dtype) if need_dx else None
-    if dx is not None and not np.isfinite(dx).all():
-        dx = _input_gradient_valid(dy, w, g, dtype)   # an inf in w met a wasted 0 of δ: only real windows
+    if not need_dx:
+        return None, dw, db
+    if not math.isfinite(w.sum()):   # an inf in w would meet the wasted 0s of δ on the grid: real windows only
+        return _input_gradient_valid(dy, w, g, dtype), dw, db
+    dx = _input_gradient(delta_grid, w, g, dtype)
     return dx, dw, db
 
 
