@@ -67,10 +67,16 @@ def _check_options(name, options, check):
     return tuple(values)
 
 
+MAX_SIDE = 8  # every state is drawn in advance: a stepper is for small examples you can read
+
+
 def _check_geometry(image, kernel, strides, paddings):
     strides = _check_options("strides", strides, lambda s: check_stride_padding(s, 0)[0])
     paddings = _check_options("paddings", paddings, lambda p: check_stride_padding(1, p)[1])
     n, k = image.shape[0], kernel.shape[0]
+    if n > MAX_SIDE or max(paddings) > 2 or max(strides) > MAX_SIDE:
+        raise ValueError(f"image side ≤ {MAX_SIDE}, paddings ≤ 2 and strides ≤ {MAX_SIDE} for a stepper; got "
+                         f"image {n}×{n}, paddings {paddings}, strides {strides} (image, paddings, strides)")
     if k > n + 2 * min(paddings):
         raise ValueError(f"kernel {k}×{k} is larger than the image {n}×{n} with padding {min(paddings)}")
     return strides, paddings

@@ -237,6 +237,8 @@ def test_css_classes_for_the_browser_tests():
     (dict(image=IMAGE, kernel=KERNEL, strides=()), "strides"),
     (dict(image=IMAGE, kernel=KERNEL, paddings=(1, 1)), "paddings"),
     (dict(image=IMAGE, kernel=KERNEL, paddings=(-1,)), "padding"),
+    (dict(image=np.zeros((9, 9)), kernel=KERNEL), "image"),
+    (dict(image=IMAGE, kernel=KERNEL, paddings=(0, 3)), "paddings"),
 ])
 def test_bad_arguments_name_themselves(kwargs, name):
     for widget in (ForwardStepper, BackwardStepper):
