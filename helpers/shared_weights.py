@@ -180,6 +180,8 @@ def im2col_figure(n=4, k=2, stride=1):
     from matplotlib.colors import ListedColormap
 
     m = window_count(n, k, stride)
+    if n > 8:
+        raise ValueError(f"n: the picture numbers every pixel, so n ≤ 8 keeps it readable; got n={n}")
     image = np.arange(1, n * n + 1).reshape(n, n)
     cols = window_matrix(image, k, stride)
     copies = col2im(np.ones((m * m, k * k)), n, k, stride).astype(int)

@@ -102,6 +102,7 @@ def test_figures_show_each_weight_and_every_copy():
     (lambda: sw.col2im(np.ones((4, 4)), 4, 2), "dcols"),
     (lambda: sw.window_count(4, 2, stride=1.5), "stride"),
     (lambda: sw.conv_matrix_figure(symbolic.filter_symbols(4), 5), "W"),
+    (lambda: sw.im2col_figure(n=20, k=2), "n"),
 ])
 def test_bad_arguments_name_themselves(call, name):
     with pytest.raises(ValueError, match=name):
