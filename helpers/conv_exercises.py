@@ -9,6 +9,7 @@ Feedback, not a traceback.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from helpers.arguments import check_stride_padding
 from helpers.conv import conv2d, conv2d_backward, conv_output_shape
 from helpers.feedback import (
     Exercise,
@@ -41,14 +42,35 @@ COL2IM_CASES = (((2, 3, 5, 5), 3, 1, 0), ((1, 2, 7, 7), 3, 2, 1), ((2, 1, 8, 8),
 #: exercise 5: conv2d_backward checked by central differences on (x shape, w shape, stride, padding);
 #: 8 − 3 = 5 is odd, so at stride 2 the last row and column are never read
 BACKWARD_CASES = (((2, 2, 8, 8), (3, 2, 3, 3), 2, 0), ((1, 2, 8, 8), (2, 2, 3, 3), 2, 1))
+MOST_ENTRIES = 20_000_000   # the reference im2col/col2im refuse larger arrays (a typo, not an exercise)
 TOLERANCE = 1e-7   # relative error against central differences below which a gradient is right (float64)
 
 
 # ---------------------------------------------------------------- reference code (the course's own)
 
 
+def _check_geometry(k, stride, padding, height, width):
+    """k, stride, padding as ints, ValueError naming the bad one (a k×k window must fit the padded input)."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a whole number ≥ 1; got {k!r}")
+    stride, padding = check_stride_padding(stride, padding)
+    if padding > 64:
+        raise ValueError(f"padding must be at most 64 here; got {padding}")
+    if k > min(height, width) + 2 * padding:
+        raise ValueError(f"k = {k} does not fit the input ({height}×{width} with padding {padding})")
+    return int(k), stride, padding
+
+
 def reference_im2col(x, k, stride, padding):
     """Section 4's im2col: x (N, C, H, W) → cols (C·k·k, N·H'·W'), rows (c, i, j), columns (n, r, s)."""
+    x = np.asarray(x) if isinstance(x, (np.ndarray, list, tuple)) else None
+    if x is None or x.ndim != 4 or x.dtype.kind not in "biuf" or x.size == 0:
+        raise ValueError("x must be a non-empty (N, C, H, W) array of numbers")
+    k, stride, padding = _check_geometry(k, stride, padding, *x.shape[2:])
+    out_h, out_w = conv_output_shape(x.shape[2:], (k, k), stride, padding)
+    if x.shape[1] * k * k * x.shape[0] * out_h * out_w > MOST_ENTRIES:
+        raise ValueError(f"x of shape {x.shape} with k={k} makes too large a cols for this reference code (at most "
+                         f"{MOST_ENTRIES:,} entries)")
     x_pad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     windows = sliding_window_view(x_pad, (k, k), axis=(2, 3))[:, :, ::stride, ::stride]
     n, c, out_h, out_w = windows.shape[:4]
@@ -60,8 +82,22 @@ def reference_col2im(dcols, x_shape, k, stride, padding, add=True):
 
     add=False assigns instead of adding (the "=" slip): where windows overlap, the last one wins.
     """
-    n, c, height, width = x_shape
+    if (not isinstance(x_shape, (tuple, list)) or len(x_shape) != 4
+            or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and 1 <= v <= 4096
+                       for v in x_shape)):
+        raise ValueError(f"x_shape must be (N, C, H, W), four whole numbers 1 … 4096; got {x_shape!r:.60}")
+    n, c, height, width = (int(v) for v in x_shape)
+    if n * c * (height + 2 * 8) * (width + 2 * 8) > MOST_ENTRIES:
+        raise ValueError(f"x_shape {tuple(x_shape)} is too large for this reference code (at most "
+                         f"{MOST_ENTRIES:,} entries)")
+    if not isinstance(add, (bool, np.bool_)):
+        raise ValueError(f"add must be True or False; got {add!r}")
+    k, stride, padding = _check_geometry(k, stride, padding, height, width)
     out_h, out_w = conv_output_shape((height, width), (k, k), stride, padding)
+    dcols = np.asarray(dcols) if isinstance(dcols, (np.ndarray, list, tuple)) else None
+    if dcols is None or dcols.dtype.kind not in "biuf" or dcols.shape != (c * k * k, n * out_h * out_w):
+        raise ValueError(f"dcols must be a ({c * k * k}, {n * out_h * out_w}) array of numbers for x_shape "
+                         f"{tuple(x_shape)}, k={k}, stride {stride}, padding {padding}")
     patches = dcols.reshape(c, k, k, n, out_h, out_w)
     dx_pad = np.zeros((n, c, height + 2 * padding, width + 2 * padding))
     for i in range(k):

@@ -32,6 +32,31 @@ NOT_IMPLEMENTED = ("not answered yet: your function still raises NotImplementedE
 LIMIT = 1e6   # no answer of the course is larger; beyond it a number is a typo (and 1e200 must not overflow)
 
 
+def _check_shape(shape, name="shape"):
+    """shape as a tuple of ints ≥ 0, or ValueError naming the argument."""
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise TypeError(f"{name} must be a tuple of whole numbers; got {shape!r:.60}") from None
+    if len(dims) > 8 or not all(isinstance(d, Integral) and not isinstance(d, bool) and 0 <= d <= 10_000
+                                for d in dims):
+        raise ValueError(f"{name} must be a tuple of at most 8 whole numbers 0 … 10000; got {shape!r:.60}")
+    return tuple(int(d) for d in dims)
+
+
+def _check_text(value, name):
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be text (str); got {type(value).__name__}")
+    return value
+
+
+def _check_exercises(exercises):
+    if not isinstance(exercises, dict) or not all(isinstance(e, Exercise) for e in exercises.values()):
+        raise TypeError("exercises must be a module's EXERCISES: a dict {number: Exercise}; got "
+                        f"{type(exercises).__name__}")
+    return exercises
+
+
 @dataclass
 class Feedback:
     """The verdict of one exercise check.
@@ -129,7 +154,7 @@ def _lookup(exercises, number):
 
 def show_hint(exercises, number, level=1):
     """The hint number ``level`` (1 = gentlest) of exercise ``number`` of a module's EXERCISES, as Markdown."""
-    exercise = _lookup(exercises, number)
+    exercise = _lookup(_check_exercises(exercises), number)
     if exercise is None:
         return _markdown(f"There is no exercise {number!r} here; the exercises are {sorted(exercises)}.")
     hints = exercise.hints
@@ -141,7 +166,7 @@ def show_hint(exercises, number, level=1):
 
 def show_solution(exercises, number):
     """The worked solution of exercise ``number`` of a module's EXERCISES, as Markdown."""
-    exercise = _lookup(exercises, number)
+    exercise = _lookup(_check_exercises(exercises), number)
     if exercise is None:
         return _markdown(f"There is no exercise {number!r} here; the exercises are {sorted(exercises)}.")
     return _markdown(f"**Worked solution, exercise {exercise.number}.**\n\n{exercise.solution}")
@@ -156,7 +181,7 @@ class HelpButtons:
     def __init__(self, exercises, number):
         import ipywidgets as widgets
 
-        self.exercise = _lookup(exercises, number)
+        self.exercise = _lookup(_check_exercises(exercises), number)
         self.output = widgets.Output()
         self.shown = []
         self.buttons = []
@@ -320,6 +345,10 @@ def read_numbers(answer, shape, integer=False, limit=LIMIT, what="the answer"):
     integer: only whole numbers pass (54.9 is refused, never truncated); the array is then int
     Returns (array, None) or (None, problem). None or ``...`` gives (None, NOT_ANSWERED).
     """
+    shape = _check_shape(shape)
+    _check_text(what, "what")
+    if isinstance(limit, bool) or not isinstance(limit, Real) or not limit > 0 or math.isnan(limit):
+        raise ValueError(f"limit must be a positive number; got {limit!r}")
     if answer is None or answer is Ellipsis:
         return None, NOT_ANSWERED
     if isinstance(answer, (str, bytes)):
@@ -333,7 +362,6 @@ def read_numbers(answer, shape, integer=False, limit=LIMIT, what="the answer"):
         return None, str(refused)
     except RecursionError:
         return None, f"{what} is nested too deeply to be numbers"
-    shape = tuple(shape)
     if got_shape != shape:
         if got_shape == ():
             return None, f"{what} is one number; this exercise asks for {_shape_words(shape)}"
@@ -345,6 +373,10 @@ def read_numbers(answer, shape, integer=False, limit=LIMIT, what="the answer"):
 
 def entry_names(prefix, shape):
     """Names of a matrix's entries in the math's 1-based notation: entry_names("o", (2, 2))[0, 1] == "o12"."""
+    _check_text(prefix, "prefix")
+    shape = _check_shape(shape)
+    if len(shape) != 2:
+        raise ValueError(f"shape must have two entries (rows, columns); got {shape}")
     names = np.empty(shape, dtype=object)
     for row, col in np.ndindex(*shape):
         names[row, col] = f"{prefix}{row + 1}{col + 1}"
@@ -373,7 +405,21 @@ def check_numbers(exercise, answer, expected, names=None, slips=(), integer=Fals
     integer:  only whole numbers pass
     why:      the sentence a right answer gets
     """
-    want = np.asarray(expected, dtype=float)
+    if not isinstance(exercise, Exercise):
+        raise TypeError(f"exercise must be an Exercise; got {type(exercise).__name__}")
+    try:
+        expected_shape, flat = _nested(expected, "expected", False, math.inf)
+    except (_Refused, RecursionError) as refused:
+        raise ValueError(f"expected must be finite numbers: {refused}") from None
+    want = np.array(flat, dtype=float).reshape(expected_shape)
+    for value, name in ((atol, "atol"),):
+        if isinstance(value, bool) or not isinstance(value, Real) or not value >= 0:
+            raise ValueError(f"{name} must be a number ≥ 0; got {value!r}")
+    if names is not None and np.shape(np.asarray(names, dtype=object)) != want.shape:
+        raise ValueError(f"names must have the shape of expected {want.shape}; got {np.shape(names)}")
+    slips = list(slips) if isinstance(slips, (list, tuple)) else None
+    if slips is None or not all(isinstance(slip, Slip) for slip in slips):
+        raise TypeError("slips must be a list of Slip")
     got, problem = read_numbers(answer, want.shape, integer=integer, limit=limit, what=what)
     if problem:
         return exercise.wrong(problem)
@@ -439,6 +485,8 @@ def call_learner(function, *args, where=""):
 
 def as_float_array(value, shape, what):
     """value as a float array of ``shape`` (from a learner's function), or (None, the sentence saying why not)."""
+    shape = _check_shape(shape)
+    _check_text(what, "what")
     try:
         if np.iscomplexobj(value):
             return None, f"{what} is complex; it must be real numbers"
@@ -470,11 +518,15 @@ def reveal(summary, markdown_text):
     """A collapsed block (kept for old callers). Exercises use ``show_hint``/``show_solution`` on request."""
     from IPython.display import Markdown
 
+    _check_text(summary, "summary")
+    _check_text(markdown_text, "markdown_text")
     return Markdown(f"<details><summary><b>{escape(summary)}</b></summary>\n\n{markdown_text}\n\n</details>")
 
 
 def reveal_entry(summary, table, name):
     """``reveal(summary, table[name])`` (kept for old callers), with a clear error for an unknown name."""
-    if name not in table:
+    if not isinstance(table, dict):
+        raise TypeError(f"table must be a dict {{name: markdown}}; got {type(table).__name__}")
+    if not isinstance(name, str) or name not in table:
         raise ValueError(f"name must be one of {tuple(table)}; got {name!r}")
     return reveal(summary, table[name])

@@ -131,7 +131,7 @@ def check_tie_split(answer):
 # ---------------------------------------------------------------- 3: central differences at a tie
 
 
-def central_differences(eps=1e-4):
+def _central_differences(eps=1e-4):
     """The four single-entry central differences of max(CENTRAL_WINDOW) (2×2)."""
     result = np.zeros((2, 2))
     for index in np.ndindex(2, 2):
@@ -145,7 +145,7 @@ def central_differences(eps=1e-4):
 
 def central_difference_answer():
     """The sum of the four single-entry central differences (exercise 3)."""
-    return float(round(central_differences().sum(), 6))
+    return float(round(_central_differences().sum(), 6))
 
 
 CENTRAL = Exercise(

@@ -45,24 +45,24 @@ DECAY = {"weights": np.array([[0.8, -0.6], [0.3, -0.1]]), "lr": 0.5, "weight_dec
 # ---------------------------------------------------------------- the model
 
 
-def corr(image, kernel):
+def _corr(image, kernel):
     """Valid cross-correlation of a 2-D image with a 2-D kernel (no flip)."""
     return np.einsum("rcij,ij->rc", sliding_window_view(image, kernel.shape), kernel)
 
 
-def forward(image, weights, bias, downstream, relu=True):
+def _forward(image, weights, bias, downstream, relu=True):
     """(o, a, y) of the model: o = corr(I, W) + b, a = ReLU(o) or o, y = v · mean(a)."""
-    o = corr(image, weights) + bias
+    o = _corr(image, weights) + bias
     a = np.maximum(o, 0.0) if relu else o
     return o, a, downstream * a.mean()
 
 
-def filter_gradient(image, weights, bias, downstream, target, relu=True):
+def _filter_gradient(image, weights, bias, downstream, target, relu=True):
     """(∂L/∂W, δ) for L = ½(y − t)²: δ = (y − t)·v/4·1[o > 0], ∂L/∂W = corr(I, δ)."""
-    o, a, y = forward(image, weights, bias, downstream, relu)
+    o, a, y = _forward(image, weights, bias, downstream, relu)
     gate = (o > 0) if relu else np.ones_like(o, dtype=bool)
     delta = (y - target) * downstream / a.size * gate
-    return corr(image, delta), delta
+    return _corr(image, delta), delta
 
 
 # ---------------------------------------------------------------- 1
@@ -70,7 +70,7 @@ def filter_gradient(image, weights, bias, downstream, target, relu=True):
 
 def update_answer():
     """ΔW (2, 2) of exercise 1."""
-    return -UPDATE["lr"] * corr(UPDATE["image"], UPDATE["delta"])
+    return -UPDATE["lr"] * _corr(UPDATE["image"], UPDATE["delta"])
 
 
 UPDATE_EXERCISE = Exercise(
@@ -84,7 +84,7 @@ UPDATE_EXERCISE = Exercise(
 
 def _update_solution():
     I, d, lr = UPDATE["image"], UPDATE["delta"], UPDATE["lr"]
-    grad = corr(I, d)
+    grad = _corr(I, d)
     rows = []
     for (i, j), value in np.ndenumerate(grad):
         terms = " + ".join(f"{I[i + m, j + n]:g}·({d[m, n]:g})" for m in range(2) for n in range(2))
@@ -107,11 +107,11 @@ def check_update(answer):
     I, d, lr = UPDATE["image"], UPDATE["delta"], UPDATE["lr"]
     slips = [
         Slip(-update_answer(), "every entry has the opposite sign: the update is −η ∂L/∂W — did you drop the minus?"),
-        Slip(-lr * corr(I, d[::-1, ::-1]), "these are the numbers δ rotated by 180° gives: ∂L/∂W = corr(I, δ) has no "
+        Slip(-lr * _corr(I, d[::-1, ::-1]), "these are the numbers δ rotated by 180° gives: ∂L/∂W = corr(I, δ) has no "
                                            "flip (notebook 02)"),
         Slip(update_answer().T, "your rows and columns are swapped (transposed): ΔW12 is row 1, column 2 — the "
                                 "first index is the row (notebook 00's notation)"),
-        Slip(-corr(I, d), "you left out η: ΔW = −η · ∂L/∂W"),
+        Slip(-_corr(I, d), "you left out η: ΔW = −η · ∂L/∂W"),
     ]
     return check_numbers(UPDATE_EXERCISE, answer, update_answer(), names=WEIGHT_NAMES, slips=slips,
                          why="−η times the sum of input × δ over each weight's patch; the signs come from δ.")
@@ -123,7 +123,7 @@ def check_update(answer):
 def signs_answer():
     """The directions (+1 ↑, −1 ↓, 0 no move) of the four updates of exercise 2, (2, 2) ints."""
     s = SIGNS
-    grad, _ = filter_gradient(s["image"], s["weights"], s["bias"], s["downstream"], s["target"], s["relu"])
+    grad, _ = _filter_gradient(s["image"], s["weights"], s["bias"], s["downstream"], s["target"], s["relu"])
     return np.sign(-s["lr"] * grad).astype(int) + 0
 
 
@@ -138,8 +138,8 @@ SIGNS_EXERCISE = Exercise(
 
 def _signs_solution():
     s = SIGNS
-    o, _, y = forward(s["image"], s["weights"], s["bias"], s["downstream"], s["relu"])
-    grad, delta = filter_gradient(s["image"], s["weights"], s["bias"], s["downstream"], s["target"], s["relu"])
+    o, _, y = _forward(s["image"], s["weights"], s["bias"], s["downstream"], s["relu"])
+    grad, delta = _filter_gradient(s["image"], s["weights"], s["bias"], s["downstream"], s["target"], s["relu"])
     outputs = ", ".join(f"o{m + 1}{n + 1} = {o[m, n]:g}" for m in range(2) for n in range(2))
     open_delta = delta[delta != 0][0]
     text = (f"Outputs: {outputs}. Two are ≤ 0, so their gates are closed and their δ is 0.\n\n"
@@ -165,7 +165,7 @@ def check_signs(answer):
         return SIGNS_EXERCISE.wrong("give each weight's direction as +1 (↑), −1 (↓) or 0 (no move), not the size "
                                     "of the step")
     s = SIGNS
-    no_gate, _ = filter_gradient(s["image"], s["weights"], s["bias"], s["downstream"], s["target"], relu=False)
+    no_gate, _ = _filter_gradient(s["image"], s["weights"], s["bias"], s["downstream"], s["target"], relu=False)
     slips = [
         Slip(-signs_answer(), "you gave the sign of the gradient ∂L/∂W; the weight moves by −η ∂L/∂W, the opposite "
                               "way (notebook 05 §2: a blue, negative gradient makes the weight go ↑)"),
@@ -183,7 +183,7 @@ def check_signs(answer):
 
 def _downstream_updates(v):
     d = DOWNSTREAM
-    grad, _ = filter_gradient(d["image"], d["weights"], d["bias"], v, d["target"], d["relu"])
+    grad, _ = _filter_gradient(d["image"], d["weights"], d["bias"], v, d["target"], d["relu"])
     return -d["lr"] * grad
 
 
@@ -198,7 +198,7 @@ DOWNSTREAM_EXERCISE = Exercise(
 
 def _downstream_solution():
     d = DOWNSTREAM
-    _, a, _ = forward(d["image"], d["weights"], d["bias"], 1.0, d["relu"])
+    _, a, _ = _forward(d["image"], d["weights"], d["bias"], 1.0, d["relu"])
     mean = float(a.mean())
     return (f"The outputs do not depend on v: every o = {a[0, 0]:g} > 0, so mean(a) = {mean:g} and y = {mean:g}·v. "
             f"Every update has the sign of −(y − t)·v = −({mean:g}v + 1)·v.\n\n"
@@ -219,7 +219,7 @@ def check_downstream(v):
         return DOWNSTREAM_EXERCISE.wrong(problem)
     v = float(got)
     d = DOWNSTREAM
-    _, _, y = forward(d["image"], d["weights"], d["bias"], v, d["relu"])
+    _, _, y = _forward(d["image"], d["weights"], d["bias"], v, d["relu"])
     update = _downstream_updates(v)
     if np.all(update > 0):
         return DOWNSTREAM_EXERCISE.right(f"with v = {v:g}: y = {y:g} > t = {d['target']:g} and v < 0, so δ < 0 and "

@@ -104,7 +104,7 @@ def _as_expression(answer, example):
     return answer, None
 
 
-def judge_formula(exercise, answer, expected, symbols, slips=(), example="I11*W11 + …", why=""):
+def _judge_formula(exercise, answer, expected, symbols, slips=(), example="I11*W11 + …", why=""):
     """Judge a SymPy answer against the expected polynomial: right, a known slip, or what is wrong.
 
     symbols: the symbols the exercise defines (others are named as foreign)
@@ -316,7 +316,7 @@ def check_strided_output(answer):
         Slip(symbolic.convolve(image, weights, stride=stride)[1, 0],
              "you flipped W (a true convolution); deep learning's conv lays W on the window as it is"),
     ]
-    return judge_formula(STRIDED, answer, expected_strided_output(), list(image) + list(weights), slips,
+    return _judge_formula(STRIDED, answer, expected_strided_output(), list(image) + list(weights), slips,
                          example="I11*W11 + …", why="its window starts two rows down: I31, I32, I41, I42.")
 
 
@@ -371,7 +371,7 @@ def check_dW(answer):
         Slip(image[i - 1, j - 1] * delta[0, 0], "that is only o11's term; W23 is used in all four outputs, so the "
                                                 "chain rule adds four terms"),
     ]
-    return judge_formula(DW, answer, expected_dW(), list(image) + list(delta), slips, example="I23*delta11 + …",
+    return _judge_formula(DW, answer, expected_dW(), list(image) + list(delta), slips, example="I23*delta11 + …",
                          why="one term per output: the pixel W23 multiplied there, times that output's δ.")
 
 

@@ -182,7 +182,9 @@ def check_run_counts(answer, history, key="conv1.w", steps=None):
 
 
 def shapes_answer(size=SIZE):
-    """(conv1 side, pool1 side, conv2 side, pool2 side, flatten length) for a size × size input."""
+    """(conv1 side, pool1 side, conv2 side, pool2 side, flatten length) for a size × size input (size ≥ 10)."""
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 10 <= size <= 100_000:
+        raise ValueError(f"size must be a whole number 10 … 100000 (smaller inputs vanish in pool2); got {size!r}")
     conv1 = size - 2
     pool1 = conv1 // 2
     conv2 = pool1 - 2
