@@ -192,6 +192,7 @@ class HelpButtons:
         for label in labels:
             button = widgets.Button(description=label, tooltip=f"{label} for exercise {self.exercise.number}")
             button.on_click(functools.partial(self._reveal, label))
+            button.add_class("course-help-button")
             self.buttons.append(button)
         self.widget = widgets.VBox([widgets.HBox(self.buttons), self.output])
         self.widget.add_class("course-help")
