@@ -1,6 +1,8 @@
 """ReLU forward and backward (any shape; the course uses NCHW feature maps)."""
 import numpy as np
 
+from helpers.arguments import real_array
+
 
 def relu(x):
     """max(x, 0) elementwise.
@@ -8,18 +10,10 @@ def relu(x):
     x: array of any shape, e.g. (N, C, H, W)
     Returns y of the same shape and dtype.
     """
-    x = _as_real(x, "x")
+    x = real_array(x, "x")
     return np.maximum(x, 0)
 
 
-def _as_real(value, name):
-    try:
-        array = np.asarray(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an array of real numbers; got {type(value).__name__}") from None
-    if array.dtype.kind not in "fiub":
-        raise ValueError(f"{name} must hold real numbers; got dtype {array.dtype}")
-    return array
 
 
 def relu_backward(dy, x):
@@ -30,8 +24,8 @@ def relu_backward(dy, x):
     Returns dx, the shape of x. At x == 0 the derivative is taken as 0 (PyTorch's choice,
     a valid subgradient: any value in [0, 1] is).
     """
-    dy = _as_real(dy, "dy")
-    x = _as_real(x, "x")
+    dy = real_array(dy, "dy")
+    x = real_array(x, "x")
     if dy.shape != x.shape:
         raise ValueError(f"dy must have the shape of x {x.shape}; got dy shape {dy.shape}")
     return np.where(x > 0, dy, 0).astype(np.result_type(dy.dtype, 1.0), copy=False)

@@ -1,5 +1,22 @@
-"""Argument checks shared by the symbolic and the NumPy convolution (validate at the door)."""
+"""Argument checks shared by several modules (validate at the door): stride and padding, real arrays."""
 from numbers import Integral
+
+import numpy as np
+
+
+def real_array(value, name):
+    """value as a NumPy array of real numbers (float, int, uint or bool dtype), not copied.
+
+    Raises ValueError naming ``name`` when no array can be made of value, or when it holds anything else
+    (complex, strings, objects).
+    """
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name} must be an array of real numbers; got {type(value).__name__}: {error}") from None
+    if array.dtype.kind not in "fiub":
+        raise ValueError(f"{name} must hold real numbers; got dtype {array.dtype}")
+    return array
 
 
 def check_stride_padding(stride, padding):

@@ -57,7 +57,7 @@ from numbers import Integral
 
 import numpy as np
 
-from helpers.arguments import check_stride_padding
+from helpers.arguments import check_stride_padding, real_array
 
 MEMORY_BUDGET = 1 << 30        # bytes of working memory one call may use
 WORKSPACE_BYTES = 64 << 20     # the workspace kept between calls never holds more than this
@@ -125,13 +125,7 @@ def conv_output_shape(input_hw, kernel_hw, stride=1, padding=0):
 
 
 def _as_float_array(name, value):
-    try:
-        array = np.asarray(value)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be an array of real numbers; got {type(value).__name__}: {error}") from None
-    if array.dtype.kind not in "fiub":
-        raise ValueError(f"{name} must hold real numbers; got dtype {array.dtype}")
-    return array
+    return real_array(value, name)
 
 
 def _check_memory(x_shape, w_shape, stride, padding, itemsize, backward, what):

@@ -20,6 +20,8 @@ from numbers import Real
 
 import numpy as np
 
+from helpers.arguments import real_array
+
 
 def numerical_gradient(f, x, h=1e-5):
     """∂f/∂x by central differences, one entry of x at a time.
@@ -69,7 +71,7 @@ def numerical_gradient_of_output(f, x, upstream, h=1e-5):
     upstream: δ = ∂L/∂f(x), the array that weighs f's outputs
     Returns an array shaped like x: what the layer's backward pass must return for dx given dy = upstream.
     """
-    upstream = _as_real(upstream, "upstream")
+    upstream = _as_real_float(upstream, "upstream")
     x = _check_float_array(x, "x")
     _check_step(h)
     if not callable(f):
@@ -80,14 +82,6 @@ def numerical_gradient_of_output(f, x, upstream, h=1e-5):
     return numerical_gradient(lambda value: np.sum(f(value) * upstream), x, h)
 
 
-def _as_real(value, name):
-    try:
-        array = np.asarray(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an array of real numbers; got {type(value).__name__}") from None
-    if array.dtype.kind not in "fiub":
-        raise ValueError(f"{name} must hold real numbers; got dtype {array.dtype}")
-    return array.astype(float, copy=False)
 
 
 def relative_error(a, b):
@@ -95,7 +89,7 @@ def relative_error(a, b):
 
     a, b: array-likes of the same shape. See the module docstring for the sizes to expect.
     """
-    a, b = _as_real(a, "a"), _as_real(b, "b")
+    a, b = _as_real_float(a, "a"), _as_real_float(b, "b")
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape; got {a.shape} and {b.shape}")
     if a.size == 0:
@@ -110,7 +104,7 @@ def check_gradient(f, x, analytic, h=1e-5, tolerance=1e-7):
     tolerance: largest acceptable relative error (default 1e-7, right for float64)
     Returns (ok, relative error).
     """
-    analytic = _as_real(analytic, "analytic")
+    analytic = _as_real_float(analytic, "analytic")
     x = _check_float_array(x, "x")
     if isinstance(tolerance, bool) or not isinstance(tolerance, Real) or not tolerance > 0:
         raise ValueError(f"tolerance must be a number > 0; got {tolerance!r}")
@@ -130,3 +124,7 @@ def _check_float_array(x, name):
     if not x.flags.writeable:
         raise ValueError(f"{name} must be writeable (it is perturbed in place); pass a copy")
     return x
+
+
+def _as_real_float(value, name):
+    return real_array(value, name).astype(float, copy=False)

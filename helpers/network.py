@@ -29,6 +29,7 @@ import numpy as np
 
 from helpers import conv
 from helpers.activations import relu
+from helpers.arguments import real_array
 from helpers.conv import conv2d, conv2d_backward
 from helpers.gradcheck import relative_error
 from helpers.pool import maxpool2d, maxpool2d_backward
@@ -135,11 +136,6 @@ def _as_array(value, name):
                          f"{error}") from None
 
 
-def _as_real_array(value, name):
-    array = _as_array(value, name)
-    if array.dtype.kind not in "fiub":
-        raise ValueError(f"{name} must hold real numbers; got dtype {array.dtype}")
-    return array
 
 
 def _validate_images(x, dtype, name="x", allow_uint8=False):
@@ -716,7 +712,7 @@ def sign_changes(before, after):
     Returns a dict: "negative_before", "negative_after" (counts), "to_negative", "to_positive"
     (lists of index tuples of weights that crossed zero downward / upward), and "size".
     """
-    before, after = _as_real_array(before, "before"), _as_real_array(after, "after")
+    before, after = real_array(before, "before"), real_array(after, "after")
     if before.shape != after.shape:
         raise ValueError(f"before and after must have the same shape; got {before.shape} and {after.shape}")
     if before.size > 10**6:  # every crossing becomes a tuple in a list
@@ -737,8 +733,8 @@ def best_match_correlation(filters_a, filters_b):
     Returns (F,): for each filter of a, the largest |Pearson correlation| with any filter of b
     (1.0: the same pattern up to scale and sign; near 0: unrelated).
     """
-    a = _as_real_array(filters_a, "filters_a").astype(float)
-    b = _as_real_array(filters_b, "filters_b").astype(float)
+    a = real_array(filters_a, "filters_a").astype(float)
+    b = real_array(filters_b, "filters_b").astype(float)
     if a.shape != b.shape or a.ndim != 4 or a.size == 0:
         raise ValueError(f"filters_a and filters_b must be non-empty (F, C, KH, KW) of one shape; got {a.shape} "
                          f"and {b.shape}")

@@ -24,6 +24,8 @@ MEMORY_BUDGET (1 GiB) is refused with a message naming x.
 """
 import numpy as np
 
+from helpers.arguments import real_array
+
 TIE_RULES = ("first", "split", "all")
 MEMORY_BUDGET = 1 << 30
 
@@ -51,14 +53,6 @@ def _check_size_and_stride(size, stride):
     return int(stride)
 
 
-def _as_real(value, name):
-    try:
-        array = np.asarray(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an array of real numbers; got {type(value).__name__}") from None
-    if array.dtype.kind not in "fiub":
-        raise ValueError(f"{name} must hold real numbers; got dtype {array.dtype}")
-    return array
 
 
 def _check_memory(x_shape, out_shape, size, itemsize, backward):
@@ -116,7 +110,7 @@ def maxpool2d(x, size=2, stride=None):
     stride: step between windows (int ≥ 1); default size (non-overlapping)
     Returns y (N, C, H', W'), H' = (H - size) // stride + 1, W' likewise (floor mode), dtype of x.
     """
-    x = _as_real(x, "x")
+    x = real_array(x, "x")
     stride, out_h, out_w = _check_size_stride(x, size, stride)
     _check_memory(x.shape, x.shape[:2] + (out_h, out_w), size, x.dtype.itemsize, False)
     # one elementwise maximum per window offset: size*size cheap passes instead of a slow 6-D reduction
@@ -133,8 +127,8 @@ def maxpool2d_backward(dy, x, size=2, stride=None, ties="first"):
     Returns dx (N, C, H, W), float; pixels in no window (floor mode) and non-winners get 0;
     overlapping windows (stride < size) add up.
     """
-    x = _as_real(x, "x")
-    dy = _as_real(dy, "dy")
+    x = real_array(x, "x")
+    dy = real_array(dy, "dy")
     stride, out_h, out_w = _check_size_stride(x, size, stride)
     if not isinstance(ties, str) or ties not in TIE_RULES:
         raise ValueError(f"ties must be one of {TIE_RULES}; got {ties!r}")
@@ -181,7 +175,7 @@ def maxpool2d_forward_route(x, size=2):
     windows whose first maximum (row-major, the "first" tie rule) sits at window offset
     k = i*size + j, i.e. at x[..., r*size + i, c*size + j]. Exactly one True per window.
     """
-    x = _as_real(x, "x")
+    x = real_array(x, "x")
     _, out_h, out_w = _check_size_stride(x, size, size)
     _check_memory(x.shape, x.shape[:2] + (out_h, out_w), size, x.dtype.itemsize, False)
     x_views = _window_views(x, size, size, out_h, out_w)
@@ -205,8 +199,8 @@ def maxpool2d_backward_route(dy, winners, input_shape, size=2):
     Returns dx (N, C, H, W): each window's dy at its winner, 0 elsewhere — the same as
     maxpool2d_backward(dy, x, size, ties="first"), without comparing with y again.
     """
-    dy = _as_real(dy, "dy")
-    winners = _as_real(winners, "winners")
+    dy = real_array(dy, "dy")
+    winners = real_array(winners, "winners")
     try:
         input_shape = tuple(input_shape)
     except TypeError:
