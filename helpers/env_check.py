@@ -5,7 +5,7 @@ from importlib import metadata
 
 import ipywidgets as widgets
 
-PACKAGES = ["numpy", "sympy", "matplotlib", "ipywidgets", "jupyterlab"]
+PACKAGES = ["numpy", "sympy", "matplotlib", "ipywidgets", "pooch", "jupyterlab"]
 
 
 def versions():
