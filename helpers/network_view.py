@@ -23,12 +23,15 @@ course-net-col (sliders), course-net-message, course-net-readout, course-net-map
 course-net-update.
 """
 import asyncio
+from collections.abc import Mapping
 from html import escape
+from numbers import Integral
 
 import ipywidgets as widgets
 import numpy as np
 
 from helpers.activations import relu
+from helpers.arguments import real_array
 from helpers.conv import conv2d, conv2d_backward
 from helpers.network import SHAPES, predict, softmax_cross_entropy
 from helpers.pool import maxpool2d, maxpool2d_backward
@@ -49,6 +52,26 @@ from helpers.widget_draw import (
 POOL = 2      # the network's 2×2 max-pool windows (stride 2)
 KERNEL = 3    # its 3×3 filters
 PREFETCH_DELAY_S = 0.05   # let the kernel send a press's drawing before it computes the neighbouring digits
+CLASSES = 10
+
+
+def _check_params(params):
+    """The network's parameters (network.SHAPES) as float64 arrays; ValueError / TypeError naming params."""
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a dict of arrays from network.init_params or network.train; "
+                        f"got {type(params).__name__}")
+    missing = [k for k in SHAPES if k not in params]
+    if missing:
+        raise ValueError(f"params is missing {missing}")
+    checked = {}
+    for key, shape in SHAPES.items():
+        value = real_array(params[key], f"params[{key!r}]")
+        if value.shape != shape:
+            raise ValueError(f"params[{key!r}] has shape {value.shape}; expected {shape}")
+        if not np.all(np.isfinite(value)):
+            raise ValueError(f"params[{key!r}] holds NaN or ±inf (the run diverged): nothing to compute")
+        checked[key] = value.astype(np.float64)
+    return checked
 
 
 def compute_digit(params, x, label):
@@ -63,8 +86,17 @@ def compute_digit(params, x, label):
     column 13 feed nothing); "contributions" (6, 26, 26, 3, 3) = δ[f, r, c] · x[r:r+3, c:c+3];
     "grad_w" = ∂L/∂conv1.w (6, 1, 3, 3), the sum of the contributions.
     """
-    p = {k: np.asarray(v, dtype=np.float64) for k, v in params.items() if k in SHAPES}
-    image = np.asarray(x, dtype=np.float64)[None, None]                       # (1, 1, 28, 28)
+    p = _check_params(params)
+    x = real_array(x, "x")
+    if x.shape != (28, 28):
+        raise ValueError(f"x must be one (28, 28) image; got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x holds NaN or ±inf")
+    if isinstance(label, (bool, np.bool_)) or not isinstance(label, (Integral, np.integer)):
+        raise TypeError(f"label must be an integer class 0…9; got {type(label).__name__}")
+    if not 0 <= label < CLASSES:
+        raise ValueError(f"label must be a class 0…9; got {label}")
+    image = x.astype(np.float64)[None, None]                                   # (1, 1, 28, 28)
     y = np.array([int(label)])
     z1 = conv2d(image, p["conv1.w"], p["conv1.b"])                             # (1, 6, 26, 26)
     m1 = maxpool2d(z1, POOL)                                                   # (1, 6, 13, 13)
@@ -99,20 +131,42 @@ def compute_digit(params, x, label):
 def where_delta_stops(state):
     """Count, over all 6 × 26 × 26 conv1 outputs of one digit, where the error δ stops on its way back.
 
-    state: what ``compute_digit`` returns
+    state: what ``compute_digit`` returns (its "won", "m1", "pooled_reached" and "delta1" are read)
     Returns a dict of counts that add up to "outputs": "lost window" (another entry won, ties included),
     "closed by ReLU" (won, pooled value ≤ 0), "dropped by the floor pool" (won, open, but in rows/columns
     25–26, which nothing downstream reads), "stopped further downstream" (δ = 0 because conv2's pool or a
     later ReLU stopped every path from the loss) and "δ ≠ 0" (the error arrives).
     """
-    won = state["won"]
-    pooled = np.repeat(np.repeat(state["m1"], POOL, axis=1), POOL, axis=2)
-    reached = np.repeat(np.repeat(state["pooled_reached"], POOL, axis=0), POOL, axis=1)[None]
+    won, m1, reached_cells, delta1 = _check_state(state)
+    pooled = np.repeat(np.repeat(m1, POOL, axis=1), POOL, axis=2)
+    reached = np.repeat(np.repeat(reached_cells, POOL, axis=0), POOL, axis=1)[None]
     open_gate = won & (pooled > 0)
-    arrives = state["delta1"] != 0
+    arrives = delta1 != 0
     return {"outputs": int(won.size), "lost window": int((~won).sum()), "closed by ReLU": int((won & ~open_gate).sum()),
             "dropped by the floor pool": int((open_gate & ~reached).sum()),
             "stopped further downstream": int((open_gate & reached & ~arrives).sum()), "δ ≠ 0": int(arrives.sum())}
+
+
+def _check_state(state):
+    """(won, m1, pooled_reached, delta1) of a compute_digit state, their shapes consistent; else ValueError."""
+    if not isinstance(state, Mapping):
+        raise TypeError(f"state must be the dict compute_digit returns; got {type(state).__name__}")
+    missing = [k for k in ("won", "m1", "pooled_reached", "delta1") if k not in state]
+    if missing:
+        raise ValueError(f"state is missing {missing}: pass what compute_digit returns")
+    won, m1 = real_array(state["won"], "state['won']"), real_array(state["m1"], "state['m1']")
+    reached, delta1 = (real_array(state["pooled_reached"], "state['pooled_reached']"),
+                       real_array(state["delta1"], "state['delta1']"))
+    if won.dtype != bool or reached.dtype != bool:
+        raise ValueError("state['won'] and state['pooled_reached'] must be boolean arrays, as compute_digit returns")
+    if m1.ndim != 3 or reached.shape != m1.shape[1:]:
+        raise ValueError(f"state['m1'] must be (F, H, W) and state['pooled_reached'] (H, W); got "
+                         f"{m1.shape} and {reached.shape}")
+    conv_shape = (m1.shape[0], POOL * m1.shape[1], POOL * m1.shape[2])
+    if won.shape != conv_shape or delta1.shape != conv_shape:
+        raise ValueError(f"state['won'] and state['delta1'] must have shape {conv_shape} (twice the pooled "
+                         f"maps); got {won.shape} and {delta1.shape}")
+    return won, m1, reached, delta1
 
 
 def _pooled_with_winners(m1, won, tie_count, limit):
@@ -149,6 +203,8 @@ class NetworkView:
         labels = np.asarray(labels)
         if labels.shape != (len(images),):
             raise ValueError(f"labels must have shape ({len(images)},), one per image; got {labels.shape}")
+        if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= CLASSES:
+            raise ValueError(f"labels must be integer classes 0…{CLASSES - 1}")
         if not (isinstance(learning_rate, (int, float)) and np.isfinite(learning_rate) and learning_rate > 0):
             raise ValueError(f"learning_rate must be a positive number; got {learning_rate!r}")
         missing = [k for k in SHAPES if k not in params]

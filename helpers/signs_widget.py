@@ -18,6 +18,7 @@ import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 
 from helpers import signs
+from helpers.arguments import real_array
 from helpers.ui import InputError, message_html, parse_numbers
 from helpers.widget_draw import colour_legend, table_html
 
@@ -48,18 +49,52 @@ PRESETS = {
         relu=True),
 }
 TEXT_FIELDS = ("image", "start", "target", "lr", "downstream")
+MAX_MAPS = 12          # maps in one figure or panels in one row
+MAX_STEPS = 1_000_000  # steps in a weight path
+
+
+def _filter_map(values, name):
+    """values as a (2, 2) float array of finite real numbers; ValueError naming name otherwise."""
+    values = real_array(values, name)
+    if values.shape != (2, 2):
+        raise ValueError(f"{name} must be a (2, 2) array, one number per filter weight; got shape {values.shape}")
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{name} holds NaN or ±inf: nothing to draw (did the run diverge?)")
+    return values.astype(float)
+
+
+def _string(value, name):
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string; got {type(value).__name__}")
+    return value
+
+
+def _strings(value, count, name):
+    """value as a list of `count` strings."""
+    if not (isinstance(value, (list, tuple, np.ndarray)) and len(value) == count
+            and all(isinstance(item, str) for item in value)):
+        raise ValueError(f"{name} must be a list of {count} strings")
+    return list(value)
+
+
+def _check_style(style):
+    if not (isinstance(style, str) and style in ("signs", "arrows")):
+        raise ValueError(f"style must be 'signs' or 'arrows'; got {style!r:.80}")
 
 
 def glyph_grid(values, style):
     """Cell labels that carry the sign without colour.
 
-    values: (2, 2) numbers
+    values: (2, 2) finite numbers
     style:  "signs" → "+0.12" / "−0.12"; "arrows" → "↑ +0.012" / "↓ −0.012"; exact zeros → "· 0"
     Returns a (2, 2) object array of strings.
     """
-    values = np.asarray(values, dtype=float)
-    if style not in ("signs", "arrows"):
-        raise ValueError(f"style must be 'signs' or 'arrows'; got {style!r}")
+    values = _filter_map(values, "values")
+    _check_style(style)
+    return _glyphs(values, style)
+
+
+def _glyphs(values, style):
     labels = np.empty(values.shape, dtype=object)
     for index, value in np.ndenumerate(values):
         if abs(value) < 1e-12:
@@ -88,20 +123,25 @@ def _draw_map(ax, values, labels, title, fig):
 def plot_signed_maps(maps, titles, suptitle, style="signs"):
     """Side-by-side 2×2 signed maps (filters or updates) with glyphs, colorbars and titles.
 
-    maps:     a list of (2, 2) arrays
-    titles:   one title per map
+    maps:     a list of 1 to 12 (2, 2) arrays of finite numbers
+    titles:   one title (a string) per map
     suptitle: the figure's title
     style:    "signs" (+ / − labels, for weights and gradients) or "arrows" (↑ / ↓, for updates)
     Returns the matplotlib Figure (display it, or let the cell show it).
     """
-    maps = [np.asarray(values, dtype=float) for values in maps]
-    if not maps or any(values.shape != (2, 2) for values in maps):
-        raise ValueError(f"maps must be a non-empty list of (2, 2) arrays; got shapes {[m.shape for m in maps]}")
-    if len(titles) != len(maps):
-        raise ValueError(f"titles must have one entry per map; got {len(titles)} titles for {len(maps)} maps")
+    if not (isinstance(maps, (list, tuple)) or (isinstance(maps, np.ndarray) and maps.ndim == 3)):
+        raise TypeError(f"maps must be a list of (2, 2) arrays; got {type(maps).__name__}")
+    if not 1 <= len(maps) <= MAX_MAPS:
+        raise ValueError(f"maps must hold 1 to {MAX_MAPS} (2, 2) arrays; got {len(maps)}")
+    maps = [_filter_map(values, "maps") for values in maps]
+    if not (isinstance(titles, (list, tuple)) and len(titles) == len(maps)):
+        raise ValueError(f"titles must be a list with one title per map ({len(maps)})")
+    titles = _strings(titles, len(maps), "titles")
+    suptitle = _string(suptitle, "suptitle")
+    _check_style(style)
     fig, axes = plt.subplots(1, len(maps), figsize=(3.9 * len(maps), 3.3), squeeze=False)
     for ax, values, title in zip(axes[0], maps, titles, strict=True):
-        _draw_map(ax, values, glyph_grid(values, style), title, fig)
+        _draw_map(ax, values, _glyphs(values, style), title, fig)
     fig.suptitle(suptitle, fontsize=11)
     fig.tight_layout()
     return fig
@@ -110,13 +150,20 @@ def plot_signed_maps(maps, titles, suptitle, style="signs"):
 def plot_weight_paths(history, title, names=("W11", "W12", "W21", "W22")):
     """Each weight against the SGD step, with the zero line and a ✕ where a weight first crosses zero.
 
-    history: (steps+1, 2, 2) weights, entry k after k steps (as ``helpers.signs.train`` returns)
+    history: (steps+1, 2, 2) finite weights, entry k after k steps (as ``helpers.signs.train`` returns),
+             1 to 1 000 001 entries
     title:   the figure's title
+    names:   the four weights' names
     Returns the matplotlib Figure.
     """
-    history = np.asarray(history, dtype=float)
-    if history.ndim != 3 or history.shape[1:] != (2, 2):
-        raise ValueError(f"history must be (steps+1, 2, 2); got shape {history.shape}")
+    history = real_array(history, "history")
+    if history.ndim != 3 or history.shape[1:] != (2, 2) or not 1 <= len(history) <= MAX_STEPS + 1:
+        raise ValueError(f"history must be (steps+1, 2, 2) with 0 ≤ steps ≤ {MAX_STEPS}; got shape {history.shape}")
+    if not np.all(np.isfinite(history)):
+        raise ValueError("history holds NaN or ±inf: nothing to draw (did the run diverge?)")
+    history = history.astype(float)
+    title = _string(title, "title")
+    names = _strings(names, 4, "names")
     paths = history.reshape(len(history), 4)
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     ax.axhline(0.0, color="black", linewidth=1)
@@ -146,8 +193,8 @@ class SignsExplorer:
     """
 
     def __init__(self, preset="output too small: every weight ↑"):
-        if preset not in PRESETS:
-            raise ValueError(f"preset must be one of {list(PRESETS)}; got {preset!r}")
+        if not isinstance(preset, str) or preset not in PRESETS:
+            raise ValueError(f"preset must be one of {list(PRESETS)}; got {preset!r:.80}")
         wide = {"description_width": "150px"}
         self.preset = widgets.Dropdown(options=list(PRESETS), value=preset, description="preset",
                                        style=wide, layout=widgets.Layout(width="520px"))
@@ -363,13 +410,33 @@ def signed_panels_html(panels, title):
     """Side-by-side 2×2 signed maps as HTML: per panel a title, the table (name and glyph in each cell,
     diverging colours centred at 0 on that panel's own scale) and its colour legend.
 
-    panels: [(values (2, 2), labels (2, 2) strings, title (a newline splits it), legend label), …]
+    panels: 1 to 12 of [(values (2, 2) finite numbers, labels (2, 2) strings, title (a newline splits it),
+            legend label), …]
+    title:  the row's title
     """
+    if not isinstance(panels, (list, tuple)):
+        raise TypeError(f"panels must be a list of (values, labels, title, legend) tuples; got {type(panels).__name__}")
+    if not 1 <= len(panels) <= MAX_MAPS:
+        raise ValueError(f"panels must hold 1 to {MAX_MAPS} panels; got {len(panels)}")
+    title = _string(title, "title")
+    checked = []
+    for panel in panels:
+        if not (isinstance(panel, (list, tuple)) and len(panel) == 4):
+            raise ValueError(f"panels must hold (values, labels, title, legend) tuples; got {panel!r:.80}")
+        values, labels, panel_title, legend = panel
+        try:
+            labels = np.asarray(labels, dtype=object) if isinstance(labels, (list, tuple, np.ndarray)) else None
+        except ValueError:
+            labels = None
+        if labels is None or labels.shape != (2, 2):
+            raise ValueError("panels: each panel's labels must be (2, 2) strings, e.g. from glyph_grid")
+        if not (isinstance(panel_title, str) and isinstance(legend, str)):
+            raise TypeError("panels: each panel's title and legend label must be strings")
+        checked.append((_filter_map(values, "panels: each panel's values"), labels, panel_title, legend))
     parts = []
-    for values, labels, panel_title, legend in panels:
-        values = np.asarray(values, dtype=float)
+    for values, labels, panel_title, legend in checked:
         limit = max(float(np.max(np.abs(values))), 1e-9)
-        cells = [[f"{NAMES[i, j]}\n{labels[i][j]}" for j in range(2)] for i in range(2)]
+        cells = [[f"{NAMES[i, j]}\n{labels[i, j]}" for j in range(2)] for i in range(2)]
         heading = "<br>".join(escape(line) for line in panel_title.split("\n"))
         parts.append(f"<div style='margin-right:18px'><div class='signs-panel-title' style='font-size:12px;"
                      f"font-weight:bold;margin-bottom:3px'>{heading}</div>"

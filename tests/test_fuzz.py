@@ -238,9 +238,6 @@ XFAIL = {
     ("filter_study", "crossing_table"),
     ("filter_study", "baseline_table"),
     ("filter_study", "drift_summary"),
-    # network_view
-    ("network_view", "compute_digit"),
-    ("network_view", "where_delta_stops"),
     # pool_exercises
     ("pool_exercises", "central_differences"),
     # signs
@@ -249,12 +246,6 @@ XFAIL = {
     ("signs_exercises", "corr"),
     ("signs_exercises", "forward"),
     ("signs_exercises", "filter_gradient"),
-    # signs_widget
-    ("signs_widget", "glyph_grid"),
-    ("signs_widget", "plot_signed_maps"),
-    ("signs_widget", "plot_weight_paths"),
-    ("signs_widget", "SignsExplorer"),
-    ("signs_widget", "signed_panels_html"),
     # symbolic_exercises
     ("symbolic_exercises", "judge_formula"),
     # training_exercises
@@ -270,17 +261,6 @@ XFAIL = {
     ("training_widget", "plot_top_patches"),
     ("training_widget", "FilterExplorer"),
     ("training_widget", "plot_examples"),
-    # widget_draw
-    ("widget_draw", "signed_text"),
-    ("widget_draw", "signed_colour"),
-    ("widget_draw", "table_html"),
-    ("widget_draw", "colour_legend"),
-    ("widget_draw", "grey_colour"),
-    ("widget_draw", "signed_rgb"),
-    ("widget_draw", "grey_rgb"),
-    ("widget_draw", "png_uri"),
-    ("widget_draw", "boxes_html"),
-    ("widget_draw", "image_html"),
 }
 
 
