@@ -22,6 +22,7 @@ import numpy as np
 from helpers import network
 
 MAX_MATCH_FILTERS = 8   # 8! = 40,320 orderings; beyond that brute force is the wrong tool
+MAX_TOP_PATCH_PRODUCTS = 10**9   # top_patches' multiply-adds (seconds of work): 1,000 MNIST digits need 37 M
 
 
 def _array(value, name, ndim=None, min_ndim=None):
@@ -246,14 +247,26 @@ def top_patches(x, filters, bias=None, count=8):
     count = _count(count, "count")
     if count > len(x):
         raise ValueError(f"count must be at most the number of images {len(x)}; got {count}")
+    n, oh, ow = len(x), x.shape[2] - kh + 1, x.shape[3] - kw + 1
+    per_image = oh * ow * kh * kw
+    if n * per_image * len(filters) > MAX_TOP_PATCH_PRODUCTS or per_image > 10**7:
+        raise ValueError(f"x {x.shape} with filters {filters.shape} needs more than {MAX_TOP_PATCH_PRODUCTS:,} "
+                         "multiply-adds; pass fewer images or filters")
     windows = np.lib.stride_tricks.sliding_window_view(x[:, 0], (kh, kw), axis=(1, 2))   # (N, OH, OW, KH, KW)
-    responses = np.einsum("nmkij,fij->fnmk", windows, filters[:, 0]) + bias[:, None, None, None]
-    flat = responses.reshape(len(filters), len(x), -1)
-    best_position = flat.argmax(axis=2)                                        # (F, N)
-    best_value = np.take_along_axis(flat, best_position[:, :, None], axis=2)[:, :, 0]
+    # the outputs of a chunk of images: (F, KH·KW) times the chunk's shifted copies, one BLAS product
+    kernels = filters.reshape(len(filters), -1)
+    best_position = np.empty((len(filters), n), np.intp)                       # (F, N)
+    best_value = np.empty((len(filters), n))
+    step = max(1, 10**6 // per_image)   # images per chunk (164 digits): the working arrays stay in cache
+    for first in range(0, n, step):
+        chunk = x[first:first + step, 0]
+        shifted = np.stack([chunk[:, i:i + oh, j:j + ow] for i in range(kh) for j in range(kw)])
+        flat = (kernels @ shifted.reshape(kh * kw, -1)).reshape(len(filters), len(chunk), -1)
+        best_position[:, first:first + step] = flat.argmax(axis=2)
+        best_value[:, first:first + step] = flat.max(axis=2) + bias[:, None]
     images = np.argsort(-best_value, axis=1, kind="stable")[:, :count]         # (F, count)
     positions = np.take_along_axis(best_position, images, axis=1)
-    rows, cols = np.divmod(positions, responses.shape[3])
+    rows, cols = np.divmod(positions, ow)
     patches = windows[images, rows, cols]                                      # (F, count, KH, KW)
     where = np.stack([images, rows, cols], axis=-1)
     return patches.copy(), np.take_along_axis(best_value, images, axis=1), where
