@@ -23,6 +23,7 @@ Images are kept as uint8 (N, 1, 28, 28) to save memory (the full MNIST is 47 MB 
 float32); ``to_unit_float`` turns a batch into floats in [0, 1].
 """
 import contextlib
+import errno
 import gzip
 import hashlib
 import http.client
@@ -33,6 +34,7 @@ import os
 import re
 import socket
 import ssl
+import stat
 import threading
 import time
 import urllib.parse
@@ -148,6 +150,48 @@ def _as_path(name, value):
     return Path(value)
 
 
+def _why_unreadable(error):
+    """A few words for why a path cannot be opened (an OSError, or the ValueError of a name the OS refuses)."""
+    if isinstance(error, ValueError):  # an embedded NUL, or a lone surrogate the file system cannot encode
+        return "characters the file system refuses"
+    if isinstance(error, (FileNotFoundError, NotADirectoryError)):
+        return "no such file"
+    if isinstance(error, IsADirectoryError):
+        return "a directory"
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    if error.errno == errno.ENAMETOOLONG:
+        return "name too long"
+    return error.strerror or type(error).__name__
+
+
+def _unreadable(name, path, why):
+    return ValueError(f"{name} must name a readable file; got {str(path)!r:.100} ({why})")
+
+
+def _readable_file(name, value):
+    """value as the Path of an existing regular file. TypeError when value is not a path; ValueError naming
+    ``name`` when nothing readable is there (missing, a directory, a device, a name the file system refuses)."""
+    path = _as_path(name, value)
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError) as error:
+        raise _unreadable(name, path, _why_unreadable(error)) from None
+    if stat.S_ISDIR(mode):
+        raise _unreadable(name, path, "a directory")
+    if not stat.S_ISREG(mode):
+        raise _unreadable(name, path, "not a regular file")
+    return path
+
+
+def _open_readable(name, path):
+    """open(path, "rb"), an OSError (e.g. the file vanished or is not readable) as a ValueError naming name."""
+    try:
+        return open(path, "rb")
+    except OSError as error:
+        raise _unreadable(name, path, _why_unreadable(error)) from None
+
+
 def _check_sha256(name, value):
     if not (isinstance(value, str) and re.fullmatch("[0-9a-fA-F]{64}", value)):
         raise ValueError(f"{name} must be a SHA-256 as 64 hex digits; got {value!r:.100}")
@@ -161,9 +205,13 @@ def _check_count(name, value, minimum):
 
 
 def sha256_of(path):
-    """Hex SHA-256 of a file, read in 1 MB blocks."""
+    """Hex SHA-256 of a file, read in 1 MB blocks.
+
+    path: str or pathlib.Path of a regular file. Raises TypeError when path is not a path, ValueError naming
+    path when no readable file is there (missing, a directory, a device, characters the file system refuses).
+    """
     digest = hashlib.sha256()
-    with open(_as_path("path", path), "rb") as f:
+    with _open_readable("path", _readable_file("path", path)) as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -194,29 +242,35 @@ def load_subset(path=SUBSET_PATH, sha256=SUBSET_SHA256):
 def read_idx(path, expected_count=None, max_bytes=MAX_IDX_BYTES):
     """Read a gzipped idx file (MNIST's format): images → uint8 (N, 28, 28), labels → uint8 (N,).
 
+    path: str or pathlib.Path of the file; expected_count: None or the number of items it must hold (≥ 0);
+    max_bytes: the most bytes its header may announce (≥ 1).
     The header is read and checked first; then exactly the bytes it announces are decompressed, in 1 MB
     steps, into one preallocated array. A file announcing more than max_bytes, or holding more or fewer
     bytes than it announces, is refused as soon as that is known — a gzip bomb never gets decompressed.
-    Raises DataFileError when the file is truncated or its header does not describe its content.
+    Raises TypeError/ValueError naming the argument when an argument is wrong (path: no readable file there),
+    DataFileError (a ValueError) when the file is truncated or its header does not describe its content.
     """
     path = _as_path("path", path)
     expected_count = None if expected_count is None else _check_count("expected_count", expected_count, 0)
     max_bytes = _check_count("max_bytes", max_bytes, 1)
+    path = _readable_file("path", path)
+    where = f"path {path.name!r:.100}"  # every message names the argument whose file is at fault
+    raw = _open_readable("path", path)
     try:
-        with gzip.open(path, "rb") as f:
+        with raw, gzip.open(raw, "rb") as f:
             magic = f.read(4)
             if len(magic) < 4 or magic[:3] != b"\x00\x00\x08" or magic[3] not in (1, 3):
-                raise DataFileError(f"{path.name}: not an idx file of unsigned bytes (header {magic.hex()})")
+                raise DataFileError(f"{where}: not an idx file of unsigned bytes (header {magic.hex()})")
             ndim = magic[3]
             raw_dims = f.read(4 * ndim)
             if len(raw_dims) < 4 * ndim:
-                raise DataFileError(f"{path.name}: the idx header is cut short; the file is truncated")
+                raise DataFileError(f"{where}: the idx header is cut short; the file is truncated")
             dims = tuple(int.from_bytes(raw_dims[4 * i:4 * i + 4], "big") for i in range(ndim))
             header, count = 4 + 4 * ndim, math.prod(dims)
             if expected_count is not None and dims[0] != expected_count:
-                raise DataFileError(f"{path.name}: holds {dims[0]} items, expected {expected_count}")
+                raise DataFileError(f"{where}: holds {dims[0]} items, expected {expected_count}")
             if count > max_bytes:
-                raise DataFileError(f"{path.name}: the header announces shape {dims} ({count:,} bytes), more "
+                raise DataFileError(f"{where}: the header announces shape {dims} ({count:,} bytes), more "
                                     f"than the {max_bytes:,} bytes an MNIST-like file may hold")
             values = np.empty(count, dtype=np.uint8)
             view, filled = memoryview(values), 0
@@ -227,10 +281,10 @@ def read_idx(path, expected_count=None, max_bytes=MAX_IDX_BYTES):
                 filled += got
             if filled < count or f.read(1):
                 held = f"{header + filled} bytes" if filled < count else "more"
-                raise DataFileError(f"{path.name}: the header announces shape {dims} ({header + count} bytes) "
+                raise DataFileError(f"{where}: the header announces shape {dims} ({header + count} bytes) "
                                     f"but the file holds {held}; it is truncated or damaged")
     except (OSError, EOFError, zlib.error) as error:  # gzip raises EOFError on a truncated stream
-        raise DataFileError(f"{path.name}: cannot be decompressed ({error}); "
+        raise DataFileError(f"{where}: cannot be decompressed ({error}); "
                             "the file is truncated or damaged") from None
     return values.reshape(dims)
 
@@ -517,7 +571,7 @@ def load_fashion_mnist(system_dir=FASHION_SYSTEM_DIR, cache_dir=CACHE_DIR, mirro
         try:
             return _dataset_from_idx(local, "fashion", FASHION_CLASSES,
                                      f"Fashion-MNIST from Debian's dataset-fashion-mnist ({system_dir})")
-        except (DataFileError, OSError) as error:
+        except (ValueError, OSError) as error:  # DataFileError, or a file that vanished or is unreadable
             LOG.info("skipping the damaged system copy of Fashion-MNIST: %s", error)
     paths = {key: fetch(name, size, sha, mirrors, cache_dir, opener, timeout, deadline)
              for key, (name, size, sha) in FASHION_FILES.items()}

@@ -295,6 +295,38 @@ def test_read_idx_refuses_truncated_and_inconsistent_files(tmp_path):
         data.read_idx(count, expected_count=60000)
 
 
+
+def test_damaged_idx_messages_name_the_path_argument(tmp_path):
+    cut = tmp_path / "cut.gz"
+    cut.write_bytes(idx_bytes(np.ones((4, 28, 28)))[:40])
+    with pytest.raises(data.DataFileError, match=r"^path 'cut.gz': .*truncated"):
+        data.read_idx(cut)
+
+
+@pytest.mark.parametrize("function", [data.sha256_of, data.read_idx])
+@pytest.mark.parametrize("where, why", [
+    (lambda d: d / "nothing.gz", "no such file"),
+    (lambda d: d / "file.gz" / "below", "no such file"),  # a file used as a folder
+    (lambda d: d, "a directory"),
+    (lambda d: "", "a directory"),                        # Path("") is the current folder
+    (lambda d: "/dev/null", "not a regular file"),
+    (lambda d: "a\0b", "characters the file system refuses"),
+    (lambda d: "\ud800", "characters the file system refuses"),
+    (lambda d: "x" * 5000, "name too long"),
+])
+def test_a_path_with_no_readable_file_is_a_value_error_naming_path(tmp_path, function, where, why):
+    (tmp_path / "file.gz").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"^path must name a readable file; got .*\(" + why) as caught:
+        function(where(tmp_path))
+    assert not isinstance(caught.value, data.DataFileError), "the argument is wrong, not a data file"
+    assert len(str(caught.value)) < 200, "a long path is echoed cut short"
+
+
+def test_a_path_that_is_not_a_path_is_a_type_error_naming_path():
+    for value in (None, 3, b"bytes", ["a"]):
+        with pytest.raises(TypeError, match="^path must be a path"):
+            data.sha256_of(value)
+
 BOMB_CHILD = """
 import gzip, resource, sys, tracemalloc
 from helpers import data
