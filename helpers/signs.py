@@ -24,41 +24,59 @@ signs, and one step can raise some weights of the filter and lower others.
 
 This module works on one channel, so an image is a plain (H, W) matrix, as learners first meet
 I11…I33, and a batch of images is (N, H, W) — the NCHW layout with C = 1 squeezed out. With a batch
-the loss is the mean over the N examples. Sizes other than 3×3 and 2×2 work too (H ≥ kh, W ≥ kw).
-``helpers.conv`` has the full NCHW convolution; this module needs only NumPy.
+the loss is the mean over the N examples. Sizes other than 3×3 and 2×2 work too (H ≥ kh, W ≥ kw), up to
+MAX_ELEMENTS entries an array.
+``helpers.conv`` has the full NCHW convolution; this module needs only NumPy (and ``helpers.arguments``).
 """
+import math
 import numbers
 
 import numpy as np
 
+from helpers.arguments import real_array
+
+# Far beyond the course's 3×3 images and 2×2 filters; a bigger array or product is a mistake, and checking
+# it for NaN, or computing with it, would take gigabytes or minutes.
+MAX_ELEMENTS = 10**7  # entries of one array argument
+MAX_WORK = 2 * 10**7  # multiply-adds of one layer's correlation: N · OH · OW · kh · kw
+
 
 def _finite_number(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite real number; got {value!r}")
-    return float(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a finite real number; got {type(value).__name__} {value!r:.60}")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(f"{name} must be a finite real number; got an integer beyond float's range") from None
+    except (TypeError, ValueError):  # a Real that float() refuses
+        raise ValueError(f"{name} must be a finite real number; got {type(value).__name__}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite real number; got {number}")
+    return number
 
 
 def _finite_array(value, name, ndims):
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an array of numbers; got {value!r}") from None
+    array = real_array(value, name)
     if array.ndim not in ndims:
         wanted = " or ".join(f"{n}-D" for n in ndims)
         raise ValueError(f"{name} must be {wanted}; got shape {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must hold finite numbers; got {array.tolist()}")
+    if array.size > MAX_ELEMENTS:
+        raise ValueError(f"{name} has {array.size:,} entries (shape {array.shape}); at most {MAX_ELEMENTS:,}")
+    array = np.asarray(array, dtype=float)
+    bad = np.count_nonzero(~np.isfinite(array))
+    if bad:
+        raise ValueError(f"{name} must hold finite numbers; it has {bad} NaN or ±inf value(s)")
     return array
 
 
-def _check_image_weights(image, weights):
-    image = _finite_array(image, "image", (2, 3))
-    weights = _finite_array(weights, "weights", (2,))
+def _check_image_weights(image, weights, image_name="image", weights_name="weights"):
+    image = _finite_array(image, image_name, (2, 3))
+    weights = _finite_array(weights, weights_name, (2,))
     if weights.shape[0] < 1 or weights.shape[1] < 1:
-        raise ValueError(f"weights must have at least one row and column; got shape {weights.shape}")
+        raise ValueError(f"{weights_name} must have at least one row and column; got shape {weights.shape}")
     if weights.shape[0] > image.shape[-2] or weights.shape[1] > image.shape[-1]:
-        raise ValueError(f"weights of shape {weights.shape} do not fit inside an image of shape {image.shape[-2:]} "
-                         f"(image shape {image.shape})")
+        raise ValueError(f"{weights_name} of shape {weights.shape} do not fit inside an image of shape "
+                         f"{image.shape[-2:]} ({image_name} shape {image.shape})")
     return image, weights
 
 
@@ -73,12 +91,20 @@ def _check_target(target, image):
 
 def _check_downstream(downstream, image, weights):
     """A number, or one weight per filter output: (OH, OW) = (H − kh + 1, W − kw + 1)."""
+    return _check_downstream_for(downstream, _out_shape(image.shape, weights.shape))
+
+
+def _out_shape(image_shape, kernel_shape):
+    """(OH, OW) = (H − kh + 1, W − kw + 1), the valid correlation's output of an (…, H, W) image."""
+    return (image_shape[-2] - kernel_shape[0] + 1, image_shape[-1] - kernel_shape[1] + 1)
+
+
+def _check_downstream_for(downstream, out_shape):
     if isinstance(downstream, numbers.Real) and not isinstance(downstream, bool):
         return _finite_number(downstream, "downstream")
     downstream = _finite_array(downstream, "downstream", (0, 2))
     if downstream.ndim == 0:
         return float(downstream)
-    out_shape = (image.shape[-2] - weights.shape[0] + 1, image.shape[-1] - weights.shape[1] + 1)
     if downstream.shape != out_shape:
         raise ValueError(f"downstream must be one number or one weight per output {out_shape}; "
                          f"got shape {downstream.shape}")
@@ -110,6 +136,10 @@ def correlate_valid(image, weights):
     out[0, 0] = o11 = I11·W11 + I12·W12 + I21·W21 + I22·W22 (indices from 1 in the math, 0 in code).
     """
     image, weights = _check_image_weights(image, weights)
+    return _correlate(image, weights)
+
+
+def _correlate(image, weights):
     return np.einsum("...mnij,ij->...mn", _windows(image, weights.shape), weights)
 
 
@@ -127,7 +157,11 @@ def forward(image, weights, bias=0.0, downstream=1.0, relu=False):
     image, weights = _check_image_weights(image, weights)
     bias = _finite_number(bias, "bias")
     downstream = _check_downstream(downstream, image, weights)
-    o = correlate_valid(image, weights) + bias
+    return _forward(image, weights, bias, downstream, relu)
+
+
+def _forward(image, weights, bias, downstream, relu):
+    o = _correlate(image, weights) + bias
     a = np.maximum(o, 0.0) if relu else o
     y = (downstream * a).mean(axis=(-2, -1))
     return o, a, y
@@ -156,7 +190,11 @@ def upstream_grad(image, weights, bias, downstream, target, relu=False):
     """
     image, weights, bias, downstream, target, _ = _check_example(image, weights, bias, downstream, target, 0.0)
     o, _, y = forward(image, weights, bias, downstream, relu)
-    count = o.shape[-2] * o.shape[-1] * (image.shape[0] if image.ndim == 3 else 1)
+    return _upstream(o, y, downstream, target, relu)
+
+
+def _upstream(o, y, downstream, target, relu):
+    count = o.shape[-2] * o.shape[-1] * (o.shape[0] if o.ndim == 3 else 1)
     dl_da = (y - target)[..., None, None] * downstream / count
     if not relu:
         return np.broadcast_to(dl_da, o.shape).copy()
@@ -176,6 +214,10 @@ def filter_grad(image, delta):
         raise ValueError(f"delta must have the batch shape of image; got delta {delta.shape}, image {image.shape}")
     if delta.shape[-2] > image.shape[-2] or delta.shape[-1] > image.shape[-1]:
         raise ValueError(f"delta of shape {delta.shape} is larger than the image {image.shape}")
+    return _filter_grad(image, delta)
+
+
+def _filter_grad(image, delta):
     kernel_shape = (image.shape[-2] - delta.shape[-2] + 1, image.shape[-1] - delta.shape[-1] + 1)
     windows = _windows(image, kernel_shape).reshape((-1,) + delta.shape[-2:] + kernel_shape)
     return np.einsum("bmnij,bmn->ij", windows, delta.reshape((-1,) + delta.shape[-2:]))
@@ -265,6 +307,10 @@ def input_grad(delta, weights):
     """
     delta = _finite_array(delta, "delta", (2, 3))
     weights = _finite_array(weights, "weights", (2,))
+    return _input_grad(delta, weights)
+
+
+def _input_grad(delta, weights):
     out_h, out_w = delta.shape[-2:]
     kh, kw = weights.shape
     grad = np.zeros(delta.shape[:-2] + (out_h + kh - 1, out_w + kw - 1))
@@ -274,24 +320,54 @@ def input_grad(delta, weights):
     return grad
 
 
+def _check_two_layer(x, w1, b1, w2, b2, downstream, target):
+    """The arguments of the two-layer model, checked at the door: ValueError naming the wrong one."""
+    x, w1 = _check_image_weights(x, w1, "x", "w1")
+    w2 = _finite_array(w2, "w2", (2,))
+    hidden_shape = x.shape[:-2] + _out_shape(x.shape, w1.shape)
+    if not (1 <= w2.shape[0] <= hidden_shape[-2] and 1 <= w2.shape[1] <= hidden_shape[-1]):
+        raise ValueError(f"w2 of shape {w2.shape} does not fit inside the first layer's output "
+                         f"{hidden_shape[-2:]} (x {x.shape} correlated with w1 {w1.shape}); w2 needs "
+                         f"1…{hidden_shape[-2]} rows and 1…{hidden_shape[-1]} columns")
+    batch = x.shape[0] if x.ndim == 3 else 1
+    for name, kernel, image_shape in (("w1", w1.shape, x.shape), ("w2", w2.shape, hidden_shape)):
+        work = batch * math.prod(_out_shape(image_shape, kernel)) * math.prod(kernel)
+        if work > MAX_WORK:
+            raise ValueError(f"x {x.shape} with {name} {kernel} needs {work:,} multiply-adds in one layer; "
+                             f"at most {MAX_WORK:,}")
+    b1, b2 = _finite_number(b1, "b1"), _finite_number(b2, "b2")
+    downstream = _check_downstream_for(downstream, _out_shape(hidden_shape, w2.shape))
+    target = _check_target(target, x)
+    return x, w1, b1, w2, b2, downstream, target
+
+
 def two_layer_gradients(x, w1, b1, w2, b2, downstream, target):
     """Gradients of a two-layer model with ReLU after both filters (a counterexample's model).
 
         I = ReLU(corr(x, W1) + b1)      the first layer's output: never negative
         o = corr(I, W2) + b2;  y = v · mean(ReLU(o));  L = mean of ½ (y − t)²
 
-    x: (H, W) or (N, H, W); w1 (k1h, k1w); w2 (k2h, k2w); b1, b2, downstream numbers; target a number or (N,).
+    x: (H, W) or (N, H, W); w1 (k1h, k1w) with k1h ≤ H, k1w ≤ W; w2 (k2h, k2w), fitting inside I;
+    b1, b2 numbers; downstream v a number, or one weight per output of the second layer (OH, OW);
+    target a number or (N,). All finite; at most MAX_ELEMENTS entries an array, MAX_WORK multiply-adds a layer.
     Returns a dict: "w1", "b1", "w2", "b2" the gradients (shapes of the parameters), "loss" (float)
     and "hidden" the first layer's output I ((H−k1h+1, W−k1w+1) or (N, …)).
+    Raises ValueError naming the argument that is wrong, or naming them all when finite arguments are so
+    large that the model overflows.
     """
-    x, w1 = _check_image_weights(x, w1)
-    pre_hidden = correlate_valid(x, w1) + _finite_number(b1, "b1")
-    hidden = np.maximum(pre_hidden, 0.0)
-    _check_image_weights(hidden, w2)
-    grad_w2, grad_b2, delta2 = gradients(hidden, w2, b2, downstream, target, relu=True)
-    delta1 = input_grad(delta2, w2) * (pre_hidden > 0)
-    return {"w1": filter_grad(x, delta1), "b1": float(delta1.sum()), "w2": grad_w2, "b2": grad_b2,
-            "loss": loss(hidden, w2, b2, downstream, target, relu=True), "hidden": hidden}
+    x, w1, b1, w2, b2, downstream, target = _check_two_layer(x, w1, b1, w2, b2, downstream, target)
+    with np.errstate(over="ignore", invalid="ignore"):  # finite arguments can still overflow: checked below
+        pre_hidden = _correlate(x, w1) + b1
+        hidden = np.maximum(pre_hidden, 0.0)
+        o, _, y = _forward(hidden, w2, b2, downstream, relu=True)
+        delta2 = _upstream(o, y, downstream, target, relu=True)
+        delta1 = _input_grad(delta2, w2) * (pre_hidden > 0)
+        result = {"w1": _filter_grad(x, delta1), "b1": float(delta1.sum()), "w2": _filter_grad(hidden, delta2),
+                  "b2": float(delta2.sum()), "loss": float(np.mean(0.5 * (y - target) ** 2)), "hidden": hidden}
+    if not all(np.all(np.isfinite(value)) for value in result.values()):
+        raise ValueError("x, w1, b1, w2, b2, downstream and target are too large: the model's outputs or "
+                         "gradients overflow to ±inf or NaN; use numbers of smaller magnitude")
+    return result
 
 
 def train_two_layer(x, w1, b1, w2, b2, downstream, target, lr, steps):
@@ -306,7 +382,8 @@ def train_two_layer(x, w1, b1, w2, b2, downstream, target, lr, steps):
         raise ValueError(f"lr must be > 0; got {lr}")
     if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
         raise ValueError(f"steps must be an integer ≥ 0; got {steps!r}")
-    params = {"w1": np.asarray(w1, dtype=float), "b1": b1, "w2": np.asarray(w2, dtype=float), "b2": b2}
+    x, w1, b1, w2, b2, downstream, target = _check_two_layer(x, w1, b1, w2, b2, downstream, target)
+    params = {"w1": w1, "b1": b1, "w2": w2, "b2": b2}
     history = {name: [] for name in ("w1", "b1", "w2", "b2", "loss")}
     for k in range(steps + 1):
         grads = two_layer_gradients(x, params["w1"], params["b1"], params["w2"], params["b2"], downstream, target)

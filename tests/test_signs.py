@@ -342,6 +342,46 @@ def test_bad_arguments_raise_value_error_naming_them(call, words):
         call()
 
 
+TWO_LAYER = dict(x=np.ones((2, 4, 4)), w1=np.ones((2, 2)), b1=0.0, w2=np.ones((2, 2)), b2=0.0, downstream=1.0,
+                 target=np.zeros(2))
+
+
+@pytest.mark.parametrize("changes, words", [
+    (dict(x=5.0), r"^x must be 2-D or 3-D"),
+    (dict(x=None), r"^x must hold real numbers; got dtype object"),
+    (dict(x=np.full((4, 4), 1j)), r"^x must hold real numbers; got dtype complex"),
+    (dict(x=np.full((2, 4, 4), np.nan)), r"^x must hold finite numbers; it has 32 NaN"),
+    (dict(x=np.broadcast_to(0.0, (10**4, 1000, 100))), r"^x has 1,000,000,000 entries"),  # no copy, no NaN scan
+    (dict(w1=np.ones((5, 2))), r"^w1 of shape \(5, 2\) do not fit"),
+    (dict(w1="abc"), r"^w1 must hold real numbers"),
+    (dict(b1=np.nan), r"^b1 must be a finite real number"),
+    (dict(b1=10**400), r"^b1 must be a finite real number; got an integer beyond"),
+    (dict(w2=np.ones((4, 4))), r"^w2 of shape \(4, 4\) does not fit inside the first layer's output \(3, 3\)"),
+    (dict(w2=np.ones((0, 2))), r"^w2 of shape \(0, 2\) does not fit"),
+    (dict(b2="1"), r"^b2 must be a finite real number"),
+    (dict(downstream=np.ones((3, 3))), r"^downstream must be one number or one weight per output \(2, 2\)"),
+    (dict(target=[1.0, 2.0, 3.0]), r"^target must be one number or one per image"),
+    (dict(x=np.ones((1, 2000, 2000)), w1=np.ones((1000, 1000))), r"^x \(1, 2000, 2000\) with w1 .* multiply-adds"),
+    (dict(x=np.full((2, 4, 4), 1e200)), r"^x, w1, b1, w2, b2, downstream and target are too large"),
+])
+def test_two_layer_gradients_name_the_wrong_argument(changes, words):
+    with pytest.raises(ValueError, match=words) as caught:
+        signs.two_layer_gradients(**{**TWO_LAYER, **changes})
+    assert len(str(caught.value)) < 300
+
+
+def test_two_layer_accepts_one_downstream_weight_per_second_layer_output():
+    per_output = signs.two_layer_gradients(**{**TWO_LAYER, "downstream": np.full((2, 2), 1.0)})
+    single = signs.two_layer_gradients(**TWO_LAYER)
+    for key in ("w1", "b1", "w2", "b2", "loss"):
+        assert np.allclose(per_output[key], single[key], rtol=1e-14)
+
+
+def test_train_two_layer_checks_its_arguments_before_the_first_step():
+    with pytest.raises(ValueError, match="^w1 must hold real numbers"):
+        signs.train_two_layer(**{**TWO_LAYER, "w1": "abc"}, lr=0.1, steps=1)
+
+
 # ---------------------------------------------------------------- the widget, headless
 def make_widget(**changes):
     widget = SignsExplorer()
