@@ -12,17 +12,137 @@ every cell, so the figures read without colour.
 
 CSS classes: course-train (progress box), course-train-progress, course-train-status,
 course-filter-explorer, course-filter-step (the slider), course-filter-readout, course-filter-plot.
+
+Arguments are checked at the door, before anything is drawn: a wrong one raises ValueError or TypeError
+naming it. Sizes are bounded so that no figure takes seconds to build: at most MAX_STEPS steps in a curve,
+MAX_ROWS rows (moments, banks, filter sets, layers or samples) and MAX_FILTERS filters or patches in one
+figure, MAX_WRITTEN values written into cells, MAX_EXAMPLES images, MAX_SNAPSHOTS snapshots.
 """
+from collections.abc import Mapping
 from html import escape
+from numbers import Integral
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm
+from matplotlib.mathtext import MathTextParser
 
+from helpers.arguments import real_array
 from helpers.conv import conv2d
 from helpers.network import sign_changes
 from helpers.widget_draw import colour_legend, finite_limit, signed_text, table_html
+
+MAX_STEPS = 10_000_000       # steps in one curve (a history's "loss", "up", "down", a layer's moves)
+MAX_ROWS = 16                # rows of one figure: moments, banks, filter sets, layers or named samples
+MAX_FILTERS = 32             # filters (columns or rows) or patches per filter in one figure
+MAX_WRITTEN = 3_000          # values written as text into the cells of one figure
+MAX_SCORES = 100_000         # scores in one sample of plot_baselines
+MAX_LAYER_WEIGHTS = 10_000_000  # weights of one layer compared by plot_layer_moves
+MAX_EXAMPLES = 50            # images shown by plot_examples
+MAX_IMAGE_SIDE = 1_000       # rows or columns of one image in plot_examples
+MAX_SNAPSHOTS = 100_000      # snapshots a FilterExplorer steps through
+MAX_TEXT = 2_000             # characters in one title or label
+MAX_DIGITS = 10              # decimals written in a cell
+MAX_SCALE = 1e300            # a colour scale runs at most from −MAX_SCALE to +MAX_SCALE (beyond: saturated)
+FILTER_SHAPE = (6, 1, 3, 3)  # conv1.w: six 3×3 filters on one input channel
+_MATH = MathTextParser("path")
+
+
+def _text(value, name):
+    """value if it is a string matplotlib can draw: at most MAX_TEXT characters, any $…$ valid math."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string; got {type(value).__name__}")
+    if len(value) > MAX_TEXT:
+        raise ValueError(f"{name} has {len(value):,} characters; a title or label holds at most {MAX_TEXT:,}")
+    dollars = value.count("$") - value.count(r"\$")
+    if dollars and dollars % 2 == 0:  # matplotlib typesets the text between $ signs as math
+        try:
+            _MATH.parse(value)
+        except ValueError as error:
+            detail = str(error).strip().splitlines()[-1] if str(error).strip() else ""
+            raise ValueError(f"{name} holds $…$ math that matplotlib cannot typeset (write \\$ for a dollar "
+                             f"sign): {detail:.200}") from None
+    return value
+
+
+def _texts(values, count, name, what="row"):
+    """values as a list of `count` strings (one per row, sample, …)."""
+    if not (isinstance(values, (list, tuple)) or (isinstance(values, np.ndarray) and values.ndim == 1)):
+        raise TypeError(f"{name} must be a list of {count} strings, one per {what}; got {type(values).__name__}")
+    if len(values) != count:
+        raise ValueError(f"{name} must hold one string per {what} ({count}); got {len(values)}")
+    return [_text(value, name) for value in values]
+
+
+def _flag(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {type(value).__name__}")
+    return bool(value)
+
+
+def _count(value, name, low, high):
+    """value as an int if it is an integer from low to high (not a bool)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Integral, np.integer)):
+        raise TypeError(f"{name} must be an integer; got {type(value).__name__}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be from {low} to {high}; got {value}")
+    return int(value)
+
+
+def _items(value, name, low, high, what):
+    """value as a list if it is a list, tuple or array of low … high items (what: the items, for the message)."""
+    if not (isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim >= 1)):
+        raise TypeError(f"{name} must be a list of {what}; got {type(value).__name__}")
+    if not low <= len(value) <= high:
+        raise ValueError(f"{name} must hold {low} to {high} {what}; got {len(value)}")
+    return list(value)
+
+
+def _array(value, name, shape=None, ndim=None, finite=False):
+    """value as a float array of real numbers, of the given shape (or number of dimensions)."""
+    array = real_array(value, name)
+    if shape is not None and array.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}; got {array.shape}")
+    if ndim is not None and array.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D array; got shape {array.shape}")
+    array = array.astype(float)
+    if finite and not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} holds NaN or ±inf: nothing to draw (did the run diverge?)")
+    return array
+
+
+def _mapping(value, name, what):
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be {what}; got {type(value).__name__}")
+    return value
+
+
+def _entry(mapping, key, name, what):
+    """mapping[key], or a ValueError naming name (what: the dict and the entry it must have)."""
+    if key not in mapping:
+        raise ValueError(f"{name} must be {what}; it has no {key!r} (keys: {list(mapping)[:8]!r:.120})")
+    return mapping[key]
+
+
+def _scale(*arrays):
+    """A symmetric colour scale for the finite values: matplotlib's colorbar breaks if 2·limit overflows."""
+    return min(finite_limit(*arrays), MAX_SCALE)
+
+
+def _series(values, name, low=None, high=None, finite=True, min_length=1):
+    """values as a 1-D float array of min_length to MAX_STEPS numbers, finite and in [low, high] if asked."""
+    values = real_array(values, name)
+    if values.ndim != 1 or not min_length <= len(values) <= MAX_STEPS:
+        raise ValueError(f"{name} must be a list of {min_length} to {MAX_STEPS:,} numbers, one per step; got "
+                         f"shape {values.shape}")
+    values = values.astype(float)
+    if finite and not np.all(np.isfinite(values)):
+        raise ValueError(f"{name} holds NaN or ±inf")
+    if low is not None and len(values) and not (values.min() >= low and values.max() <= high):
+        raise ValueError(f"{name} must hold numbers from {low} to {high}; got {values.min():.3g} … "
+                         f"{values.max():.3g}")
+    return values
 
 
 def _signed(value, digits=2):
@@ -43,12 +163,16 @@ class TrainingProgress:
 
     steps_total: the run's number of steps (history["steps_total"], or epochs × steps per epoch) — or the
                  sum over several runs shown on one bar, each run passing ``on_progress=progress.part(label)``
+    title:       the bar's label (a string)
     Display ``progress.widget``; each call ``progress(history)`` updates both in place.
     """
 
     def __init__(self, steps_total, title="training"):
-        if not (isinstance(steps_total, int) and steps_total >= 1):
-            raise ValueError(f"steps_total must be an integer ≥ 1; got {steps_total!r}")
+        if (isinstance(steps_total, (bool, np.bool_)) or not isinstance(steps_total, (Integral, np.integer))
+                or steps_total < 1):
+            raise ValueError(f"steps_total must be an integer ≥ 1; got {steps_total!r:.80}")
+        steps_total = int(steps_total)
+        title = _text(title, "title")
         self.bar = widgets.IntProgress(value=0, min=0, max=steps_total, description=title,
                                        layout=widgets.Layout(width="420px"))
         self.bar.add_class("course-train-progress")
@@ -80,20 +204,44 @@ class TrainingProgress:
 
 # ---------------------------------------------------------------------------- figures
 
+def _history(history, name="history"):
+    return _mapping(history, name, "the dict network.train returns")
+
+
 def plot_curves(history, title="Training the seed network"):
-    """Loss per step (raw and smoothed) and held-out accuracy after each epoch."""
-    loss = np.asarray(history["loss"])
+    """Loss per step (raw and smoothed) and held-out accuracy after each epoch.
+
+    history: a dict from ``network.train`` with
+             "loss" (S,) one loss per step, 1 ≤ S ≤ MAX_STEPS (NaN or ±inf, from a diverged run, leave gaps);
+             "epoch_steps" (E,) the step at each epoch's end and "test_accuracy" (E,) fractions 0…1 there
+             (both optional; test_accuracy is empty when train had no x_test)
+    title:   the figure's title
+    Returns the Figure.
+    """
+    history = _history(history)
+    what = "a dict from network.train with a 'loss' list"
+    loss = _series(_entry(history, "loss", "history", what), "history['loss']", finite=False)
+    accuracy = _series(history.get("test_accuracy", []), "history['test_accuracy']", 0.0, 1.0, min_length=0)
+    if len(accuracy):
+        epoch_steps = _series(history.get("epoch_steps", []), "history['epoch_steps']", min_length=0)
+        if len(epoch_steps) != len(accuracy):
+            raise ValueError(f"history['epoch_steps'] must hold one step per held-out accuracy "
+                             f"({len(accuracy)}); got {len(epoch_steps)}")
+    title = _text(title, "title")
+    loss = np.where(np.isfinite(loss), loss, np.nan)  # a diverged step is a gap, not a line to ±inf
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.6))
     steps = np.arange(1, len(loss) + 1)
     ax_loss.plot(steps, loss, color="0.75", linewidth=0.8, label="each batch")
-    smooth, smooth_steps = _moving_average(loss, 25)
+    with np.errstate(over="ignore", invalid="ignore"):
+        smooth, smooth_steps = _moving_average(loss, 25)
+    smooth = np.where(np.isfinite(smooth), smooth, np.nan)
     ax_loss.plot(smooth_steps, smooth, color="black", linewidth=2, label="mean of 25 batches")
     ax_loss.set(xlabel="SGD step", ylabel="cross-entropy loss L", title="Loss falls", ylim=(0, None))
     ax_loss.legend()
-    accuracy = 100 * np.asarray(history["test_accuracy"])
+    accuracy = 100 * accuracy
     if len(accuracy):
-        ax_acc.plot(history["epoch_steps"], accuracy, "o-", color="#2166ac")
-        ax_acc.annotate(f"{accuracy[-1]:.1f}%", (history["epoch_steps"][-1], accuracy[-1]),
+        ax_acc.plot(epoch_steps, accuracy, "o-", color="#2166ac")
+        ax_acc.annotate(f"{accuracy[-1]:.1f}%", (epoch_steps[-1], accuracy[-1]),
                         textcoords="offset points", xytext=(0, 8), ha="center")
         ax_acc.axhline(93, color="0.5", linestyle=":", label="93%")
         ax_acc.legend(loc="lower right")
@@ -106,8 +254,22 @@ def plot_curves(history, title="Training the seed network"):
 
 
 def plot_update_signs(history, title="Each step moves some filter weights ↑ and others ↓"):
-    """Per step, the share of conv filter weights the step increased (↑) and decreased (↓)."""
-    up, down = 100 * np.asarray(history["up"]), 100 * np.asarray(history["down"])
+    """Per step, the share of conv filter weights the step increased (↑) and decreased (↓).
+
+    history: a dict from ``network.train`` with "up" and "down" (S,): per step, the fraction (0…1) of
+             conv filter weights the step increased and decreased, 1 ≤ S ≤ MAX_STEPS
+    title:   the figure's title
+    Returns the Figure.
+    """
+    history = _history(history)
+    what = "a dict from network.train with 'up' and 'down' lists"
+    up = _series(_entry(history, "up", "history", what), "history['up']", 0.0, 1.0)
+    down = _series(_entry(history, "down", "history", what), "history['down']", 0.0, 1.0)
+    if len(up) != len(down):
+        raise ValueError(f"history['up'] and history['down'] must hold one fraction per step each; got "
+                         f"{len(up)} and {len(down)}")
+    title = _text(title, "title")
+    up, down = 100 * up, 100 * down
     fig, ax = plt.subplots(figsize=(10, 3.6))
     steps = np.arange(1, len(up) + 1)
     ax.plot(steps, up, color="#b2182b", alpha=0.3, linewidth=0.8)
@@ -141,21 +303,29 @@ def _draw_filter_row(fig, axes, filters, norm, row_title, glyph_digits=2):
 def plot_filters(rows, row_titles, title, shared_scale=True, limits=None):
     """The six first-layer 3×3 filters, one row per moment, signed colours centred at 0 and +/− values.
 
-    rows: list of conv1.w arrays (6, 1, 3, 3); row_titles: one label per row
-    limits: optional, one positive number per row: that row's colour scale runs from −limit to +limit
-            (fixed scales, e.g. the largest value of a whole run); overrides shared_scale
+    rows:         a list of 1 to MAX_ROWS conv1.w arrays (6, 1, 3, 3) (NaN or ±inf, from a diverged run,
+                  are drawn blank with their value written; the colour scales use the finite values)
+    row_titles:   one label (a string) per row
+    title:        the figure's title
+    shared_scale: True: one colour scale for all rows; False: each row its own
+    limits:       optional, one positive number per row: that row's colour scale runs from −limit to +limit
+                  (fixed scales, e.g. the largest value of a whole run); overrides shared_scale
     Returns the Figure (one colorbar per row, or one shared when shared_scale).
     """
-    rows = [np.asarray(r, dtype=float) for r in rows]
-    if not rows or any(r.shape != (6, 1, 3, 3) for r in rows) or len(row_titles) != len(rows):
-        raise ValueError(f"rows must be conv1.w arrays (6, 1, 3, 3), one title each; got shapes "
-                         f"{[r.shape for r in rows]} and {len(row_titles)} titles")
-    if limits is not None and (len(limits) != len(rows) or not all(np.isfinite(x) and x > 0 for x in limits)):
-        raise ValueError(f"limits must hold one positive number per row; got {limits!r} for {len(rows)} rows")
+    rows = _items(rows, "rows", 1, MAX_ROWS, f"conv1.w arrays {FILTER_SHAPE}")
+    rows = [_array(row, "rows", shape=FILTER_SHAPE) for row in rows]
+    row_titles = _texts(row_titles, len(rows), "row_titles")
+    title = _text(title, "title")
+    shared_scale = _flag(shared_scale, "shared_scale")
+    if limits is not None:
+        limits = real_array(limits, "limits")
+        if limits.shape != (len(rows),) or not np.all((limits > 0) & (limits <= MAX_SCALE)):
+            raise ValueError(f"limits must hold one positive number (at most {MAX_SCALE:g}) per row "
+                             f"({len(rows)}); got {np.array2string(limits, threshold=8)[:120]}")
     fig, axes = plt.subplots(len(rows), 6, figsize=(11, 2.0 * len(rows) + 0.6), squeeze=False)
-    shared = max(float(np.abs(np.stack(rows)).max()), 1e-9)
+    shared = _scale(*rows)
     for k, (row, row_title, ax_row) in enumerate(zip(rows, row_titles, axes, strict=True)):
-        limit = shared if shared_scale else max(float(np.abs(row).max()), 1e-9)
+        limit = shared if shared_scale else _scale(row)
         if limits is not None:
             limit = float(limits[k])
         image = _draw_filter_row(fig, ax_row, row, TwoSlopeNorm(0.0, -limit, limit), row_title)
@@ -167,19 +337,30 @@ def plot_filters(rows, row_titles, title, shared_scale=True, limits=None):
 def plot_responses(image, filter_sets, set_titles, title):
     """What each first-layer filter responds to in one image: conv1's output maps (before pooling).
 
-    image: (28, 28) floats in [0, 1]; filter_sets: list of (conv1.w (6,1,3,3), conv1.b (6,)) pairs
+    image:       (28, 28) finite floats, drawn on a grey scale from 0 (paper) to 1 (ink)
+    filter_sets: a list of 1 to MAX_ROWS (conv1.w (6, 1, 3, 3), conv1.b (6,)) pairs of finite numbers
+    set_titles:  one label (a string) per filter set
+    title:       the figure's title
     Returns the Figure: the image, then one row of six 26×26 signed maps per filter set.
     """
-    image = np.asarray(image, dtype=float)
-    if image.shape != (28, 28):
-        raise ValueError(f"image must be (28, 28); got {image.shape}")
-    maps = [conv2d(image[None, None], np.asarray(w, float), np.asarray(b, float))[0] for w, b in filter_sets]
+    image = _array(image, "image", shape=(28, 28), finite=True)
+    filter_sets = _items(filter_sets, "filter_sets", 1, MAX_ROWS, "(conv1.w, conv1.b) pairs")
+    checked = []
+    for pair in filter_sets:
+        if not (isinstance(pair, (list, tuple)) and len(pair) == 2):
+            raise ValueError(f"filter_sets must hold (conv1.w (6, 1, 3, 3), conv1.b (6,)) pairs; got {pair!r:.80}")
+        checked.append((_array(pair[0], "filter_sets: each set's conv1.w", shape=FILTER_SHAPE, finite=True),
+                        _array(pair[1], "filter_sets: each set's conv1.b", shape=(6,), finite=True)))
+    set_titles = _texts(set_titles, len(checked), "set_titles", "filter set")
+    title = _text(title, "title")
+    with np.errstate(over="ignore", invalid="ignore"):  # huge weights may overflow: drawn blank, not a traceback
+        maps = [conv2d(image[None, None], w, b)[0] for w, b in checked]
     fig, axes = plt.subplots(len(maps), 7, figsize=(12, 2.0 * len(maps) + 0.6), squeeze=False)
     for row, (response, row_title) in enumerate(zip(maps, set_titles, strict=True)):
         axes[row, 0].imshow(image, cmap="gray_r", vmin=0, vmax=1)
         axes[row, 0].set_title("input digit", fontsize=9)
         axes[row, 0].set_ylabel(row_title, fontsize=9)
-        limit = max(float(np.abs(response).max()), 1e-9)
+        limit = _scale(response)
         for f in range(6):
             shown = axes[row, f + 1].imshow(response[f], cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -limit, limit))
             axes[row, f + 1].set_title(f"filter {f + 1}", fontsize=9)
@@ -199,16 +380,42 @@ def plot_layer_moves(history, start, end, keys=("conv1.w", "conv2.w", "fc1.w"),
     """Left: per step, the share of each layer's weights the step moved ↑ (smoothed over 25 steps).
     Right: from start to end, the share of each layer's weights that ended higher ↑ / lower ↓.
 
-    history: network.train's result (its "moves"); start, end: {name: array} at step 0 and after the run;
-    keys: layers to show (names of history["moves"]). Returns the Figure.
+    history: a dict from ``network.train`` with "moves": {name: {"up": (S,) fractions 0…1, one per step}}
+    start, end: {name: array} the weights at step 0 and after the run (each layer's two arrays of one shape,
+             at most MAX_LAYER_WEIGHTS weights)
+    keys:    1 to MAX_ROWS layer names (strings) found in history["moves"], start and end
+    title:   the figure's title
+    Returns the Figure.
     """
-    missing = [k for k in keys if k not in history.get("moves", {}) or k not in start or k not in end]
+    history = _history(history)
+    start = _mapping(start, "start", "a dict {layer name: weights at step 0}")
+    end = _mapping(end, "end", "a dict {layer name: weights after the run}")
+    keys = _items(keys, "keys", 1, MAX_ROWS, "layer names")
+    if not all(isinstance(key, str) for key in keys):
+        raise TypeError(f"keys must be layer names (strings) such as 'conv1.w'; got {keys!r:.80}")
+    moves = history.get("moves", {})
+    if not isinstance(moves, Mapping):
+        raise TypeError(f"history['moves'] must be a dict {{layer name: {{'up': [...]}}}}; got {type(moves).__name__}")
+    missing = [k for k in keys if k not in moves or k not in start or k not in end]
     if missing:
         raise ValueError(f"keys must name layers of history['moves'], start and end; missing {missing}")
+    ups, changes = {}, {}
+    for key in keys:
+        name = f"history['moves'][{key!r}]"
+        layer = _mapping(moves[key], name, "a dict with an 'up' list")
+        ups[key] = _series(_entry(layer, "up", name, "a dict with an 'up' list"), f"{name}['up']", 0.0, 1.0)
+        before = real_array(start[key], f"start[{key!r}]")
+        after = real_array(end[key], f"end[{key!r}]")
+        if before.shape != after.shape or not 1 <= before.size <= MAX_LAYER_WEIGHTS:
+            raise ValueError(f"start[{key!r}] and end[{key!r}] must be arrays of one shape with 1 to "
+                             f"{MAX_LAYER_WEIGHTS:,} weights; got {before.shape} and {after.shape}")
+        with np.errstate(over="ignore", invalid="ignore"):
+            changes[key] = after.astype(float) - before.astype(float)
+    title = _text(title, "title")
     fig, (ax_step, ax_net) = plt.subplots(1, 2, figsize=(12, 3.8), gridspec_kw={"width_ratios": [3, 2]})
     for key in keys:
         colour, style = LAYER_STYLES.get(key, ("black", "-"))
-        up = 100 * np.asarray(history["moves"][key]["up"])
+        up = 100 * ups[key]
         smooth, smooth_steps = _moving_average(up, 25)
         ax_step.plot(smooth_steps, smooth, color=colour, linestyle=style, linewidth=2,
                      label=f"{key}: ↑ {up.mean():.0f}% per step on average")
@@ -218,8 +425,7 @@ def plot_layer_moves(history, start, end, keys=("conv1.w", "conv2.w", "fc1.w"),
     ax_step.legend(loc="lower right", fontsize=8)
     rows = np.arange(len(keys))
     for row, key in enumerate(keys):
-        change = np.asarray(end[key], dtype=float) - np.asarray(start[key], dtype=float)
-        higher, lower = 100 * np.mean(change > 0), 100 * np.mean(change < 0)
+        higher, lower = 100 * np.mean(changes[key] > 0), 100 * np.mean(changes[key] < 0)
         ax_net.barh(row, higher, color="#b2182b", label="↑ ended higher" if row == 0 else None)
         ax_net.barh(row, -lower, color="#2166ac", label="↓ ended lower" if row == 0 else None)
         ax_net.text(higher + 2, row, f"↑ {higher:.0f}%", va="center", fontsize=9)
@@ -240,15 +446,30 @@ def plot_baselines(samples, title="Is a similarity high? Only next to its baseli
                           "(box: middle half, whiskers: 5–95 %)"):
     """One row per named sample of scores: a box (middle half, whiskers 5–95 %) and every value as a dot.
 
-    samples: dict {label: 1-D scores} (e.g. random vs random, trained vs trained, trained vs own start)
+    samples: a dict of 1 to MAX_ROWS {label (a string): scores}, each 1 to MAX_SCORES finite numbers (any
+             shape, flattened; a single float counts as one score), e.g. random vs random, trained vs
+             trained, trained vs own start
+    title, xlabel: the figure's title and the x axis label
     Returns the Figure.
     """
-    if not samples:
-        raise ValueError("samples must hold at least one named sample")
+    samples = _mapping(samples, "samples", "a dict {label: scores}")
+    if not 1 <= len(samples) <= MAX_ROWS:
+        raise ValueError(f"samples must hold 1 to {MAX_ROWS} named samples; got {len(samples)}")
+    checked = {}
+    for label, values in samples.items():
+        label = _text(label, "samples: each label")
+        values = real_array(values, f"samples[{label!r:.40}]")
+        if not 1 <= values.size <= MAX_SCORES:
+            raise ValueError(f"samples[{label!r:.40}] must hold 1 to {MAX_SCORES:,} scores; got {values.size:,}")
+        values = values.astype(float).ravel()
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"samples[{label!r:.40}] holds NaN or ±inf scores")
+        checked[label] = values
+    samples = checked
+    title, xlabel = _text(title, "title"), _text(xlabel, "xlabel")
     fig, ax = plt.subplots(figsize=(10, 0.8 * len(samples) + 1.4))
     jitter = np.random.default_rng(0)
     for row, values in enumerate(samples.values()):
-        values = np.asarray(values, dtype=float).ravel()
         ax.boxplot(values, positions=[row], orientation="horizontal", whis=(5, 95), showfliers=False, widths=0.5)
         ax.scatter(values, row + jitter.uniform(-0.15, 0.15, values.size), s=8 if values.size > 50 else 24,
                    alpha=0.25 if values.size > 50 else 0.9, color="#2166ac" if values.size > 50 else "#b2182b")
@@ -280,16 +501,35 @@ def _write_values(ax, tiles, limit, gap=1, glyphs_only=False, digits=1):
 
 def plot_filter_mosaic(rows, row_titles, title, column_title="filter", xlabel=None,
                        colorbar_label="value (+ red, − blue)", digits=1):
-    """Several banks of 3×3 filters in one picture (fast: one image), one row per bank.
+    """Several banks of filters in one picture (fast: one image), one row per bank.
 
-    rows: list of R arrays (F, 1, 3, 3); row_titles: R labels; xlabel: optional label under the columns.
-    Signed colours centred at 0 on one shared scale, each value written (``digits`` decimals) in its cell.
+    rows:           a list of R banks (F, 1, KH, KW) of one shape, 1 ≤ R ≤ MAX_ROWS, 1 ≤ F ≤ MAX_FILTERS,
+                    R·F·KH·KW ≤ MAX_WRITTEN (e.g. conv1.w (6, 1, 3, 3)); NaN or ±inf are drawn blank with their
+                    value written, the colour scale uses the finite values
+    row_titles:     R labels (strings); title: the figure's title; column_title: each column's label, numbered
+    xlabel:         optional label under the columns (a string or None)
+    colorbar_label: the colorbar's label
+    digits:         decimals written in each cell (0 to MAX_DIGITS)
+    Signed colours centred at 0 on one shared scale, each value written in its cell.
     Returns the Figure.
     """
-    tiles = np.stack([np.asarray(r, dtype=float)[:, 0] for r in rows])          # (R, F, 3, 3)
-    if tiles.ndim != 4 or len(row_titles) != len(rows):
-        raise ValueError(f"rows must be banks (F, 1, KH, KW), one title each; got {tiles.shape}, {len(row_titles)}")
-    limit = max(float(np.abs(tiles).max()), 1e-9)
+    rows = _items(rows, "rows", 1, MAX_ROWS, "banks (F, 1, KH, KW)")
+    rows = [real_array(row, "rows") for row in rows]
+    shape = rows[0].shape
+    if len(shape) != 4 or shape[1] != 1 or min(shape) < 1 or any(row.shape != shape for row in rows):
+        raise ValueError(f"rows must be banks (F, 1, KH, KW) of one shape, one input channel; got shapes "
+                         f"{[row.shape for row in rows][:6]}")
+    if not shape[0] <= MAX_FILTERS or len(rows) * np.prod(shape) > MAX_WRITTEN:
+        raise ValueError(f"rows: at most {MAX_FILTERS} filters a bank and {MAX_WRITTEN:,} values in all can be "
+                         f"written into one mosaic; got {len(rows)} banks {shape}")
+    row_titles = _texts(row_titles, len(rows), "row_titles")
+    title, column_title = _text(title, "title"), _text(column_title, "column_title")
+    if xlabel is not None:
+        xlabel = _text(xlabel, "xlabel")
+    colorbar_label = _text(colorbar_label, "colorbar_label")
+    digits = _count(digits, "digits", 0, MAX_DIGITS)
+    tiles = np.stack([row[:, 0] for row in rows]).astype(float)          # (R, F, KH, KW)
+    limit = _scale(tiles)
     count, filters, h, w = tiles.shape
     fig, ax = plt.subplots(figsize=(1.45 * filters + 1.6, 1.3 * count + 1.1))
     cmap = plt.get_cmap("RdBu_r").with_extremes(bad="white")
@@ -309,36 +549,50 @@ def plot_filter_mosaic(rows, row_titles, title, column_title="filter", xlabel=No
 
 
 def plot_top_patches(filters, patches, responses, title="What each trained conv1 filter answers most"):
-    """Each filter (signed colours, values written) next to the data patches that excite it most.
+    """Each filter (signed colours, + / − written) next to the data patches that excite it most.
 
-    filters: (F, 1, 3, 3); patches: (F, K, 3, 3) pixel values in [0, 1]; responses: (F, K) the outputs there
-    (as filter_study.top_patches returns them). Returns the Figure.
+    filters:   (F, 1, KH, KW) finite weights, 1 ≤ F ≤ MAX_FILTERS, F·KH·KW ≤ MAX_WRITTEN
+    patches:   (F, K, KH, KW) finite pixel values, drawn on a grey scale from 0 (paper) to 1 (ink),
+               1 ≤ K ≤ MAX_FILTERS
+    responses: (F, K) the filter's outputs at those patches (as filter_study.top_patches returns them)
+    title:     the figure's title
+    Returns the Figure.
     """
-    filters, patches = np.asarray(filters, dtype=float), np.asarray(patches, dtype=float)
-    responses = np.asarray(responses, dtype=float)
-    if filters.ndim != 4 or patches.ndim != 4 or len(filters) != len(patches) or responses.shape != patches.shape[:2]:
-        raise ValueError(f"filters (F, 1, 3, 3), patches (F, K, 3, 3) and responses (F, K) must match; got "
+    filters, patches = real_array(filters, "filters"), real_array(patches, "patches")
+    responses = real_array(responses, "responses")
+    if (filters.ndim != 4 or patches.ndim != 4 or filters.shape[1] != 1 or min(filters.shape) < 1
+            or patches.shape[0] != filters.shape[0] or patches.shape[2:] != filters.shape[2:] or min(patches.shape) < 1
+            or responses.shape != patches.shape[:2]):
+        raise ValueError(f"filters (F, 1, KH, KW), patches (F, K, KH, KW) and responses (F, K) must match; got "
                          f"{filters.shape}, {patches.shape}, {responses.shape}")
+    if not (len(filters) <= MAX_FILTERS and patches.shape[1] <= MAX_FILTERS and filters.size <= MAX_WRITTEN):
+        raise ValueError(f"filters and patches: at most {MAX_FILTERS} filters, {MAX_FILTERS} patches each and "
+                         f"{MAX_WRITTEN:,} filter weights fit in one figure; got filters {filters.shape}, "
+                         f"patches {patches.shape}")
+    filters = _array(filters, "filters", finite=True)
+    patches, responses = _array(patches, "patches", finite=True), _array(responses, "responses")
+    title = _text(title, "title")
     count, shown = patches.shape[:2]
     fig, (ax_w, ax_p) = plt.subplots(1, 2, figsize=(2.0 + 0.75 * (shown + 1), 0.75 * count + 1.6),
                                      gridspec_kw={"width_ratios": [3, 4 * shown - 1], "wspace": 0.05})
-    limit = max(float(np.abs(filters).max()), 1e-9)
+    limit = _scale(filters)
     cmap = plt.get_cmap("RdBu_r").with_extremes(bad="white")
     kernels = filters[:, :1].reshape(count, 1, *filters.shape[2:])
     weights = ax_w.imshow(_mosaic(kernels), cmap=cmap, norm=TwoSlopeNorm(0.0, -limit, limit))
     _write_values(ax_w, kernels, limit, glyphs_only=True)
     grey = plt.get_cmap("gray_r").with_extremes(bad="#cfd8e3")
     pixels = ax_p.imshow(_mosaic(patches), cmap=grey, vmin=0, vmax=1)
-    centres = [r * (patches.shape[2] + 1) + 1 for r in range(count)]
+    (h, w) = patches.shape[2:]
+    centres = [r * (h + 1) + (h - 1) / 2 for r in range(count)]
     ax_w.set_yticks(centres, [f"filter {f + 1}" for f in range(count)])
     ax_w.set_xticks([])
     ax_w.set_title("trained W", fontsize=9)
     ax_p.set_yticks(centres, [f"best output {_signed(responses[f, 0])}" for f in range(count)], fontsize=8)
     ax_p.yaxis.tick_right()
-    ax_p.set_xticks([k * (patches.shape[3] + 1) + 1 for k in range(shown)], [f"#{k + 1}" for k in range(shown)],
+    ax_p.set_xticks([k * (w + 1) + (w - 1) / 2 for k in range(shown)], [f"#{k + 1}" for k in range(shown)],
                     fontsize=8)
     ax_p.set_xlabel("one patch per image, strongest output first")
-    ax_p.set_title("the 3×3 patches of the data with the largest output", fontsize=9)
+    ax_p.set_title(f"the {h}×{w} patches of the data with the largest output", fontsize=9)
     for ax in (ax_w, ax_p):
         ax.tick_params(length=0)
     fig.colorbar(weights, ax=ax_w, location="bottom", fraction=0.05, pad=0.04, label="weight (+ red, − blue)")
@@ -352,7 +606,8 @@ def plot_top_patches(filters, patches, responses, title="What each trained conv1
 class FilterExplorer:
     """A slider over the snapshots of a run: the six first-layer filters then, and their change since step 0.
 
-    history: what ``helpers.network.train`` returns (its "snapshots" and "snapshot_steps")
+    history: what ``helpers.network.train`` returns: its "snapshots" (2 to MAX_SNAPSHOTS dicts, each with a
+             "conv1.w" (6, 1, 3, 3)) and "snapshot_steps" (one integer step ≥ 0 per snapshot)
     Display ``explorer.widget``. Press → / ← on the slider to move through training.
     The filters are HTML tables (a matplotlib figure took ~1 s a press); each snapshot's HTML is built once,
     the first time it is shown. ``shown`` is what is on screen: {"index", "step", "weights", "change"}
@@ -362,13 +617,33 @@ class FilterExplorer:
     """
 
     def __init__(self, history):
-        snapshots = history.get("snapshots", [])
+        history = _history(history)
+        what = "a dict from network.train with 'snapshots' and 'snapshot_steps' lists"
+        snapshots = _entry(history, "snapshots", "history", what)
+        if not isinstance(snapshots, (list, tuple)):
+            raise TypeError(f"history['snapshots'] must be a list of dicts {{'conv1.w': (6, 1, 3, 3)}}; got "
+                            f"{type(snapshots).__name__}")
         if len(snapshots) < 2:
             raise ValueError("history must hold at least two snapshots (train with snapshot_every ≤ the steps)")
-        if len(history.get("snapshot_steps", [])) != len(snapshots):
+        if len(snapshots) > MAX_SNAPSHOTS:
+            raise ValueError(f"history holds {len(snapshots):,} snapshots; a FilterExplorer steps through at most "
+                             f"{MAX_SNAPSHOTS:,} (train with a larger snapshot_every)")
+        steps = real_array(_entry(history, "snapshot_steps", "history", what), "history['snapshot_steps']")
+        if steps.ndim != 1 or len(steps) != len(snapshots):
             raise ValueError(f"history must hold one snapshot step per snapshot; got "
-                             f"{len(history.get('snapshot_steps', []))} steps for {len(snapshots)} snapshots")
+                             f"{steps.shape[0] if steps.ndim == 1 else steps.shape} steps for {len(snapshots)} "
+                             f"snapshots")
+        if steps.dtype.kind not in "iu" or np.any(steps < 0):
+            raise ValueError(f"history['snapshot_steps'] must hold integer steps ≥ 0; got "
+                             f"{np.array2string(steps, threshold=6)[:100]}")
+        weights = []
+        for snapshot in snapshots:
+            snapshot = _mapping(snapshot, "history['snapshots']", "a list of dicts {'conv1.w': (6, 1, 3, 3)}")
+            conv1 = _entry(snapshot, "conv1.w", "history['snapshots']", "a list of dicts with a 'conv1.w'")
+            weights.append(_array(conv1, "history['snapshots'][…]['conv1.w']", shape=FILTER_SHAPE))
         self.history = history
+        self._steps = [int(step) for step in steps]
+        self._weights = np.stack(weights)                  # (snapshots, 6, 1, 3, 3)
         self.slider = widgets.IntSlider(value=0, min=0, max=len(snapshots) - 1, step=1,
                                         description="snapshot", readout=False, continuous_update=True,
                                         layout=widgets.Layout(width="420px"))
@@ -380,19 +655,23 @@ class FilterExplorer:
         self.widget = widgets.VBox([self.slider, self.readout, self.plot])
         self.widget.add_class("course-filter-explorer")
         # one fixed, symmetric colour scale per row for the whole run, so colours compare across steps
-        self._start = np.asarray(snapshots[0]["conv1.w"], dtype=float)
-        every = np.stack([np.asarray(snapshot["conv1.w"], dtype=float) for snapshot in snapshots])
-        self.weight_limit = finite_limit(every)
-        self.change_limit = finite_limit(every - self._start)
+        self._start = self._weights[0]
+        with np.errstate(invalid="ignore", over="ignore"):
+            self.weight_limit = finite_limit(self._weights)
+            self.change_limit = finite_limit(self._weights - self._start)
         self._pages = {}  # snapshot index -> (readout, plot) HTML: a revisited step costs nothing
         self.shown = None
         self.slider.observe(lambda change: self.show(change["new"]), names="value")
         self.show(0)
 
+    def _index(self, index):
+        return _count(index, "index", 0, len(self._steps) - 1)
+
     def describe(self, index):
-        now = np.asarray(self.history["snapshots"][index]["conv1.w"], dtype=float)
-        step = self.history["snapshot_steps"][index]
-        of = f"step {step:,} of {self.history['snapshot_steps'][-1]:,}"
+        """The readout line for snapshot `index` (0 … snapshots − 1)."""
+        index = self._index(index)
+        now, step = self._weights[index], self._steps[index]
+        of = f"step {step:,} of {self._steps[-1]:,}"
         broken = int(np.sum(~np.isfinite(now)))
         if broken or not np.all(np.isfinite(self._start)):
             return (f"{of}: the run diverged — {broken} of 54 first-layer weights are not finite numbers "
@@ -407,8 +686,7 @@ class FilterExplorer:
 
     def _page(self, index):
         if index not in self._pages:
-            now = np.asarray(self.history["snapshots"][index]["conv1.w"], dtype=float)
-            step = self.history["snapshot_steps"][index]
+            now, step = self._weights[index], self._steps[index]
             with np.errstate(invalid="ignore"):
                 rows = [(now, self.weight_limit, f"weights at step {step:,}", "weight"),
                         (now - self._start, self.change_limit, "change since step 0", "change since step 0")]
@@ -421,12 +699,15 @@ class FilterExplorer:
         return self._pages[index]
 
     def show(self, index):
+        """Put snapshot `index` (0 … snapshots − 1) on screen."""
+        index = self._index(index)
         readout, plot = self._page(index)
         self.readout.value = readout
         self.plot.value = plot
-        now = np.asarray(self.history["snapshots"][index]["conv1.w"], dtype=float)
-        self.shown = {"index": index, "step": self.history["snapshot_steps"][index], "weights": now,
-                      "change": now - self._start}
+        now = self._weights[index]
+        with np.errstate(invalid="ignore"):
+            change = now - self._start
+        self.shown = {"index": index, "step": self._steps[index], "weights": now, "change": change}
 
 
 def _filter_row_html(filters, limit, row_title, legend):
@@ -444,10 +725,33 @@ def _filter_row_html(filters, limit, row_title, legend):
 
 
 def plot_examples(images, labels, classes, count=12, title="Some training images and their labels"):
-    """The first `count` images (N, 1, 28, 28) uint8 with their class names."""
+    """The first `count` images with their class names.
+
+    images:  (N, 1, H, W) pixel values drawn on a grey scale from 0 to 255 (e.g. MNIST's uint8 (N, 1, 28, 28)),
+             N ≥ 1, H and W at most MAX_IMAGE_SIDE
+    labels:  (N,) integer classes, each an index into classes
+    classes: the class names (strings), e.g. dataset.classes
+    count:   how many images to show, 1 to MAX_EXAMPLES (fewer if there are fewer images)
+    title:   the figure's title
+    Returns the Figure.
+    """
+    images = real_array(images, "images")
+    if images.ndim != 4 or images.shape[1] != 1 or min(images.shape) < 1 or max(images.shape[2:]) > MAX_IMAGE_SIDE:
+        raise ValueError(f"images must be (N, 1, H, W) with N ≥ 1 and 1 ≤ H, W ≤ {MAX_IMAGE_SIDE}; got shape "
+                         f"{images.shape}")
+    labels = real_array(labels, "labels")
+    if labels.shape != (len(images),):
+        raise ValueError(f"labels must be (N,) with one label per image ({len(images)}); got shape {labels.shape}")
+    classes = _items(classes, "classes", 1, 10_000, "class names")
+    classes = [_text(name, "classes") for name in classes]
+    if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= len(classes):
+        raise ValueError(f"labels must be integer classes from 0 to {len(classes) - 1} (one per name in classes); "
+                         f"got dtype {labels.dtype}, values {np.array2string(labels, threshold=6)[:80]}")
+    count = _count(count, "count", 1, MAX_EXAMPLES)
+    title = _text(title, "title")
     count = min(count, len(labels))
     fig, axes = plt.subplots(1, count, figsize=(1.0 * count, 1.5))
-    for ax, image, label in zip(np.atleast_1d(axes), images[:count], labels[:count], strict=True):
+    for ax, image, label in zip(np.atleast_1d(axes), images[:count].astype(float), labels[:count], strict=True):
         ax.imshow(image[0], cmap="gray_r", vmin=0, vmax=255)
         ax.set_title(classes[int(label)], fontsize=9)
         ax.set_xticks([])
