@@ -15,7 +15,7 @@ Every claim about trained filters needs a baseline. This module measures, in Num
 Shapes follow NCHW: a bank of filters is (F, C, KH, KW); a stack of P banks is (P, F, C, KH, KW).
 """
 import itertools
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -322,13 +322,14 @@ def scale_inputs(x, how, reference=None):
     return (unit - reference.mean()) / reference.std()
 
 
-def short_run(x, y, seed, steps, batch_size=64, learning_rate=0.1, init="he", on_progress=None):
+def short_run(x, y, seed, steps, batch_size=64, learning_rate=0.1, init="he", on_progress=None, progress_every=25):
     """Train a fresh seed network (``network.init_params(seed, init=init)``) for about ``steps`` SGD steps.
 
     x: (N, 1, 28, 28) images as the network should see them (uint8 or floats, see ``scale_inputs``);
     y: (N,) labels; seed: init and shuffling; steps, batch_size: the run uses the first
     min(N, steps · batch_size) images for as many epochs as the steps need (a partial last batch is skipped,
-    so history["steps_total"] says how many steps ran); on_progress: passed to ``network.train``.
+    so history["steps_total"] says how many steps ran); on_progress, progress_every: passed to ``network.train``
+    (a short run reports every 25 steps: each report repaints a widget).
     Returns a dict: "start" and "end" {name: array} for network.MOVE_KEYS and "conv1.b"; "history" (train's,
     or the recorded part when the run diverged); "diverged_at": the failing step, or None; "seed".
     """
@@ -344,11 +345,46 @@ def short_run(x, y, seed, steps, batch_size=64, learning_rate=0.1, init="he", on
     diverged_at = None
     try:
         history = network.train(params, x[:images], y[:images], learning_rate=learning_rate, batch_size=batch_size,
-                                 epochs=epochs, seed=seed, on_progress=on_progress, snapshot_every=10 ** 9)
+                                 epochs=epochs, seed=seed, on_progress=on_progress, progress_every=progress_every,
+                                 snapshot_every=10 ** 9)
     except network.TrainingDiverged as error:
         history, diverged_at = error.history, error.step
     return {"start": start, "end": {key: params[key].copy() for key in keys}, "history": history,
             "diverged_at": diverged_at, "seed": seed}
+
+
+def contrast_runs(x, y, settings, seeds, steps, batch_size, progress=None):
+    """Short runs of several settings on the same seeds: same starts, same batches, one thing changed.
+
+    x: (N, 1, H, W) uint8 pixels; y: (N,) labels; settings: {label: (input scale, init, learning rate)},
+    the scale one of INPUT_SCALES (see ``scale_inputs``), the init "he" or "glorot"; seeds: the seeds every
+    setting runs with; steps, batch_size: each run's (see ``short_run``); progress: None, or an object whose
+    ``.part(label)`` returns the on_progress callable of the next run, e.g. a
+    ``training_widget.TrainingProgress(len(settings) · len(seeds) · steps)``.
+    Every setting is checked before the first run. Returns {label: [short_run result, one per seed]}.
+    """
+    if not isinstance(settings, dict) or not settings:
+        raise ValueError(f"settings must be a non-empty dict {{label: (scale, init, learning rate)}}; got "
+                         f"{type(settings).__name__}")
+    for label, setting in settings.items():
+        if not (isinstance(setting, tuple) and len(setting) == 3 and setting[0] in INPUT_SCALES
+                and setting[1] in network.INITS and isinstance(setting[2], Real) and not isinstance(setting[2], bool)
+                and np.isfinite(setting[2]) and setting[2] > 0):
+            raise ValueError(f"settings[{label!r}] must be (scale in {INPUT_SCALES}, init in {network.INITS}, "
+                             f"learning rate); got {setting!r}"[:300])
+    seeds = list(seeds) if isinstance(seeds, (list, tuple, range)) else None
+    if not seeds or not all(isinstance(seed, Integral) and not isinstance(seed, bool) for seed in seeds):
+        raise ValueError("seeds must be a non-empty list or range of integers")
+    steps, batch_size = _count(steps, "steps"), _count(batch_size, "batch_size")
+    if progress is not None and not callable(getattr(progress, "part", None)):
+        raise ValueError(f"progress must be None or have a .part(label) method; got {type(progress).__name__}")
+    runs = {}
+    for label, (scale, init, rate) in settings.items():
+        scaled = scale_inputs(x, scale)
+        runs[label] = [short_run(scaled, y, seed, steps, batch_size, rate, init,
+                                 on_progress=None if progress is None else progress.part(f"{label}, seed {seed}"))
+                       for seed in seeds]
+    return runs
 
 
 def drift_row(runs):

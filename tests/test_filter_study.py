@@ -217,6 +217,37 @@ def test_short_run_twice_gives_the_same_run_and_the_tables_count_it():
     assert "| a | 3 |" in summary
 
 
+def test_contrast_runs_are_short_runs_on_the_same_seeds_and_check_settings_first():
+    from helpers import data
+
+    dataset = data.load("subset")
+    x, y = dataset.x_train[:160], dataset.y_train[:160]
+    parts = []
+
+    class Progress:
+        def part(self, label):
+            parts.append(label)
+            return None
+
+    runs = fs.contrast_runs(x, y, {"unit": ("unit", "he", 0.1), "std": ("standardized", "he", 0.05)}, [0, 1],
+                            10, 16, progress=Progress())
+    assert list(runs) == ["unit", "std"] and [len(r) for r in runs.values()] == [2, 2]
+    assert parts == ["unit, seed 0", "unit, seed 1", "std, seed 0", "std, seed 1"]
+    direct = fs.short_run(fs.scale_inputs(x, "standardized"), y, 1, 10, 16, 0.05, "he")
+    assert runs["std"][1]["history"]["loss"] == direct["history"]["loss"]
+    assert np.array_equal(runs["std"][1]["end"]["conv1.w"], direct["end"]["conv1.w"])
+    # the same seed starts from the same weights in every setting: one thing changed
+    assert np.array_equal(runs["unit"][0]["start"]["conv1.w"], runs["std"][0]["start"]["conv1.w"])
+    # a bad second setting is refused before the first setting runs
+    parts.clear()
+    with pytest.raises(ValueError, match=r"settings\['bad'\]"):
+        fs.contrast_runs(x, y, {"unit": ("unit", "he", 0.1), "bad": ("unit", "he", -1.0)}, [0], 10, 16,
+                         progress=Progress())
+    assert parts == []
+    with pytest.raises(ValueError, match="seeds"):
+        fs.contrast_runs(x, y, {"unit": ("unit", "he", 0.1)}, [], 10, 16)
+
+
 def test_scale_inputs_settings():
     pixels = np.array([0, 255, 51, 0], dtype=np.uint8).reshape(1, 1, 2, 2)
     assert np.allclose(fs.scale_inputs(pixels, "unit").ravel(), [0, 1, 0.2, 0])
