@@ -17,6 +17,7 @@ into a sentence saying what is wrong with it; ``checker`` turns anything left ov
 """
 import functools
 import math
+import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -262,10 +263,7 @@ def _leaf(value, name, integer, limit):
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value.item()
         return _leaf(value, name, integer, limit)
-    try:
-        import sympy as sp
-    except ImportError:  # pragma: no cover - sympy is in the course environment
-        sp = None
+    sp = sys.modules.get("sympy")  # a SymPy answer means SymPy is loaded; importing it here took 0.6 s
     if sp is not None and isinstance(value, sp.Basic):
         if value.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
             raise _Refused(f"{name} is {value}; every answer here is a finite number")

@@ -589,6 +589,32 @@ def test_figures_have_titles_and_colorbars(short_run):
         tw.plot_filters([np.zeros((6, 3, 3))], ["bad"], "bad")
 
 
+def test_mosaic_writes_values_or_marks_signs_and_examples_label_every_image():
+    import matplotlib.pyplot as plt
+
+    from helpers import data
+    from helpers import training_widget as tw
+
+    bank = np.arange(-27, 27, dtype=float).reshape(6, 1, 3, 3) / 10   # 27 negative, one zero, 26 positive
+    written = tw.plot_filter_mosaic([bank], ["a"], "values", digits=2)
+    texts = [t.get_text() for t in written.axes[0].texts]
+    assert len(texts) == 54 and "−2.70" in texts and "+2.60" in texts and "0.00" in texts
+    marked = tw.plot_filter_mosaic([bank, -bank], ["a", "b"], "signs", digits=None)
+    assert not marked.axes[0].texts
+    counts = {}
+    for collection in marked.axes[0].collections:
+        marker = collection.get_paths()[0]
+        counts[len(marker.vertices)] = counts.get(len(marker.vertices), 0) + len(collection.get_offsets())
+    assert sum(counts.values()) == 2 * 53       # every non-zero weight of both banks has a mark, zeros none
+    assert marked.axes[0].get_xlim() == written.axes[0].get_xlim()   # the marks do not move the image
+    dataset = data.load("subset")
+    examples = tw.plot_examples(dataset.x_train, dataset.y_train, dataset.classes, count=5)
+    labels = [t.get_text() for t in examples.axes[0].get_xticklabels()]
+    assert labels == [dataset.classes[int(k)] for k in dataset.y_train[:5]]
+    for fig in (written, marked, examples):
+        plt.close(fig)
+
+
 def test_sign_changes_and_similarity():
     before = np.array([[0.5, -0.2], [0.0, -1.0]])
     after = np.array([[-0.1, 0.3], [0.2, -0.5]])
