@@ -20,22 +20,24 @@ from numbers import Integral, Real
 import numpy as np
 
 from helpers import network
+from helpers.arguments import real_array
 
 MAX_MATCH_FILTERS = 8   # 8! = 40,320 orderings; beyond that brute force is the wrong tool
 MAX_TOP_PATCH_PRODUCTS = 10**9   # top_patches' multiply-adds (seconds of work): 1,000 MNIST digits need 37 M
+MAX_ELEMENTS = 10**7    # entries of one array argument (80 MB as float64); the seed network has 21,000 weights
 
 
 def _array(value, name, ndim=None, min_ndim=None):
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an array of numbers; got {type(value).__name__}") from None
+    array = real_array(value, name)
     if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D; got shape {array.shape}")
     if min_ndim is not None and array.ndim < min_ndim:
         raise ValueError(f"{name} must have at least {min_ndim} dimensions; got shape {array.shape}")
     if array.size == 0:
         raise ValueError(f"{name} must not be empty; got shape {array.shape}")
+    if array.size > MAX_ELEMENTS:
+        raise ValueError(f"{name} has {array.size:,} entries (shape {array.shape}); at most {MAX_ELEMENTS:,}")
+    array = np.asarray(array, dtype=float)
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must hold finite numbers (no NaN or inf)")
     return array
