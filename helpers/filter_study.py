@@ -13,8 +13,13 @@ Every claim about trained filters needs a baseline. This module measures, in Num
 - ``orientation_score``: how much of a 3×3 filter is an oriented ramp (an edge detector's shape).
 
 Shapes follow NCHW: a bank of filters is (F, C, KH, KW); a stack of P banks is (P, F, C, KH, KW).
+
+Arguments are checked at the door: a wrong one raises ValueError or TypeError naming it, before any work.
+Sizes are bounded so that no call takes seconds or gigabytes: at most MAX_ELEMENTS entries in one array (and
+in all the layers or samples of one table) and MAX_ROWS rows in a table.
 """
 import itertools
+from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
@@ -25,6 +30,7 @@ from helpers.arguments import real_array
 MAX_MATCH_FILTERS = 8   # 8! = 40,320 orderings; beyond that brute force is the wrong tool
 MAX_TOP_PATCH_PRODUCTS = 10**9   # top_patches' multiply-adds (seconds of work): 1,000 MNIST digits need 37 M
 MAX_ELEMENTS = 10**7    # entries of one array argument (80 MB as float64); the seed network has 21,000 weights
+MAX_ROWS = 100          # rows of one table: layers, named samples, settings, or the seeds of one setting
 
 
 def _array(value, name, ndim=None, min_ndim=None):
@@ -49,6 +55,44 @@ def _count(value, name, low=1):
     return int(value)
 
 
+def _mapping(value, name, what):
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be {what}; got {type(value).__name__}")
+    return value
+
+
+def _names(value, name):
+    """value as a list of 1 to MAX_ROWS strings (layer names such as "conv1.w")."""
+    if not (isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim == 1)):
+        raise TypeError(f"{name} must be a list or tuple of layer names; got {type(value).__name__}")
+    if not 1 <= len(value) <= MAX_ROWS:
+        raise ValueError(f"{name} must hold 1 to {MAX_ROWS} layer names; got {len(value)}")
+    if not all(isinstance(key, str) for key in value):
+        raise TypeError(f"{name} must be layer names (strings) such as 'conv1.w'; got {list(value)!r:.80}")
+    return list(value)
+
+
+def _layer_pairs(start, end, keys, start_name, end_name):
+    """{key: (start[key], end[key])} for every name of keys: float arrays of one shape, MAX_ELEMENTS in all."""
+    start = _mapping(start, start_name, "a dict {layer name: weights}")
+    end = _mapping(end, end_name, "a dict {layer name: weights}")
+    keys = _names(keys, "keys")
+    missing = [key for key in keys if key not in start or key not in end]
+    if missing:
+        raise ValueError(f"keys must name arrays present in both {start_name} and {end_name}; missing {missing}")
+    pairs, total = {}, 0
+    for key in keys:
+        before, after = _array(start[key], f"{start_name}[{key!r}]"), _array(end[key], f"{end_name}[{key!r}]")
+        if before.shape != after.shape:
+            raise ValueError(f"{start_name}[{key!r}] and {end_name}[{key!r}] must have one shape; got "
+                             f"{before.shape} and {after.shape}")
+        total += before.size
+        if total > MAX_ELEMENTS:
+            raise ValueError(f"keys name more than {MAX_ELEMENTS:,} weights in all; show fewer layers")
+        pairs[key] = before, after
+    return pairs
+
+
 # ---------------------------------------------------------------------------- net change
 
 def net_change(start, end):
@@ -71,18 +115,17 @@ def net_change(start, end):
 def net_change_table(starts, ends, keys):
     """A Markdown table of ``net_change`` for several layers.
 
-    starts, ends: dicts {name: array} (e.g. {"conv1.w": (6, 1, 3, 3), ...}); keys: the names to show, in order.
+    starts, ends: dicts {name: array} (e.g. {"conv1.w": (6, 1, 3, 3), ...}), finite numbers, each layer's two
+    arrays of one shape; keys: 1 to MAX_ROWS names (strings) of both, in order, at most MAX_ELEMENTS weights
+    in all.
     Returns a Markdown string: one row per layer with the counts higher ↑ / lower ↓, the mean change and
     the mean |w| at the start.
     """
-    keys = list(keys)
-    missing = [k for k in keys if k not in starts or k not in ends]
-    if not keys or missing:
-        raise ValueError(f"keys must name arrays present in both starts and ends; missing {missing}")
+    pairs = _layer_pairs(starts, ends, keys, "starts", "ends")
     rows = ["| layer | weights | ended higher ↑ | ended lower ↓ | mean change | mean \\|w\\| at start |",
             "|---|---|---|---|---|---|"]
-    for key in keys:
-        c = net_change(starts[key], ends[key])
+    for key, (start, end) in pairs.items():
+        c = net_change(start, end)
         rows.append(f"| `{key}` | {c['size']:,} | {c['higher']:,} ({100 * c['higher'] / c['size']:.0f} %) | "
                     f"{c['lower']:,} ({100 * c['lower'] / c['size']:.0f} %) | {c['mean_change']:+.3f} | "
                     f"{c['mean_abs_start']:.3f} |")
@@ -452,12 +495,29 @@ def drift_table(rows):
 def step_moves_table(history, keys):
     """Per layer, what each step did: a Markdown table of the shares moved ↑ and ↓ per step.
 
-    history: ``network.train``'s result (its "moves"); keys: layer names of history["moves"]
+    history: ``network.train``'s result: "moves" {name: {"up": (S,), "down": (S,)}}, the fractions of the
+             layer's weights each of S ≥ 1 steps moved up and down (MAX_ELEMENTS steps in all the layers shown)
+    keys:    1 to MAX_ROWS layer names (strings) of history["moves"]
     """
-    moves = history.get("moves", {}) if isinstance(history, dict) else {}
+    moves = _mapping(history, "history", "the dict network.train returns").get("moves", {})
+    moves = _mapping(moves, "history['moves']", "a dict {layer name: {'up': [...], 'down': [...]}}")
+    keys = _names(keys, "keys")
     missing = [key for key in keys if key not in moves]
-    if missing or not keys:
+    if missing:
         raise ValueError(f"keys must name layers of history['moves']; missing {missing}")
+    total = 0
+    for key in keys:
+        name = f"history['moves'][{key!r}]"
+        layer = _mapping(moves[key], name, "a dict {'up': [...], 'down': [...]}")
+        if "up" not in layer or "down" not in layer:
+            raise ValueError(f"{name} must hold 'up' and 'down', one fraction per step; it has {list(layer)!r:.80}")
+        up, down = real_array(layer["up"], f"{name}['up']"), real_array(layer["down"], f"{name}['down']")
+        if up.ndim != 1 or up.shape != down.shape or not len(up):
+            raise ValueError(f"{name}['up'] and ['down'] must be lists of one fraction per step, of one length ≥ 1; "
+                             f"got shapes {up.shape} and {down.shape}")
+        total += len(up)
+        if total > MAX_ELEMENTS:
+            raise ValueError(f"history['moves'] holds more than {MAX_ELEMENTS:,} steps for these keys")
     lines = ["| layer | ↑ per step: mean (lowest–highest) | ↓ per step: mean (lowest–highest) | "
              "steps that moved every weight one way |", "|---|---|---|---|"]
     for key in keys:
@@ -471,14 +531,13 @@ def step_moves_table(history, keys):
 def crossing_table(start, end, keys):
     """Per layer: negative weights before and after, and how many crossed zero each way (Markdown).
 
-    start, end: dicts {name: array}; keys: the names to show
+    start, end: dicts {name: array} of finite numbers, each layer's two arrays of one shape;
+    keys: 1 to MAX_ROWS names (strings) of both, at most MAX_ELEMENTS weights in all
     """
+    pairs = _layer_pairs(start, end, keys, "start", "end")
     lines = ["| layer | negative at step 0 | negative at the end | crossed + → − | crossed − → + |",
              "|---|---|---|---|---|"]
-    for key in keys:
-        if key not in start or key not in end:
-            raise ValueError(f"keys must name arrays of start and end; {key!r} is missing")
-        before, after = _array(start[key], "start"), _array(end[key], "end")
+    for key, (before, after) in pairs.items():
         down = int(np.sum((before >= 0) & (after < 0)))
         up = int(np.sum((before < 0) & (after >= 0)))
         lines.append(f"| `{key}` | {int(np.sum(before < 0))} of {before.size} | {int(np.sum(after < 0))} | "
@@ -489,14 +548,22 @@ def crossing_table(start, end, keys):
 def baseline_table(samples):
     """Mean and 5–95 % range of each named sample of scores (Markdown).
 
-    samples: dict {label: 1-D scores}, e.g. {"random vs random": (1000,), "trained vs trained": (10,)}
+    samples: dict of 1 to MAX_ROWS {label: scores}, each a number or an array of finite numbers (flattened),
+             MAX_ELEMENTS in all; e.g. {"random vs random": (1000,), "trained vs trained": (10,)}
     """
-    if not samples:
-        raise ValueError("samples must hold at least one named sample")
-    lines = ["| comparison | pairs | mean | 5 % | 95 % |", "|---|---|---|---|---|"]
+    samples = _mapping(samples, "samples", "a dict {label: scores}")
+    if not 1 <= len(samples) <= MAX_ROWS:
+        raise ValueError(f"samples must hold 1 to {MAX_ROWS} named samples; got {len(samples)}")
+    checked, total = {}, 0
     for label, values in samples.items():
+        checked[label] = _array(values, f"samples[{label!r:.40}]")
+        total += checked[label].size
+        if total > MAX_ELEMENTS:
+            raise ValueError(f"samples hold more than {MAX_ELEMENTS:,} scores in all")
+    lines = ["| comparison | pairs | mean | 5 % | 95 % |", "|---|---|---|---|---|"]
+    for label, values in checked.items():
         mean, low, high = spread(values)
-        lines.append(f"| {label} | {np.size(values)} | {mean:.2f} | {low:.2f} | {high:.2f} |")
+        lines.append(f"| {label} | {values.size} | {mean:.2f} | {low:.2f} | {high:.2f} |")
     return "\n".join(lines)
 
 
