@@ -432,18 +432,52 @@ def contrast_runs(x, y, settings, seeds, steps, batch_size, progress=None):
     return runs
 
 
+def _short_run_result(run, name):
+    """Check that run looks like a short_run result (name: how messages call it, e.g. "runs[0]")."""
+    what = "a short_run result with 'start', 'end', 'history' and 'diverged_at'"
+    run = _mapping(run, name, what)
+    missing = [key for key in ("start", "end", "history", "diverged_at") if key not in run]
+    if missing:
+        raise ValueError(f"{name} must be {what}; it has no {missing}")
+    for part in ("start", "end"):
+        weights = _mapping(run[part], f"{name}[{part!r}]", "a dict {layer name: weights}")
+        for key in network.MOVE_KEYS:
+            if key not in weights:
+                raise ValueError(f"{name}[{part!r}] must hold the weights {network.MOVE_KEYS}; it has no {key!r}")
+            shape = _array(weights[key], f"{name}[{part!r}][{key!r}]").shape
+            if shape != network.SHAPES[key]:
+                raise ValueError(f"{name}[{part!r}][{key!r}] must have shape {network.SHAPES[key]}; got {shape}")
+    history = _mapping(run["history"], f"{name}['history']", "the history network.train returns")
+    if "loss" not in history or real_array(history["loss"], f"{name}['history']['loss']").ndim != 1:
+        raise ValueError(f"{name}['history'] must hold 'loss', a list of one number per step")
+    dead = history.get("dead_units")
+    if dead and not (isinstance(dead, Mapping) and all(isinstance(dead.get(layer), (list, tuple, np.ndarray))
+                                                       for layer in ("conv1", "conv2", "fc1"))):
+        raise ValueError(f"{name}['history']['dead_units'] must be None or a dict {{'conv1', 'conv2', 'fc1': "
+                         f"[unit indices]}}; got {dead!r:.80}")
+    step = run["diverged_at"]
+    if step is not None and (isinstance(step, bool) or not isinstance(step, Integral) or step < 1):
+        raise ValueError(f"{name}['diverged_at'] must be None or the step (≥ 1) that diverged; got {step!r:.80}")
+
+
 def drift_row(runs):
     """The numbers of one setting, over its seeds, for the drift table.
 
-    runs: list of ``short_run`` results (one per seed)
+    runs: list of 1 to MAX_ROWS ``short_run`` results (one per seed): "start" and "end" with the seed
+          network's conv1.w (6, 1, 3, 3), conv2.w (6, 6, 3, 3) and fc1.w (128, 150), finite; "history" with
+          "loss" (and "dead_units"); "diverged_at" None or a step
     Returns a dict of lists (one entry per seed): "conv1_higher", "conv1_lower" (of 54), "conv1_mean_change",
     "conv1_common_mode" (mean over the six filters of the common-mode share of ΔW), "conv2_higher_share",
     "conv2_lower_share",
     "fc1_higher_share" (fractions), "final_loss" (mean of the last 10 batches), "dead" (dead conv1, conv2, fc1
     units after the run, from history["dead_units"]; None if the run diverged), "diverged_at" and "seeds".
     """
-    if not runs:
-        raise ValueError("runs must hold at least one short_run result")
+    if not isinstance(runs, (list, tuple)):
+        raise TypeError(f"runs must be a list of short_run results; got {type(runs).__name__}")
+    if not 1 <= len(runs) <= MAX_ROWS:
+        raise ValueError(f"runs must hold 1 to {MAX_ROWS} short_run results; got {len(runs)}")
+    for k, run in enumerate(runs):
+        _short_run_result(run, f"runs[{k}]")
     row = {key: [] for key in ("conv1_higher", "conv1_lower", "conv1_mean_change", "conv1_common_mode",
                                "conv2_higher_share", "conv2_lower_share", "fc1_higher_share", "final_loss", "dead",
                                "diverged_at", "seeds")}
@@ -467,13 +501,46 @@ def drift_row(runs):
     return row
 
 
+DRIFT_NUMBERS = ("conv1_higher", "conv1_lower", "conv1_mean_change", "conv1_common_mode", "conv2_higher_share",
+                 "conv2_lower_share", "fc1_higher_share", "final_loss")   # drift_row's columns of numbers
+
+
+def _drift_rows(rows):
+    """rows if it is a dict of 1 to MAX_ROWS {setting label: drift_row result}, each column one entry per seed."""
+    rows = _mapping(rows, "rows", "a dict {setting label: drift_row(...)}")
+    if not 1 <= len(rows) <= MAX_ROWS:
+        raise ValueError(f"rows must hold 1 to {MAX_ROWS} settings; got {len(rows)}")
+    for label, row in rows.items():
+        name = f"rows[{label!r:.40}]"
+        row = _mapping(row, name, "a drift_row result")
+        missing = [key for key in (*DRIFT_NUMBERS, "dead", "diverged_at", "seeds") if key not in row]
+        if missing:
+            raise ValueError(f"{name} must be a drift_row result; it has no {missing}")
+        seeds = row["seeds"]
+        if not isinstance(seeds, (list, tuple)) or not 1 <= len(seeds) <= MAX_ROWS:
+            raise ValueError(f"{name}['seeds'] must be a list of 1 to {MAX_ROWS} seeds; got {seeds!r:.80}")
+        for key in DRIFT_NUMBERS:
+            shape = real_array(row[key], f"{name}[{key!r}]").shape
+            if shape != (len(seeds),):
+                raise ValueError(f"{name}[{key!r}] must hold one number per seed ({len(seeds)}); got shape {shape}")
+        dead, diverged = row["dead"], row["diverged_at"]
+        if not (isinstance(dead, (list, tuple)) and len(dead) == len(seeds) and all(
+                units is None or (isinstance(units, tuple) and len(units) == 3
+                                  and all(isinstance(count, Integral) for count in units)) for units in dead)):
+            raise ValueError(f"{name}['dead'] must hold, per seed, None or three counts (conv1, conv2, fc1); got "
+                             f"{dead!r:.80}")
+        if not (isinstance(diverged, (list, tuple)) and len(diverged) == len(seeds) and all(
+                step is None or (isinstance(step, Integral) and not isinstance(step, bool)) for step in diverged)):
+            raise ValueError(f"{name}['diverged_at'] must hold, per seed, None or a step; got {diverged!r:.80}")
+    return rows
+
+
 def drift_table(rows):
     """A Markdown table with one line per setting and seed (the setting named on its first line).
 
-    rows: dict {setting label: drift_row(...)}
+    rows: dict of 1 to MAX_ROWS {setting label: drift_row(...)}, each of 1 to MAX_ROWS seeds
     """
-    if not rows:
-        raise ValueError("rows must hold at least one setting")
+    rows = _drift_rows(rows)
     lines = ["| setting | seed | conv1 ended higher (of 54) | conv1 mean change | conv1 ΔW common-mode share "
              "(no preference: 0.11) | conv2 ended higher | fc1 ended higher | loss at the end (chance: 2.30) "
              "| dead units conv1 / conv2 / fc1 (of 6 / 6 / 128) |",
@@ -592,12 +659,11 @@ def orientation_table(samples, reference):
 def drift_summary(rows):
     """A Markdown table that counts, per setting, the seeds in which each layer drifted down.
 
-    rows: dict {setting label: drift_row(...)}
+    rows: dict of 1 to MAX_ROWS {setting label: drift_row(...)}, each of 1 to MAX_ROWS seeds
     Columns: seeds; seeds where most conv1 weights ended lower; where all 54 did; where most conv2 weights did;
     the mean over seeds of |conv1 mean change| and of the conv1 ΔW common-mode share; the mean final loss.
     """
-    if not rows:
-        raise ValueError("rows must hold at least one setting")
+    rows = _drift_rows(rows)
     lines = ["| setting | seeds | most conv1 weights ended lower | all 54 conv1 weights ended lower | most conv2 "
              "weights ended lower | mean \\|conv1 mean change\\| | mean conv1 common-mode share | mean final loss |",
              "|---|---|---|---|---|---|---|---|"]
