@@ -16,7 +16,8 @@ Shapes follow NCHW: a bank of filters is (F, C, KH, KW); a stack of P banks is (
 
 Arguments are checked at the door: a wrong one raises ValueError or TypeError naming it, before any work.
 Sizes are bounded so that no call takes seconds or gigabytes: at most MAX_ELEMENTS entries in one array (and
-in all the layers or samples of one table) and MAX_ROWS rows in a table.
+in all the layers or samples of one table), MAX_ROWS rows in a table, MAX_PIXELS pixels to scale, and
+MAX_RUN_STEPS steps of MAX_RUN_IMAGES images in all for one short run.
 """
 import itertools
 from collections.abc import Mapping
@@ -31,6 +32,9 @@ MAX_MATCH_FILTERS = 8   # 8! = 40,320 orderings; beyond that brute force is the 
 MAX_TOP_PATCH_PRODUCTS = 10**9   # top_patches' multiply-adds (seconds of work): 1,000 MNIST digits need 37 M
 MAX_ELEMENTS = 10**7    # entries of one array argument (80 MB as float64); the seed network has 21,000 weights
 MAX_ROWS = 100          # rows of one table: layers, named samples, settings, or the seeds of one setting
+MAX_PIXELS = 70_000 * 28 * 28   # pixels scale_inputs converts at once: all of MNIST (220 MB as float32)
+MAX_RUN_STEPS = 1_000   # SGD steps of one short run (notebook 06: 100)
+MAX_RUN_IMAGES = 32_000   # steps · batch_size of one short run, about 3 s on one core (notebook 06: 1,600)
 
 
 def _array(value, name, ndim=None, min_ndim=None):
@@ -344,43 +348,68 @@ def orientation_score(filters):
 INPUT_SCALES = ("unit", "standardized", "pixels")
 
 
+def _pixels(value, name):
+    """value as uint8 images (N, C, H, W), N ≥ 1, at most MAX_PIXELS pixels."""
+    images = real_array(value, name)
+    if images.dtype != np.uint8 or images.ndim != 4 or not images.size:
+        raise ValueError(f"{name} must be uint8 pixels (N, 1, H, W) with N ≥ 1; got {images.dtype} {images.shape}")
+    if images.size > MAX_PIXELS:
+        raise ValueError(f"{name} has {images.size:,} pixels {images.shape}; scale at most {MAX_PIXELS:,} at once")
+    return images
+
+
 def scale_inputs(x, how, reference=None):
     """The images as the network should see them in one of three settings.
 
-    x: (N, 1, H, W) uint8 pixels; how: "unit" (x / 255, the course's default, all ≥ 0),
-    "standardized" ((x / 255 − mean) / std, the usual normalization: background < 0, ink > 0) or
-    "pixels" (the raw numbers 0…255 as floats); reference: (M, 1, H, W) uint8 images whose mean and std
-    are used for "standardized" (default: x itself — pass the training images for test images).
+    x: (N, 1, H, W) uint8 pixels, N ≥ 1, at most MAX_PIXELS in all; how: "unit" (x / 255, the course's
+    default, all ≥ 0), "standardized" ((x / 255 − mean) / std, the usual normalization: background < 0,
+    ink > 0) or "pixels" (the raw numbers 0…255 as floats); reference: (M, 1, H, W) uint8 images whose mean
+    and std are used for "standardized" (default: x itself — pass the training images for test images); the
+    images standardized by must not all be one value (std 0).
     Returns (N, 1, H, W) float32.
     """
-    if how not in INPUT_SCALES:
-        raise ValueError(f"how must be one of {INPUT_SCALES}; got {how!r}")
-    x = np.asarray(x)
-    if x.dtype != np.uint8 or x.ndim != 4:
-        raise ValueError(f"x must be uint8 pixels (N, 1, H, W); got {x.dtype} {x.shape}")
+    if not isinstance(how, str) or how not in INPUT_SCALES:
+        raise ValueError(f"how must be one of {INPUT_SCALES}; got {how!r:.80}")
+    x = _pixels(x, "x")
+    if reference is not None:
+        reference = _pixels(reference, "reference")
+    if how == "standardized":
+        name, images = ("x", x) if reference is None else ("reference", reference)
+        if images.min() == images.max():
+            raise ValueError(f"{name} holds one value everywhere ({images.min()}): its std is 0, nothing to "
+                             "standardize by")
     if how == "pixels":
         return x.astype(np.float32)
     unit = x.astype(np.float32) / np.float32(255)
     if how == "unit":
         return unit
-    reference = unit if reference is None else np.asarray(reference, dtype=np.float32) / np.float32(255)
+    reference = unit if reference is None else reference.astype(np.float32) / np.float32(255)
     return (unit - reference.mean()) / reference.std()
 
 
 def short_run(x, y, seed, steps, batch_size=64, learning_rate=0.1, init="he", on_progress=None, progress_every=25):
     """Train a fresh seed network (``network.init_params(seed, init=init)``) for about ``steps`` SGD steps.
 
-    x: (N, 1, 28, 28) images as the network should see them (uint8 or floats, see ``scale_inputs``);
+    x: (N, 1, 28, 28) images as the network should see them (uint8 or floats, see ``scale_inputs``), N ≥ 1;
     y: (N,) labels; seed: init and shuffling; steps, batch_size: the run uses the first
     min(N, steps · batch_size) images for as many epochs as the steps need (a partial last batch is skipped,
-    so history["steps_total"] says how many steps ran); on_progress, progress_every: passed to ``network.train``
+    so history["steps_total"] says how many steps ran); 1 ≤ steps ≤ MAX_RUN_STEPS, 1 ≤ batch_size ≤ N,
+    steps · batch_size ≤ MAX_RUN_IMAGES; on_progress, progress_every: passed to ``network.train``
     (a short run reports every 25 steps: each report repaints a widget).
+    seed and init are checked by ``network.init_params``; learning_rate, on_progress, progress_every and the
+    values of the images and labels the run uses by ``network.train``, before its first step.
     Returns a dict: "start" and "end" {name: array} for network.MOVE_KEYS and "conv1.b"; "history" (train's,
     or the recorded part when the run diverged); "diverged_at": the failing step, or None; "seed".
     """
+    x, y = real_array(x, "x"), real_array(y, "y")
+    if x.ndim != 4 or x.shape[1:] != (1, 28, 28) or not len(x):
+        raise ValueError(f"x must be images (N, 1, 28, 28) with N ≥ 1; got shape {x.shape}")
+    if y.ndim != 1 or len(x) != len(y):
+        raise ValueError(f"x and y must hold as many images as labels, y (N,); got {x.shape} and {y.shape}")
     steps, batch_size = _count(steps, "steps"), _count(batch_size, "batch_size")
-    if len(x) != len(y):
-        raise ValueError(f"x and y must hold as many images as labels; got {len(x)} and {len(y)}")
+    if steps > MAX_RUN_STEPS or batch_size > len(y) or steps * batch_size > MAX_RUN_IMAGES:
+        raise ValueError(f"steps and batch_size must be at most {MAX_RUN_STEPS:,} steps of at most N = {len(y)} "
+                         f"images, {MAX_RUN_IMAGES:,} images in all (a short run); got {steps:,} and {batch_size:,}")
     images = min(len(y), steps * batch_size)
     epochs = -(-steps * batch_size // images)
     images = min(len(y), (steps // epochs) * batch_size) if steps % epochs == 0 else images
