@@ -1,5 +1,6 @@
 """helpers.filter_study: net change, common mode, one-to-one matching, baselines, top patches, orientation."""
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -195,6 +196,57 @@ def test_orientation_score_of_edges_flat_and_random_kernels():
 def test_bad_arguments_raise_value_errors_naming_them(call, words):
     with pytest.raises(ValueError, match=words):
         call()
+
+
+PIXELS = np.zeros((2, 1, 28, 28), np.uint8)
+LABELS = np.array([0, 1])
+
+
+# each a bad argument of a table or short-run function that used to escape as a KeyError, an AttributeError,
+# an unnamed TypeError or ValueError, or no error at all; now a ValueError or TypeError naming that argument
+BAD_ARGUMENTS = [
+    ("net_change_table", lambda: fs.net_change_table(None, {}, ["a"]), "starts"),
+    ("net_change_table", lambda: fs.net_change_table({"a": np.ones(2)}, {"a": np.ones(2)}, None), "keys"),
+    ("net_change_table", lambda: fs.net_change_table({"a": np.ones(2)}, {"a": np.ones(3)}, ["a"]), "starts['a']"),
+    ("scale_inputs", lambda: fs.scale_inputs(PIXELS, np.array(["unit", "pixels"])), "how"),
+    # a reference of one value (std 0) used to give NaN
+    ("scale_inputs", lambda: fs.scale_inputs(PIXELS + 1, "standardized", reference=PIXELS), "reference"),
+    ("short_run", lambda: fs.short_run(5, LABELS, 0, 10, 1), "x"),
+    ("short_run", lambda: fs.short_run(PIXELS, 7, 0, 10, 1), "y"),
+    ("drift_row", lambda: fs.drift_row([{"start": {}}]), "runs[0]"),
+    ("drift_row", lambda: fs.drift_row({"seed": 0}), "runs"),
+    ("drift_table", lambda: fs.drift_table({"a": {}}), "rows['a']"),
+    ("drift_table", lambda: fs.drift_table(["a"]), "rows"),
+    ("step_moves_table", lambda: fs.step_moves_table({"moves": {"a": {"up": [0.5]}}}, ["a"]), "history['moves']['a']"),
+    ("step_moves_table", lambda: fs.step_moves_table({"moves": {}}, None), "keys"),
+    # arrays of two shapes used to be broadcast against each other
+    ("crossing_table", lambda: fs.crossing_table({"a": [1.0]}, {"a": [1.0, -2.0]}, ["a"]), "start['a']"),
+    ("crossing_table", lambda: fs.crossing_table(None, {}, ["a"]), "start"),
+    ("baseline_table", lambda: fs.baseline_table({"a": []}), "samples['a']"),
+    ("baseline_table", lambda: fs.baseline_table([0.5]), "samples"),
+    ("drift_summary", lambda: fs.drift_summary({"a": {"conv1_higher": [1]}}), "rows['a']"),
+    ("drift_summary", lambda: fs.drift_summary(["a"]), "rows"),
+]
+
+
+@pytest.mark.parametrize("call, argument", [case[1:] for case in BAD_ARGUMENTS],
+                         ids=[f"{function}: {argument}" for function, _, argument in BAD_ARGUMENTS])
+def test_bad_arguments_of_tables_and_short_runs_are_named(call, argument):
+    with pytest.raises((ValueError, TypeError)) as raised:
+        call()
+    assert re.search(rf"(?<![\w]){re.escape(argument)}(?![\w])", str(raised.value)), str(raised.value)
+
+
+def test_sizes_are_bounded_before_any_work():
+    huge = np.broadcast_to(0.0, (10**5, 3, 100, 100))          # 24 GB if anyone copied it
+    with pytest.raises(ValueError, match=r"starts\['a'\] has 3,000,000,000 entries"):
+        fs.net_change_table({"a": huge}, {"a": huge}, ["a"])
+    with pytest.raises(ValueError, match=r"x has .* pixels"):
+        fs.scale_inputs(np.broadcast_to(np.uint8(0), (10**5, 1, 100, 100)), "unit")
+    with pytest.raises(ValueError, match="steps and batch_size"):
+        fs.short_run(PIXELS, LABELS, 0, 10**6, 1)                # a million steps: minutes
+    with pytest.raises(ValueError, match="samples must hold 1 to"):
+        fs.baseline_table({label: [0.5] for label in range(fs.MAX_ROWS + 1)})
 
 
 # ---------------------------------------------------------------- short runs
