@@ -450,6 +450,9 @@ def contrast_runs(x, y, settings, seeds, steps, batch_size, progress=None):
     if not seeds or not all(isinstance(seed, Integral) and not isinstance(seed, bool) for seed in seeds):
         raise ValueError("seeds must be a non-empty list or range of integers")
     steps, batch_size = _count(steps, "steps"), _count(batch_size, "batch_size")
+    if steps > MAX_RUN_STEPS or steps * batch_size > MAX_RUN_IMAGES:
+        raise ValueError(f"steps and batch_size must be at most {MAX_RUN_STEPS:,} steps, {MAX_RUN_IMAGES:,} images "
+                         f"in all (short runs); got {steps:,} and {batch_size:,}")
     if progress is not None and not callable(getattr(progress, "part", None)):
         raise ValueError(f"progress must be None or have a .part(label) method; got {type(progress).__name__}")
     runs = {}
@@ -564,6 +567,11 @@ def _drift_rows(rows):
     return rows
 
 
+def _loss_text(loss):
+    """A loss with two decimals; one far above chance (a run blowing up) in powers of ten: "6.8e+31"."""
+    return f"{loss:.2f}" if not abs(loss) >= 1000 else f"{loss:.2g}"
+
+
 def drift_table(rows):
     """A Markdown table with one line per setting and seed (the setting named on its first line).
 
@@ -577,7 +585,7 @@ def drift_table(rows):
     for label, row in rows.items():
         for k in range(len(row["conv1_higher"])):
             loss = (f"diverged at step {row['diverged_at'][k]}" if row["diverged_at"][k]
-                    else f"{row['final_loss'][k]:.2f}")
+                    else _loss_text(row["final_loss"][k]))
             dead = " / ".join(map(str, row["dead"][k])) if row["dead"][k] else "–"
             lines.append(f"| {label if k == 0 else ''} | {row['seeds'][k]} "
                          f"| {row['conv1_higher'][k]} | {row['conv1_mean_change'][k]:+.3g} "
@@ -638,6 +646,37 @@ def crossing_table(start, end, keys):
         up = int(np.sum((before < 0) & (after >= 0)))
         lines.append(f"| `{key}` | {int(np.sum(before < 0))} of {before.size} | {int(np.sum(after < 0))} | "
                      f"{down} | {up} |")
+    return "\n".join(lines)
+
+
+def crossed_weights_table(before, after, layer="", limit=60):
+    """The weights of one conv layer that crossed zero, one line each: filter, weight, before, after (Markdown).
+
+    before, after: (F, C, KH, KW) finite weights of one shape, e.g. conv1.w at step 0 and after training;
+    layer: the layer's name for the heading, e.g. "conv1" (a string, may be empty);
+    limit: at most this many lines (1 to MAX_ROWS), then one line saying how many more crossed.
+    A weight crossed when it went from ≥ 0 to < 0 (+ → −) or from < 0 to ≥ 0 (− → +); indices from 1, as
+    in the math ($W_{ij}$, with the channel too when C > 1).
+    """
+    before, after = _array(before, "before", ndim=4), _array(after, "after", ndim=4)
+    if before.shape != after.shape:
+        raise ValueError(f"before and after must have one shape (F, C, KH, KW); got {before.shape} and {after.shape}")
+    if not isinstance(layer, str) or len(layer) > 40:
+        raise ValueError(f"layer must be a short name such as 'conv1'; got {layer!r:.60}")
+    limit = _count(limit, "limit")
+    if limit > MAX_ROWS:
+        raise ValueError(f"limit must be at most {MAX_ROWS}; got {limit}")
+    crossed = [("+ → −", index) for index in zip(*np.nonzero((before >= 0) & (after < 0)), strict=True)]
+    crossed += [("− → +", index) for index in zip(*np.nonzero((before < 0) & (after >= 0)), strict=True)]
+    heading = f"**The {len(crossed)} {layer + ' ' if layer else ''}weights that crossed zero**"
+    lines = [heading + " (indices from 1, as in the math)", "", "| filter | weight | before | after | crossed |",
+             "|---|---|---|---|---|"]
+    for arrow, (f, c, i, j) in crossed[:limit]:
+        channel = f"{c + 1}," if before.shape[1] > 1 else ""
+        lines.append(f"| filter {f + 1} | $W_{{{channel}{i + 1}{j + 1}}}$ | {before[f, c, i, j]:+.3f} "
+                     f"| {after[f, c, i, j]:+.3f} | {arrow} |")
+    if len(crossed) > limit:
+        lines.append(f"| … and {len(crossed) - limit} more | | | | |")
     return "\n".join(lines)
 
 
@@ -704,5 +743,5 @@ def drift_summary(rows):
         lines.append(f"| {label} | {seeds} | {conv1_lower} of {seeds} | {all_lower} of {seeds} "
                      f"| {conv2_lower} of {seeds} | {np.mean(np.abs(row['conv1_mean_change'])):.3g} "
                      f"| {np.mean(row['conv1_common_mode']):.2f} "
-                     f"| {np.nanmean(row['final_loss']):.2f} |")
+                     f"| {_loss_text(np.nanmean(row['final_loss']))} |")
     return "\n".join(lines)

@@ -352,3 +352,32 @@ def test_evidence_figures_have_titles_labels_and_colorbars():
         tw.plot_layer_moves({"moves": {}}, start, end)
     with pytest.raises(ValueError, match="patches"):
         tw.plot_top_patches(bank, patches[:3], np.zeros((3, 4)))
+
+
+def test_crossed_weights_table_lists_each_crossing_once_as_sign_changes_counts_it():
+    from helpers import network
+
+    rng = np.random.default_rng(5)
+    before = rng.normal(size=(6, 1, 3, 3))
+    after = before + rng.normal(scale=0.8, size=before.shape)
+    after[0, 0, 0, 0], before[0, 0, 0, 0] = -0.25, 0.0          # from exactly 0 to below: + → −
+    table = fs.crossed_weights_table(before, after)
+    changes = network.sign_changes(before, after)
+    lines = [line for line in table.splitlines() if line.startswith("| filter ") and "→" in line]
+    assert len(lines) == len(changes["to_negative"]) + len(changes["to_positive"]) > 2
+    assert sum("+ → −" in line for line in lines) == len(changes["to_negative"])
+    assert f"**The {len(lines)} weights that crossed zero**" in table
+    assert "**The 1 conv2 weights" not in fs.crossed_weights_table(before, after, "conv2")
+    assert "| filter 1 | $W_{11}$ | +0.000 | -0.250 | + → − |" in table
+    short = fs.crossed_weights_table(before, after, limit=2)
+    assert short.count(" → ") == 2 and f"… and {len(lines) - 2} more" in short
+    two_channels = fs.crossed_weights_table(np.full((1, 2, 1, 1), -1.0), np.ones((1, 2, 1, 1)))
+    assert "$W_{2,11}$" in two_channels
+    with pytest.raises(ValueError, match="before and after"):
+        fs.crossed_weights_table(before, after[:3])
+    with pytest.raises(ValueError, match="limit"):
+        fs.crossed_weights_table(before, after, limit=0)
+
+
+def test_huge_losses_are_written_in_powers_of_ten():
+    assert fs._loss_text(0.554) == "0.55" and fs._loss_text(6.8e31) == "6.8e+31" and fs._loss_text(999.0) == "999.00"
