@@ -508,16 +508,16 @@ def _write_values(ax, tiles, limit, gap=1, digits=1):
                 fontsize=6.5, color="white" if abs(value) > 0.6 * limit else "black")
 
 
-def _mark_signs(ax, tiles, limit, gap=1):
+def _mark_signs(ax, tiles, limit, gap=1, size=40):
     """A + or − mark in each cell (the sign, readable without colour): four scatter calls, not one text a cell."""
     rows, cols, h, w = tiles.shape
     r, c, i, j = np.indices(tiles.shape).reshape(4, -1)
     x, y, value = c * (w + gap) + j, r * (h + gap) + i, tiles.ravel()
     strong = np.abs(value) > 0.6 * limit
-    limits = ax.get_xlim(), ax.get_ylim()
+    limits, width = (ax.get_xlim(), ax.get_ylim()), 1.4 * (size / 40) ** 0.5
     for marker, sign in (("+", value > 0), ("_", value < 0)):
         for colour, keep in (("white", strong), ("black", ~strong)):
-            ax.scatter(x[sign & keep], y[sign & keep], marker=marker, s=40, linewidths=1.4, color=colour)
+            ax.scatter(x[sign & keep], y[sign & keep], marker=marker, s=size, linewidths=width, color=colour)
     ax.set_xlim(*limits[0])
     ax.set_ylim(*limits[1])
 
@@ -607,7 +607,7 @@ def plot_top_patches(filters, patches, responses, title="What each trained conv1
     cmap = plt.get_cmap("RdBu_r").with_extremes(bad="white")
     kernels = filters[:, :1].reshape(count, 1, *filters.shape[2:])
     weights = ax_w.imshow(_mosaic(kernels), cmap=cmap, norm=TwoSlopeNorm(0.0, -limit, limit))
-    _mark_signs(ax_w, kernels, limit)
+    _mark_signs(ax_w, kernels, limit, size=14)
     grey = plt.get_cmap("gray_r").with_extremes(bad="#cfd8e3")
     pixels = ax_p.imshow(_mosaic(patches), cmap=grey, vmin=0, vmax=1)
     (h, w) = patches.shape[2:]
