@@ -9,7 +9,7 @@ to remember to add it; SKIP below is the explicit list of what is left out, each
 modules (feedback, *_exercises) are fuzzed lightly: their own tests (tests/test_exercises.py) feed them
 malformed answers. Every case must pass: none is marked xfail.
 
-Runs derandomized (the same examples every run) with a per-callable example budget: about a minute in all.
+Runs derandomized (the same examples every run) with a per-callable example budget: about 25 s in all.
 """
 import importlib
 import inspect
