@@ -20,6 +20,7 @@ in all the layers or samples of one table), MAX_ROWS rows in a table, MAX_PIXELS
 MAX_RUN_STEPS steps of MAX_RUN_IMAGES images in all for one short run.
 """
 import itertools
+import math
 from collections.abc import Mapping
 from numbers import Integral, Real
 
@@ -702,25 +703,53 @@ def baseline_table(samples):
     return "\n".join(lines)
 
 
+def chance_of_at_least(count, trials, share):
+    """P(X ≥ count) for X ~ Binomial(trials, share): how often chance alone gives `count` or more successes.
+
+    count, trials: integers with 0 ≤ count ≤ trials ≤ MAX_ELEMENTS; share: a probability, 0 ≤ share ≤ 1
+    """
+    trials = _count(trials, "trials", low=0)
+    count = _count(count, "count", low=0)
+    if count > trials or trials > MAX_ELEMENTS:
+        raise ValueError(f"count must be at most trials (and trials at most {MAX_ELEMENTS:,}); got {count} of {trials}")
+    if isinstance(share, bool) or not isinstance(share, Real) or not 0 <= share <= 1:
+        raise ValueError(f"share must be a probability from 0 to 1; got {share!r:.40}")
+    if count == 0 or share == 1:
+        return 1.0
+    if share == 0:
+        return 0.0
+    k = np.arange(count, trials + 1)
+    log_terms = (math.lgamma(trials + 1) - np.array([math.lgamma(i + 1) + math.lgamma(trials - i + 1) for i in k])
+                 + k * math.log(share) + (trials - k) * math.log1p(-share))
+    return float(min(1.0, np.exp(log_terms).sum()))
+
+
+def _percent(probability):
+    return "< 1 %" if probability < 0.005 else f"{100 * probability:.0f} %"
+
+
 def orientation_table(samples, reference):
     """How edge-like filters are against random filters (Markdown).
 
     samples: dict {label: ``orientation_score`` of one bank, (F, C), or of a stack of banks, (B, F, C)};
     reference: the same of random He banks, (P, F, C)
     Each row: how many filters, their mean score, how many score above the random filters' 95th percentile
-    (by chance alone: 5 %), and how many banks hold at least one such filter.
+    (by chance alone: 5 %), how often that many or more would pass by chance (random filters, as many as the
+    row has), and how many banks hold at least one such filter.
     """
     reference = _array(reference, "reference", min_ndim=2)
     cut = float(np.percentile(reference, 95))
-    lines = [f"| filters | count | mean score | above the random 95th percentile ({cut:.2f}) | banks with at least one "
-             "filter above it |", "|---|---|---|---|---|"]
-    for label, values in {"random He filters (the baseline)": reference, **samples}.items():
+    share = float(np.mean(reference > cut))
+    lines = [f"| filters | count | mean score | above the random 95th percentile ({cut:.2f}) | as many or more by "
+             "chance | banks with at least one filter above it |", "|---|---|---|---|---|---|"]
+    for row, (label, values) in enumerate({"random He filters (the baseline)": reference, **samples}.items()):
         values = _array(values, "samples", min_ndim=2)
         banks = values.reshape(-1, values.shape[-2] * values.shape[-1])      # one row per bank
         above = int(np.sum(banks > cut))
         with_one = int(np.sum((banks > cut).any(axis=1)))
+        chance = "–" if row == 0 else _percent(chance_of_at_least(above, banks.size, share))
         lines.append(f"| {label} | {banks.size} | {banks.mean():.2f} | {above} ({100 * above / banks.size:.0f} %) | "
-                     f"{with_one} of {len(banks)} ({100 * with_one / len(banks):.0f} %) |")
+                     f"{chance} | {with_one} of {len(banks)} ({100 * with_one / len(banks):.0f} %) |")
     return "\n".join(lines)
 
 

@@ -1,5 +1,6 @@
 """helpers.filter_study: net change, common mode, one-to-one matching, baselines, top patches, orientation."""
 import itertools
+import math
 import re
 
 import numpy as np
@@ -316,7 +317,7 @@ def test_orientation_and_baseline_tables_count_rows():
     reference = fs.orientation_score(fs.random_banks(200, seed=5))
     trained = fs.orientation_score(np.stack([np.tile(np.array([[-1.0, 0, 1]] * 3), (6, 1, 1, 1))] * 2))
     table = fs.orientation_table({"edges": trained}, reference)
-    assert "| edges | 12 | 1.00 | 12 (100 %) | 2 of 2 (100 %) |" in table
+    assert "| edges | 12 | 1.00 | 12 (100 %) | < 1 % | 2 of 2 (100 %) |" in table
     assert "| random He filters (the baseline) | 1200 |" in table
     assert "| x | 3 | 2.00 | 1.10 | 2.90 |" in fs.baseline_table({"x": [1.0, 2.0, 3.0]})
 
@@ -381,3 +382,19 @@ def test_crossed_weights_table_lists_each_crossing_once_as_sign_changes_counts_i
 
 def test_huge_losses_are_written_in_powers_of_ten():
     assert fs._loss_text(0.554) == "0.55" and fs._loss_text(6.8e31) == "6.8e+31" and fs._loss_text(999.0) == "999.00"
+
+
+@pytest.mark.parametrize("count, trials, share", [(0, 5, 0.3), (3, 30, 0.05), (1, 6, 0.05), (6, 6, 0.5), (2, 9, 0.0),
+                                                  (4, 4, 1.0), (7, 40, 0.2)])
+def test_chance_of_at_least_is_the_binomial_tail(count, trials, share):
+    exact = sum(math.comb(trials, i) * share ** i * (1 - share) ** (trials - i) for i in range(count, trials + 1))
+    assert fs.chance_of_at_least(count, trials, share) == pytest.approx(exact, rel=1e-9, abs=1e-15)
+
+
+def test_orientation_table_gives_the_chance_of_as_many_edge_like_filters():
+    reference = np.linspace(0, 1, 2000).reshape(-1, 1, 1)       # 5 % of the reference above its 95th percentile
+    table = fs.orientation_table({"three of thirty": np.r_[np.ones(3), np.zeros(27)].reshape(5, 6, 1)}, reference)
+    share = float(np.mean(reference > np.percentile(reference, 95)))
+    expected = 100 * sum(math.comb(30, i) * share ** i * (1 - share) ** (30 - i) for i in range(3, 31))
+    assert f"| three of thirty | 30 | 0.10 | 3 (10 %) | {expected:.0f} % | 1 of 5 (20 %) |" in table
+    assert "| random He filters (the baseline) | 2000 |" in table and "| – |" in table
