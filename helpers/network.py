@@ -547,9 +547,14 @@ def dead_units(params, x, batch_size=500):
 
 
 def _dead_units(params, x, batch_size, dtype):
+    """dead_units on checked arguments. Stops as soon as every unit has fired once: the rest of x cannot revive
+    a unit that is already alive (a healthy network is done after its first 100 images)."""
     alive = {"conv1": np.zeros(6, bool), "conv2": np.zeros(6, bool), "fc1": np.zeros(128, bool)}
-    for start in range(0, len(x), batch_size):
-        batch = _as_float(x[start:start + batch_size], dtype)
+    step = min(batch_size, 100)
+    for start in range(0, len(x), step):
+        if all(on.all() for on in alive.values()):
+            break
+        batch = _as_float(x[start:start + step], dtype)
         with _LOCK:
             _, (a1, _, _, flat, h) = _forward(params, batch)
             alive["conv1"] |= (a1 > 0).any(axis=(1, 2, 3))                      # a1: (6, N, 13, 13)
