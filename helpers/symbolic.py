@@ -348,6 +348,34 @@ def prove_gradients(n, k, stride=1, padding=0):
     return result
 
 
+def proof_table(cases):
+    """prove_gradients for each (n, k, stride, padding) of cases, as a Markdown table (one row a case).
+
+    cases: a list of 1 to MAX_PANELS · 2 tuples (n, k, stride, padding), each as prove_gradients takes them
+    (every case is checked before the first proof runs). Columns: image, filter, stride, padding, the entries
+    proved of ∂L/∂W, ∂L/∂I and ∂L/∂b, and ✔ when all are.
+    """
+    if not isinstance(cases, (list, tuple)) or not 1 <= len(cases) <= 2 * MAX_PANELS:
+        raise ValueError(f"cases must be a list of 1 to {2 * MAX_PANELS} (n, k, stride, padding) tuples; got "
+                         f"{cases!r:.80}")
+    for case in cases:
+        if not (isinstance(case, tuple) and len(case) == 4):
+            raise ValueError(f"cases: each case must be a tuple (n, k, stride, padding); got {case!r:.60}")
+        n, k, stride, padding = case
+        _check_size(n, "n")
+        _check_size(k, "k")
+        m = output_size(n, k, stride, padding)
+        if (n * n + k * k + 1) * m * m > DIFF_BUDGET:
+            raise ValueError(f"cases: {case} is over DIFF_BUDGET = {DIFF_BUDGET} derivative terms; try n ≤ 8")
+    rows = ["| image | filter | stride | padding | ∂L/∂W | ∂L/∂I | ∂L/∂b | all proved |",
+            "|---|---|---|---|---|---|---|---|"]
+    for n, k, stride, padding in cases:
+        result = prove_gradients(n, k, stride, padding)
+        counts = " | ".join(f"{result[key][0]} of {result[key][1]}" for key in ("dW", "dI", "db"))
+        rows.append(f"| {n}×{n} | {k}×{k} | {stride} | {padding} | {counts} | {'✔' if result['proved'] else '✘'} |")
+    return "\n".join(rows)
+
+
 # ---------------------------------------------------------------- rendering
 
 

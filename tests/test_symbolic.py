@@ -263,3 +263,18 @@ def test_grids_figure_draws_every_value_with_its_sign():
         symbolic.grids_figure([("bad", [1, 2, 3], None)], "t")
 
 
+
+
+def test_proof_table_has_one_row_per_case_with_prove_gradients_counts():
+    cases = [(3, 2, 1, 0), (4, 3, 2, 0)]
+    table = symbolic.proof_table(cases).splitlines()
+    assert len(table) == 2 + len(cases)
+    for line, case in zip(table[2:], cases, strict=True):
+        r = symbolic.prove_gradients(*case)
+        n, k, stride, padding = case
+        assert line == (f"| {n}×{n} | {k}×{k} | {stride} | {padding} | {r['dW'][0]} of {r['dW'][1]} | "
+                        f"{r['dI'][0]} of {r['dI'][1]} | {r['db'][0]} of {r['db'][1]} | ✔ |")
+    with pytest.raises(ValueError, match="cases"):
+        symbolic.proof_table([(3, 2, 1, 0), (12, 3, 1, 0)])   # the second is refused before the first runs
+    with pytest.raises(ValueError, match="cases"):
+        symbolic.proof_table("3, 2, 1, 0")
