@@ -39,6 +39,28 @@ from helpers.arguments import real_array
 # it for NaN, or computing with it, would take gigabytes or minutes.
 MAX_ELEMENTS = 10**7  # entries of one array argument
 MAX_WORK = 2 * 10**7  # multiply-adds of one layer's correlation: N · OH · OW · kh · kw
+MAX_STEPS = 10_000    # SGD steps of one train / train_two_layer run (notebook 05: at most 1,500)
+MAX_RUN_WORK = 10**8  # multiply-adds of a whole run: steps · N · OH · OW · kh · kw
+
+
+def _check_work(batch_shape, out_shape, kernel_shape, what):
+    """The multiply-adds of one correlation, N · OH · OW · kh · kw, if at most MAX_WORK; else a ValueError.
+
+    what: the arguments with their shapes, for the message, e.g. "x (1, 2000, 2000) with w1 (2, 2)"
+    """
+    work = int(np.prod(batch_shape, dtype=np.int64)) * int(np.prod(out_shape)) * int(np.prod(kernel_shape))
+    if work > MAX_WORK:
+        raise ValueError(f"{what} needs {work:,} multiply-adds in one layer; at most {MAX_WORK:,}")
+    return work
+
+
+def _check_steps(steps, work_per_step):
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
+        raise ValueError(f"steps must be an integer ≥ 0; got {steps!r:.60}")
+    if steps > MAX_STEPS or steps * max(work_per_step, 1) > MAX_RUN_WORK:
+        raise ValueError(f"steps must be at most {MAX_STEPS:,}, and steps × {work_per_step:,} multiply-adds a step "
+                         f"at most {MAX_RUN_WORK:,}; got {steps:,}")
+    return int(steps)
 
 
 def _finite_number(value, name):
@@ -77,6 +99,8 @@ def _check_image_weights(image, weights, image_name="image", weights_name="weigh
     if weights.shape[0] > image.shape[-2] or weights.shape[1] > image.shape[-1]:
         raise ValueError(f"{weights_name} of shape {weights.shape} do not fit inside an image of shape "
                          f"{image.shape[-2:]} ({image_name} shape {image.shape})")
+    _check_work(image.shape[:-2], _out_shape(image.shape, weights.shape), weights.shape,
+                f"{image_name} {image.shape} with {weights_name} {weights.shape}")
     return image, weights
 
 
@@ -214,6 +238,8 @@ def filter_grad(image, delta):
         raise ValueError(f"delta must have the batch shape of image; got delta {delta.shape}, image {image.shape}")
     if delta.shape[-2] > image.shape[-2] or delta.shape[-1] > image.shape[-1]:
         raise ValueError(f"delta of shape {delta.shape} is larger than the image {image.shape}")
+    _check_work(image.shape[:-2], delta.shape[-2:], _out_shape(image.shape, delta.shape[-2:]),
+                f"image {image.shape} with delta {delta.shape}")
     return _filter_grad(image, delta)
 
 
@@ -258,14 +284,15 @@ def train(image, weights, bias, downstream, target, lr, steps, relu=False, weigh
     """Run ``steps`` steps of plain SGD (full batch) and keep the whole history.
 
     image (H, W) or (N, H, W); weights (kh, kw) the start; bias a number; downstream a number or (OH, OW);
-    target a number or (N,); lr η > 0; steps an integer ≥ 0; weight_decay λ ≥ 0; train_bias: update b too.
+    target a number or (N,); lr η > 0; steps an integer from 0 to MAX_STEPS (and steps × the multiply-adds
+    of a step at most MAX_RUN_WORK); weight_decay λ ≥ 0; train_bias: update b too.
     Returns a dict: "weights" (steps+1, kh, kw), "bias" (steps+1,), "loss" (steps+1,) — entry k is
     after k steps, so entry 0 is the start.
     """
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
-        raise ValueError(f"steps must be an integer ≥ 0; got {steps!r}")
     image, weights, bias, downstream, target, weight_decay = _check_example(
         image, weights, bias, downstream, target, weight_decay)
+    steps = _check_steps(steps, image[..., :1, :1].size * int(np.prod(_out_shape(image.shape, weights.shape)))
+                         * weights.size)
     history_w = np.empty((steps + 1,) + weights.shape)
     history_b = np.empty(steps + 1)
     history_loss = np.empty(steps + 1)
@@ -285,6 +312,9 @@ def move_signs(before, after, tol=1e-12):
     """
     before = _finite_array(before, "before", range(0, 33))
     after = _finite_array(after, "after", range(0, 33))
+    tol = _finite_number(tol, "tol")
+    if tol < 0:
+        raise ValueError(f"tol must be ≥ 0; got {tol}")
     if before.shape != after.shape:
         raise ValueError(f"before and after must have the same shape; got {before.shape} and {after.shape}")
     change = after - before
@@ -307,6 +337,9 @@ def input_grad(delta, weights):
     """
     delta = _finite_array(delta, "delta", (2, 3))
     weights = _finite_array(weights, "weights", (2,))
+    if min(weights.shape) < 1:
+        raise ValueError(f"weights must have at least one row and column; got shape {weights.shape}")
+    _check_work(delta.shape[:-2], delta.shape[-2:], weights.shape, f"delta {delta.shape} with weights {weights.shape}")
     return _input_grad(delta, weights)
 
 
@@ -373,20 +406,33 @@ def two_layer_gradients(x, w1, b1, w2, b2, downstream, target):
 def train_two_layer(x, w1, b1, w2, b2, downstream, target, lr, steps):
     """Plain SGD on both layers of ``two_layer_gradients``' model, keeping the history.
 
-    Arguments as in ``two_layer_gradients``; lr η > 0; steps an integer ≥ 0.
+    Arguments as in ``two_layer_gradients``; lr η > 0; steps an integer from 0 to MAX_STEPS (and steps × the
+    multiply-adds of a step at most MAX_RUN_WORK). A run whose steps overflow raises ValueError naming the
+    step and lr, with the history so far as the error's ``.history``.
     Returns a dict: "w1" (steps+1, k1h, k1w), "w2" (steps+1, k2h, k2w), "b1", "b2", "loss" (steps+1,);
     entry k is after k steps.
     """
     lr = _finite_number(lr, "lr")
     if lr <= 0:
         raise ValueError(f"lr must be > 0; got {lr}")
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
-        raise ValueError(f"steps must be an integer ≥ 0; got {steps!r}")
     x, w1, b1, w2, b2, downstream, target = _check_two_layer(x, w1, b1, w2, b2, downstream, target)
+    hidden_shape = _out_shape(x.shape, w1.shape)
+    second = int(np.prod(_out_shape(hidden_shape, w2.shape))) * w2.size
+    per_step = int(np.prod(x.shape[:-2], dtype=np.int64)) * (int(np.prod(hidden_shape)) * w1.size + second)
+    steps = _check_steps(steps, 3 * per_step)          # forward, and two products a layer backward
     params = {"w1": w1, "b1": b1, "w2": w2, "b2": b2}
     history = {name: [] for name in ("w1", "b1", "w2", "b2", "loss")}
     for k in range(steps + 1):
-        grads = two_layer_gradients(x, params["w1"], params["b1"], params["w2"], params["b2"], downstream, target)
+        try:
+            grads = two_layer_gradients(x, params["w1"], params["b1"], params["w2"], params["b2"], downstream,
+                                        target)
+        except ValueError:
+            if k == 0:
+                raise
+            error = ValueError(f"training diverged at step {k} of {steps} with lr = {lr:g}: the weights grew "
+                               f"until the model overflowed; use a smaller lr (about {lr / 10:g})")
+            error.history = {name: np.array(values) for name, values in history.items()}
+            raise error from None
         for name in params:
             history[name].append(params[name])
         history["loss"].append(grads["loss"])

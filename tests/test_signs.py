@@ -561,3 +561,28 @@ def test_widget_parts_carry_css_classes():
              "signs-relu": widget.relu_box, "signs-plot": widget.plot}
     for css, part in parts.items():
         assert css in part._dom_classes, css
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: signs.move_signs(np.zeros(4), np.ones(4), tol=-1.0), "tol must be ≥ 0"),
+    (lambda: signs.move_signs(np.zeros(4), np.ones(4), tol=float("nan")), "tol"),
+    (lambda: signs.tally_moves(np.zeros(4), np.ones(4), tol="0"), "tol"),
+    (lambda: signs.train(np.ones((3, 3)), np.ones((2, 2)), 0.0, 1.0, 1.0, 0.1, signs.MAX_STEPS + 1), "steps"),
+    (lambda: signs.train(np.ones((50, 40, 40)), np.ones((3, 3)), 0.0, 1.0, 1.0, 0.1, 1_000), "MAX_RUN_WORK|steps"),
+    (lambda: signs.train_two_layer(np.ones((3, 3)), np.ones((2, 2)), 0.0, np.ones((1, 1)), 0.0, 1.0, 1.0, 0.1,
+                                   10**9), "steps"),
+    (lambda: signs.filter_grad(np.ones((1, 3000, 3000)), np.ones((1, 2990, 2990))), "multiply-adds"),
+    (lambda: signs.input_grad(np.ones((3000, 3000)), np.ones((3, 3))), "multiply-adds"),
+    (lambda: signs.correlate_valid(np.ones((3000, 3000)), np.ones((3, 3))), "multiply-adds"),
+])
+def test_tolerances_steps_and_work_are_bounded_with_a_message(call, words):
+    with pytest.raises(ValueError, match=words):
+        call()
+
+
+def test_a_diverging_two_layer_run_names_the_step_and_lr_and_keeps_its_history():
+    x = np.full((3, 3), 2.0)
+    with pytest.raises(ValueError, match=r"diverged at step 1 of 400 with lr = 1e\+100") as caught:
+        signs.train_two_layer(x, np.full((2, 2), 0.5), 0.1, np.ones((1, 1)), 0.1, 1.0, 100.0, 1e100, 400)
+    history = caught.value.history
+    assert len(history["loss"]) >= 1 and np.all(np.isfinite(history["loss"]))
