@@ -27,7 +27,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from helpers import network
-from helpers.arguments import real_array
+from helpers.arguments import mapping, real_array
 
 MAX_MATCH_FILTERS = 8   # 8! = 40,320 orderings; beyond that brute force is the wrong tool
 MAX_TOP_PATCH_PRODUCTS = 10**9   # top_patches' multiply-adds (seconds of work): 1,000 MNIST digits need 37 M
@@ -60,12 +60,6 @@ def _count(value, name, low=1):
     return int(value)
 
 
-def _mapping(value, name, what):
-    if not isinstance(value, Mapping):
-        raise TypeError(f"{name} must be {what}; got {type(value).__name__}")
-    return value
-
-
 def _names(value, name):
     """value as a list of 1 to MAX_ROWS strings (layer names such as "conv1.w")."""
     if not (isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim == 1)):
@@ -79,8 +73,8 @@ def _names(value, name):
 
 def _layer_pairs(start, end, keys, start_name, end_name):
     """{key: (start[key], end[key])} for every name of keys: float arrays of one shape, MAX_ELEMENTS in all."""
-    start = _mapping(start, start_name, "a dict {layer name: weights}")
-    end = _mapping(end, end_name, "a dict {layer name: weights}")
+    start = mapping(start, start_name, "a dict {layer name: weights}")
+    end = mapping(end, end_name, "a dict {layer name: weights}")
     keys = _names(keys, "keys")
     missing = [key for key in keys if key not in start or key not in end]
     if missing:
@@ -468,19 +462,19 @@ def contrast_runs(x, y, settings, seeds, steps, batch_size, progress=None):
 def _short_run_result(run, name):
     """Check that run looks like a short_run result (name: how messages call it, e.g. "runs[0]")."""
     what = "a short_run result with 'start', 'end', 'history' and 'diverged_at'"
-    run = _mapping(run, name, what)
+    run = mapping(run, name, what)
     missing = [key for key in ("start", "end", "history", "diverged_at") if key not in run]
     if missing:
         raise ValueError(f"{name} must be {what}; it has no {missing}")
     for part in ("start", "end"):
-        weights = _mapping(run[part], f"{name}[{part!r}]", "a dict {layer name: weights}")
+        weights = mapping(run[part], f"{name}[{part!r}]", "a dict {layer name: weights}")
         for key in network.MOVE_KEYS:
             if key not in weights:
                 raise ValueError(f"{name}[{part!r}] must hold the weights {network.MOVE_KEYS}; it has no {key!r}")
             shape = _array(weights[key], f"{name}[{part!r}][{key!r}]").shape
             if shape != network.SHAPES[key]:
                 raise ValueError(f"{name}[{part!r}][{key!r}] must have shape {network.SHAPES[key]}; got {shape}")
-    history = _mapping(run["history"], f"{name}['history']", "the history network.train returns")
+    history = mapping(run["history"], f"{name}['history']", "the history network.train returns")
     if "loss" not in history or real_array(history["loss"], f"{name}['history']['loss']").ndim != 1:
         raise ValueError(f"{name}['history'] must hold 'loss', a list of one number per step")
     dead = history.get("dead_units")
@@ -540,12 +534,12 @@ DRIFT_NUMBERS = ("conv1_higher", "conv1_lower", "conv1_mean_change", "conv1_comm
 
 def _drift_rows(rows):
     """rows if it is a dict of 1 to MAX_ROWS {setting label: drift_row result}, each column one entry per seed."""
-    rows = _mapping(rows, "rows", "a dict {setting label: drift_row(...)}")
+    rows = mapping(rows, "rows", "a dict {setting label: drift_row(...)}")
     if not 1 <= len(rows) <= MAX_ROWS:
         raise ValueError(f"rows must hold 1 to {MAX_ROWS} settings; got {len(rows)}")
     for label, row in rows.items():
         name = f"rows[{label!r:.40}]"
-        row = _mapping(row, name, "a drift_row result")
+        row = mapping(row, name, "a drift_row result")
         missing = [key for key in (*DRIFT_NUMBERS, "dead", "diverged_at", "seeds") if key not in row]
         if missing:
             raise ValueError(f"{name} must be a drift_row result; it has no {missing}")
@@ -604,8 +598,8 @@ def step_moves_table(history, keys):
              layer's weights each of S ≥ 1 steps moved up and down (MAX_ELEMENTS steps in all the layers shown)
     keys:    1 to MAX_ROWS layer names (strings) of history["moves"]
     """
-    moves = _mapping(history, "history", "the dict network.train returns").get("moves", {})
-    moves = _mapping(moves, "history['moves']", "a dict {layer name: {'up': [...], 'down': [...]}}")
+    moves = mapping(history, "history", "the dict network.train returns").get("moves", {})
+    moves = mapping(moves, "history['moves']", "a dict {layer name: {'up': [...], 'down': [...]}}")
     keys = _names(keys, "keys")
     missing = [key for key in keys if key not in moves]
     if missing:
@@ -613,7 +607,7 @@ def step_moves_table(history, keys):
     total = 0
     for key in keys:
         name = f"history['moves'][{key!r}]"
-        layer = _mapping(moves[key], name, "a dict {'up': [...], 'down': [...]}")
+        layer = mapping(moves[key], name, "a dict {'up': [...], 'down': [...]}")
         if "up" not in layer or "down" not in layer:
             raise ValueError(f"{name} must hold 'up' and 'down', one fraction per step; it has {list(layer)!r:.80}")
         up, down = real_array(layer["up"], f"{name}['up']"), real_array(layer["down"], f"{name}['down']")
@@ -687,7 +681,7 @@ def baseline_table(samples):
     samples: dict of 1 to MAX_ROWS {label: scores}, each a number or an array of finite numbers (flattened),
              MAX_ELEMENTS in all; e.g. {"random vs random": (1000,), "trained vs trained": (10,)}
     """
-    samples = _mapping(samples, "samples", "a dict {label: scores}")
+    samples = mapping(samples, "samples", "a dict {label: scores}")
     if not 1 <= len(samples) <= MAX_ROWS:
         raise ValueError(f"samples must hold 1 to {MAX_ROWS} named samples; got {len(samples)}")
     checked, total = {}, 0

@@ -28,7 +28,7 @@ import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.mathtext import MathTextParser
 
-from helpers.arguments import real_array
+from helpers.arguments import flag, integer_in, mapping, real_array
 from helpers.conv import conv2d
 from helpers.network import sign_changes
 from helpers.widget_draw import colour_legend, finite_limit, signed_text, table_html
@@ -75,21 +75,6 @@ def _texts(values, count, name, what="row"):
     return [_text(value, name) for value in values]
 
 
-def _flag(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False; got {type(value).__name__}")
-    return bool(value)
-
-
-def _count(value, name, low, high):
-    """value as an int if it is an integer from low to high (not a bool)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Integral, np.integer)):
-        raise TypeError(f"{name} must be an integer; got {type(value).__name__}")
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be from {low} to {high}; got {value}")
-    return int(value)
-
-
 def _items(value, name, low, high, what):
     """value as a list if it is a list, tuple or array of low … high items (what: the items, for the message)."""
     if not (isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim >= 1)):
@@ -110,12 +95,6 @@ def _array(value, name, shape=None, ndim=None, finite=False):
     if finite and not np.all(np.isfinite(array)):
         raise ValueError(f"{name} holds NaN or ±inf: nothing to draw (did the run diverge?)")
     return array
-
-
-def _mapping(value, name, what):
-    if not isinstance(value, Mapping):
-        raise TypeError(f"{name} must be {what}; got {type(value).__name__}")
-    return value
 
 
 def _entry(mapping, key, name, what):
@@ -205,7 +184,7 @@ class TrainingProgress:
 # ---------------------------------------------------------------------------- figures
 
 def _history(history, name="history"):
-    return _mapping(history, name, "the dict network.train returns")
+    return mapping(history, name, "the dict network.train returns")
 
 
 def plot_curves(history, title="Training the seed network"):
@@ -314,7 +293,7 @@ def plot_filters(rows, row_titles, title, shared_scale=True, limits=None):
     rows = [_array(row, "rows", shape=FILTER_SHAPE) for row in rows]
     row_titles = _texts(row_titles, len(rows), "row_titles")
     title = _text(title, "title")
-    shared_scale = _flag(shared_scale, "shared_scale")
+    shared_scale = flag(shared_scale, "shared_scale")
     if limits is not None:
         limits = real_array(limits, "limits")
         if limits.shape != (len(rows),) or not np.all((limits > 0) & (limits <= MAX_SCALE)):
@@ -396,8 +375,8 @@ def plot_layer_moves(history, start, end, keys=("conv1.w", "conv2.w", "fc1.w"),
     Returns the Figure.
     """
     history = _history(history)
-    start = _mapping(start, "start", "a dict {layer name: weights at step 0}")
-    end = _mapping(end, "end", "a dict {layer name: weights after the run}")
+    start = mapping(start, "start", "a dict {layer name: weights at step 0}")
+    end = mapping(end, "end", "a dict {layer name: weights after the run}")
     keys = _items(keys, "keys", 1, MAX_ROWS, "layer names")
     if not all(isinstance(key, str) for key in keys):
         raise TypeError(f"keys must be layer names (strings) such as 'conv1.w'; got {keys!r:.80}")
@@ -410,7 +389,7 @@ def plot_layer_moves(history, start, end, keys=("conv1.w", "conv2.w", "fc1.w"),
     ups, changes = {}, {}
     for key in keys:
         name = f"history['moves'][{key!r}]"
-        layer = _mapping(moves[key], name, "a dict with an 'up' list")
+        layer = mapping(moves[key], name, "a dict with an 'up' list")
         ups[key] = _series(_entry(layer, "up", name, "a dict with an 'up' list"), f"{name}['up']", 0.0, 1.0)
         before = real_array(start[key], f"start[{key!r}]")
         after = real_array(end[key], f"end[{key!r}]")
@@ -460,7 +439,7 @@ def plot_baselines(samples, title="Is a similarity high? Only next to its baseli
     title, xlabel: the figure's title and the x axis label
     Returns the Figure.
     """
-    samples = _mapping(samples, "samples", "a dict {label: scores}")
+    samples = mapping(samples, "samples", "a dict {label: scores}")
     if not 1 <= len(samples) <= MAX_ROWS:
         raise ValueError(f"samples must hold 1 to {MAX_ROWS} named samples; got {len(samples)}")
     checked = {}
@@ -550,7 +529,7 @@ def plot_filter_mosaic(rows, row_titles, title, column_title="filter", xlabel=No
         xlabel = _text(xlabel, "xlabel")
     colorbar_label = _text(colorbar_label, "colorbar_label")
     if digits is not None:
-        digits = _count(digits, "digits", 0, MAX_DIGITS)
+        digits = integer_in(digits, "digits", 0, MAX_DIGITS)
     tiles = np.stack([row[:, 0] for row in rows]).astype(float)          # (R, F, KH, KW)
     limit = _scale(tiles)
     count, filters, h, w = tiles.shape
@@ -664,7 +643,7 @@ class FilterExplorer:
                              f"{np.array2string(steps, threshold=6)[:100]}")
         weights = []
         for snapshot in snapshots:
-            snapshot = _mapping(snapshot, "history['snapshots']", "a list of dicts {'conv1.w': (6, 1, 3, 3)}")
+            snapshot = mapping(snapshot, "history['snapshots']", "a list of dicts {'conv1.w': (6, 1, 3, 3)}")
             conv1 = _entry(snapshot, "conv1.w", "history['snapshots']", "a list of dicts with a 'conv1.w'")
             weights.append(_array(conv1, "history['snapshots'][…]['conv1.w']", shape=FILTER_SHAPE))
         self.history = history
@@ -691,7 +670,7 @@ class FilterExplorer:
         self.show(0)
 
     def _index(self, index):
-        return _count(index, "index", 0, len(self._steps) - 1)
+        return integer_in(index, "index", 0, len(self._steps) - 1)
 
     def describe(self, index):
         """The readout line for snapshot `index` (0 … snapshots − 1)."""
@@ -773,7 +752,7 @@ def plot_examples(images, labels, classes, count=12, title="Some training images
     if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= len(classes):
         raise ValueError(f"labels must be integer classes from 0 to {len(classes) - 1} (one per name in classes); "
                          f"got dtype {labels.dtype}, values {np.array2string(labels, threshold=6)[:80]}")
-    count = _count(count, "count", 1, MAX_EXAMPLES)
+    count = integer_in(count, "count", 1, MAX_EXAMPLES)
     title = _text(title, "title")
     count = min(count, len(labels))
     h, w = images.shape[2:]

@@ -15,13 +15,13 @@ image at most MAX_PIXELS pixels.
 import base64
 import io
 from html import escape
-from numbers import Integral, Real
+from numbers import Real
 
 import matplotlib
 import numpy as np
 from PIL import Image  # Pillow: a dependency of matplotlib
 
-from helpers.arguments import real_array
+from helpers.arguments import flag, integer_in, real_array
 
 _RDBU = matplotlib.colormaps["RdBu_r"]
 _LUT = np.round(_RDBU(np.linspace(0.0, 1.0, 256))[:, :3] * 255).astype(np.uint8)  # 256 colours, white at 127.5
@@ -58,23 +58,13 @@ def _pixels(value, name):
 
 def _count(value, name, low=1, high=MAX_SIDE):
     """value as an int if it is an integer from low to high (not a bool); ValueError / TypeError naming name."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Integral, np.integer)):
-        raise TypeError(f"{name} must be an integer; got {type(value).__name__}")
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be from {low} to {high}; got {value}")
-    return int(value)
+    return integer_in(value, name, low, high)
 
 
 def _text(value, name):
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a string; got {type(value).__name__}")
     return value
-
-
-def _flag(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False; got {type(value).__name__}")
-    return bool(value)
 
 
 def _shape(value, name):
@@ -112,7 +102,7 @@ def signed_text(value, digits=2, arrows=False, significant=False):
     """
     value = _real(value, "value")
     digits = _count(digits, "digits", low=0, high=MAX_DIGITS)
-    arrows, significant = _flag(arrows, "arrows"), _flag(significant, "significant")
+    arrows, significant = flag(arrows, "arrows"), flag(significant, "significant")
     if not np.isfinite(value):
         return "nan" if np.isnan(value) else ("+inf" if value > 0 else "−inf")
     if value == 0:

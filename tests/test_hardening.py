@@ -244,3 +244,22 @@ def test_pool_stepper_applies_a_valid_field_while_the_other_is_invalid():
     assert "input I:" in w.message.value and "δ: expected 4 numbers, got 2" in w.message.value
     w.values_text.value = "−1 3 2 0, 3 2 1 5, 0 1 6 2, 2 1 3 4"  # the Unicode minus the widget prints
     assert w.x[0, 0] == -1 and "input I applied" in w.message.value
+
+
+# ---------------------------------------------------------------------------- shared argument checks
+
+def test_shared_argument_checks_name_the_argument():
+    from helpers import arguments
+
+    assert arguments.integer_in(np.int64(3), "count", 1, 5) == 3 and arguments.flag(np.True_, "shared") is True
+    assert arguments.mapping({"a": 1}, "history", "a dict") == {"a": 1}
+    for call, error, words in [
+        (lambda: arguments.integer_in(True, "count", 0, 5), TypeError, "count must be an integer"),
+        (lambda: arguments.integer_in(2.0, "count", 0, 5), TypeError, "count must be an integer"),
+        (lambda: arguments.integer_in(6, "count", 0, 5), ValueError, "count must be from 0 to 5; got 6"),
+        (lambda: arguments.flag(1, "shared"), TypeError, "shared must be True or False"),
+        (lambda: arguments.mapping([1], "history", "the dict train returns"), TypeError,
+         "history must be the dict train returns; got list"),
+    ]:
+        with pytest.raises(error, match=words):
+            call()
