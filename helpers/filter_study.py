@@ -382,6 +382,16 @@ def scale_inputs(x, how, reference=None):
     return (unit - reference.mean()) / reference.std()
 
 
+def _run_length(steps, batch_size, images):
+    """steps and batch_size of a short run as ints: at most MAX_RUN_STEPS steps of at most `images` images,
+    MAX_RUN_IMAGES in all."""
+    steps, batch_size = _count(steps, "steps"), _count(batch_size, "batch_size")
+    if steps > MAX_RUN_STEPS or batch_size > images or steps * batch_size > MAX_RUN_IMAGES:
+        raise ValueError(f"steps and batch_size must be at most {MAX_RUN_STEPS:,} steps of at most N = {images} "
+                         f"images, {MAX_RUN_IMAGES:,} images in all (a short run); got {steps:,} and {batch_size:,}")
+    return steps, batch_size
+
+
 def short_run(x, y, seed, steps, batch_size=64, learning_rate=0.1, init="he", on_progress=None, progress_every=25):
     """Train a fresh seed network (``network.init_params(seed, init=init)``) for about ``steps`` SGD steps.
 
@@ -401,10 +411,7 @@ def short_run(x, y, seed, steps, batch_size=64, learning_rate=0.1, init="he", on
         raise ValueError(f"x must be images (N, 1, 28, 28) with N ≥ 1; got shape {x.shape}")
     if y.ndim != 1 or len(x) != len(y):
         raise ValueError(f"x and y must hold as many images as labels, y (N,); got {x.shape} and {y.shape}")
-    steps, batch_size = _count(steps, "steps"), _count(batch_size, "batch_size")
-    if steps > MAX_RUN_STEPS or batch_size > len(y) or steps * batch_size > MAX_RUN_IMAGES:
-        raise ValueError(f"steps and batch_size must be at most {MAX_RUN_STEPS:,} steps of at most N = {len(y)} "
-                         f"images, {MAX_RUN_IMAGES:,} images in all (a short run); got {steps:,} and {batch_size:,}")
+    steps, batch_size = _run_length(steps, batch_size, len(y))
     images = min(len(y), steps * batch_size)
     epochs = -(-steps * batch_size // images)
     images = min(len(y), (steps // epochs) * batch_size) if steps % epochs == 0 else images
@@ -444,10 +451,10 @@ def contrast_runs(x, y, settings, seeds, steps, batch_size, progress=None):
     seeds = list(seeds) if isinstance(seeds, (list, tuple, range)) else None
     if not seeds or not all(isinstance(seed, Integral) and not isinstance(seed, bool) for seed in seeds):
         raise ValueError("seeds must be a non-empty list or range of integers")
-    steps, batch_size = _count(steps, "steps"), _count(batch_size, "batch_size")
-    if steps > MAX_RUN_STEPS or steps * batch_size > MAX_RUN_IMAGES:
-        raise ValueError(f"steps and batch_size must be at most {MAX_RUN_STEPS:,} steps, {MAX_RUN_IMAGES:,} images "
-                         f"in all (short runs); got {steps:,} and {batch_size:,}")
+    y = real_array(y, "y")
+    if y.ndim != 1:
+        raise ValueError(f"y must be labels (N,); got shape {y.shape}")
+    steps, batch_size = _run_length(steps, batch_size, len(y))
     if progress is not None and not callable(getattr(progress, "part", None)):
         raise ValueError(f"progress must be None or have a .part(label) method; got {type(progress).__name__}")
     runs = {}

@@ -316,14 +316,8 @@ def is_zero(expr):
     return sp.expand(expr) == 0 or sp.simplify(expr) == 0
 
 
-def prove_gradients(n, k, stride=1, padding=0):
-    """Prove, entry by entry, that the general formulas equal direct differentiation of L(o11, …).
-
-    Builds I (n×n), W (k×k), b and O = I ⋆ W + b; differentiates an unknown loss L(O) with SymPy and
-    checks that the difference to ``filter_gradient``, ``input_gradient`` and ``bias_gradient``
-    simplifies to 0 for every entry.
-    Returns a dict: {"dW": (entries proved, entries), "dI": (…, …), "db": (…, …), "proved": bool}.
-    """
+def _check_proof(n, k, stride, padding):
+    """The output side m of a proof of prove_gradients' geometry, if its size is within DIFF_BUDGET."""
     _check_size(n, "n")
     _check_size(k, "k")
     m = output_size(n, k, stride, padding)
@@ -333,6 +327,18 @@ def prove_gradients(n, k, stride=1, padding=0):
         raise ValueError(f"n = {n}, k = {k} (stride {stride}, padding {padding}): the proof differentiates "
                          f"(n² + k² + 1)·m² = {terms} terms, over DIFF_BUDGET = {DIFF_BUDGET} (about 5 s); "
                          f"try n ≤ 8")
+    return m
+
+
+def prove_gradients(n, k, stride=1, padding=0):
+    """Prove, entry by entry, that the general formulas equal direct differentiation of L(o11, …).
+
+    Builds I (n×n), W (k×k), b and O = I ⋆ W + b; differentiates an unknown loss L(O) with SymPy and
+    checks that the difference to ``filter_gradient``, ``input_gradient`` and ``bias_gradient``
+    simplifies to 0 for every entry.
+    Returns a dict: {"dW": (entries proved, entries), "dI": (…, …), "db": (…, …), "proved": bool}.
+    """
+    m = _check_proof(n, k, stride, padding)
     I, W, b, delta = image_symbols(n), filter_symbols(k), sp.Symbol("b"), delta_symbols(m)
     O = correlate(I, W, stride, padding) + b * sp.ones(m, m)
     checks = {
@@ -361,12 +367,10 @@ def proof_table(cases):
     for case in cases:
         if not (isinstance(case, tuple) and len(case) == 4):
             raise ValueError(f"cases: each case must be a tuple (n, k, stride, padding); got {case!r:.60}")
-        n, k, stride, padding = case
-        _check_size(n, "n")
-        _check_size(k, "k")
-        m = output_size(n, k, stride, padding)
-        if (n * n + k * k + 1) * m * m > DIFF_BUDGET:
-            raise ValueError(f"cases: {case} is over DIFF_BUDGET = {DIFF_BUDGET} derivative terms; try n ≤ 8")
+        try:
+            _check_proof(*case)
+        except ValueError as error:
+            raise ValueError(f"cases: {case}: {error}") from None
     rows = ["| image | filter | stride | padding | ∂L/∂W | ∂L/∂I | ∂L/∂b | all proved |",
             "|---|---|---|---|---|---|---|---|"]
     for n, k, stride, padding in cases:
