@@ -1,4 +1,4 @@
-"""Speed of conv2d forward + backward: helpers.conv (NumPy) against PyTorch CPU, each in a fresh process.
+"""Speed of conv2d forward + backward: helpers.nn.conv (NumPy) against PyTorch CPU, each in a fresh process.
 
 The two conv layers of the seed network (notebook 06), batch N=64, 3×3 filters, stride 1, no padding:
   conv1: 1 → 6 channels on 28×28;  conv2: 6 → 6 channels on 13×13.
@@ -49,14 +49,8 @@ def worker(impl, layer, dtype_name):
     w = (rng.standard_normal((filters, channels, 3, 3)) * 0.3).astype(dtype_name)
     b = rng.standard_normal(filters).astype(dtype_name)
     upstream = rng.standard_normal((n_images, filters, size - 2, size - 2)).astype(dtype_name)
-    if impl == "numpy" and layer == NO_DX_LAYER:
-        from helpers.conv import conv2d_backward_cols, conv2d_forward_cols
-
-        def step():
-            _, cols = conv2d_forward_cols(x, w, b)
-            conv2d_backward_cols(upstream, cols, x.shape, w, need_dx=False)
-    elif impl == "numpy":
-        from helpers.conv import conv2d, conv2d_backward
+    if impl == "numpy":
+        from helpers.nn.conv import conv2d, conv2d_backward
 
         def step():
             conv2d(x, w, b)
@@ -99,14 +93,14 @@ def main():
         impls = ("numpy",)
         print("PyTorch not installed: NumPy only (pip install torch==2.13.0 for the comparison)")
     times = {}
-    cases = [*LAYERS, NO_DX_LAYER]
+    cases = [*LAYERS]
     for round_index in range(args.rounds):
         for layer in cases:
             for dtype_name in DTYPES:
                 order = impls if round_index % 2 == 0 else impls[::-1]  # alternate who goes first
                 for impl in order:
                     times.setdefault((layer, dtype_name, impl), []).append(run_one(impl, layer, dtype_name))
-    print(f"conv2d forward + backward (dx, dw, db; '{NO_DX_LAYER}': dw, db only), N=64, 3×3, "
+    print(f"conv2d forward + backward (dx, dw, db), N=64, 3×3, "
           f"{args.rounds} fresh processes each; ms per step")
     header = f"| {'layer':<16} | {'dtype':<7} | {'NumPy median (best)':>20} |"
     if "torch" in impls:

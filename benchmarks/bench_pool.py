@@ -1,4 +1,4 @@
-"""2×2 max-pool forward + backward on 64×6×26×26 float32: NumPy (helpers.pool) vs PyTorch's max_pool2d
+"""2×2 max-pool forward + backward on 64×6×26×26 float32: NumPy (helpers.nn.pool) vs PyTorch's max_pool2d
 with autograd, each timed in a fresh process, alternating; then the stepping widget's redraw time.
 
     .venv/bin/python benchmarks/bench_pool.py [--rounds 5] [--repeats 300]
@@ -24,16 +24,10 @@ SETUP = textwrap.dedent(f"""
 
 STEPS = {
     "numpy maxpool2d + maxpool2d_backward": """
-from helpers.pool import maxpool2d, maxpool2d_backward
+from helpers.nn.pool import maxpool2d, maxpool2d_backward
 def step():
     y = maxpool2d(x, 2)
     return maxpool2d_backward(dy, x, 2)
-""",
-    "numpy forward_route + backward_route": """
-from helpers.pool import maxpool2d_backward_route, maxpool2d_forward_route
-def step():
-    y, winners = maxpool2d_forward_route(x, 2)
-    return maxpool2d_backward_route(dy, winners, x.shape, 2)
 """,
     "torch max_pool2d + autograd": """
 import torch
@@ -62,7 +56,7 @@ import json, time
 import numpy as np
 from IPython.core.interactiveshell import InteractiveShell
 shell = InteractiveShell.instance()
-from helpers.pool_widget import EXAMPLES, PoolStepper
+from helpers.widgets.pool_stepper import EXAMPLES, PoolStepper
 widget = PoolStepper()
 times = []
 for name in EXAMPLES:

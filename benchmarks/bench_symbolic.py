@@ -1,9 +1,9 @@
-"""Speed of the symbolic derivations (helpers.symbolic) and of notebooks 01 and 02, each in a fresh process.
+"""Speed of the symbolic derivations (helpers.derive.symbolic) and of notebooks 01 and 02, each in a fresh process.
 
 A "derivation" builds the symbols, the outputs O = I ⋆ W, ∂L/∂W = I ⋆ δ, ∂L/∂b and ∂L/∂I, then
 lambdifies all of them into one NumPy function and calls it once — what notebook 03 does. It runs in a
 fresh Python process (cold SymPy caches, as a learner's kernel would have them); the time excludes the
-imports (sympy, helpers.symbolic, and the NumPy namespace that lambdify loads on its first call),
+imports (sympy, helpers.derive.symbolic, and the NumPy namespace that lambdify loads on its first call),
 which are paid once per kernel and reported in their own column. The proof (direct differentiation of an
 unknown L(O) and simplification of every difference, `prove_gradients`) is timed the same way, without a
 target. Notebooks are executed top to bottom with nbclient, kernel start included, as the tests do.
@@ -36,7 +36,7 @@ def derive_worker(n, k):
     import numpy as np
     import sympy as sp
 
-    from helpers import symbolic
+    from helpers.derive import symbolic
     # lambdify's first call executes `from numpy import *`, loading NumPy's submodules once per process
     # (about 0.1 s); that one-time load is counted with the imports, not with the derivation
     sp.lambdify([sp.Symbol("x")], sp.Symbol("x") + 1, "numpy")
@@ -58,7 +58,7 @@ def derive_worker(n, k):
 
 def prove_worker(n, k, stride, padding):
     start = time.perf_counter()
-    from helpers import symbolic
+    from helpers.derive import symbolic
     imported = time.perf_counter()
     result = symbolic.prove_gradients(n, k, stride, padding)
     done = time.perf_counter()

@@ -1,4 +1,4 @@
-"""One SGD step of the seed network (batch 64, float32): NumPy (helpers.network) vs the same network in PyTorch,
+"""One SGD step of the seed network (batch 64, float32): NumPy (helpers.nn.network) vs the same network in PyTorch,
 each in a fresh process with default settings, alternating; then one epoch of 60,000 images, peak memory,
 and the accuracy after 3 epochs on Fashion-MNIST (and on the full MNIST when it is in data/cache/).
 
@@ -44,7 +44,7 @@ def _batches(count=62, size=64):
 
 
 def _numpy_step():
-    from helpers import network
+    from helpers.nn import network
 
     params = network.init_params(seed=0)
 
@@ -59,7 +59,7 @@ def _torch_model():
     import torch
     import torch.nn.functional as F
 
-    from helpers import network
+    from helpers.nn import network
 
     params = [torch.from_numpy(v.copy()).requires_grad_(True) for v in network.init_params(seed=0).values()]
 
@@ -121,7 +121,7 @@ def _no_network(url, timeout=None):
 def worker_epoch(kind):
     x, y, source = _epoch_data()
     if kind == "numpy":
-        from helpers import network
+        from helpers.nn import network
 
         params = network.init_params(seed=0)
         start = time.perf_counter()
@@ -141,7 +141,8 @@ def worker_epoch(kind):
 
 
 def worker_accuracy(name):
-    from helpers import data, network
+    from helpers import data
+    from helpers.nn import network
 
     if name == "fashion":
         ds = data.load_fashion_mnist(opener=_no_network)
@@ -210,7 +211,7 @@ def main():
           f"{os.cpu_count()} CPUs; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after.")
     print(f"Step times: median over {args.steps} steps in each of {args.rounds} fresh processes per "
           "implementation (alternating), then the median of those medians.\n")
-    print("| measurement | NumPy (helpers.network) | PyTorch | NumPy / PyTorch | target |")
+    print("| measurement | NumPy (helpers.nn.network) | PyTorch | NumPy / PyTorch | target |")
     print("|---|---|---|---|---|")
     for label in ("default settings", "1 thread"):
         n_ms, t_ms = median(label, "numpy"), median(label, "torch")

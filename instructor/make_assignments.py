@@ -17,7 +17,7 @@ nothing but the cells' metadata (``{"course": {"exercise": "02-1", "role": ...}}
   starter stays, the reference solution goes between ``### BEGIN SOLUTION`` and ``### END SOLUTION``
   (nbgrader removes it from the student version). The solution is the cell's ``"solution"`` metadata if it
   has one (source text; removed from the copies), otherwise the ``answer_code`` of the exercise's
-  ``helpers.feedback.Exercise`` (same key) in its ``helpers/*_exercises.py`` module.
+  ``helpers.exercises.feedback.Exercise`` (same key) in its ``helpers/exercises/*.py`` module.
 - ``"role": "check"`` becomes an autograder-test cell worth the exercise's points: the learner still sees the
   course's check exactly as in the course, and a hidden test runs the same check again and asserts that its
   verdict is ``.ok``. With several check cells the points are split between them.
@@ -88,7 +88,7 @@ def nbgrader_meta(grade_id, *, grade=False, solution=False, locked=False, points
 
 
 def _exercise_objects(value):
-    """The course exercises (helpers.feedback.Exercise: .key and .answer_code) in a module attribute."""
+    """The course exercises (helpers.exercises.feedback.Exercise: .key and .answer_code) in a module attribute."""
     if isinstance(value, dict):
         value = tuple(value.values())
     if isinstance(value, (tuple, list)):
@@ -101,13 +101,13 @@ def _is_exercise(value):
 
 
 def helper_exercises():
-    """{exercise key: Exercise} for every Exercise in the helpers/*_exercises.py modules."""
-    import helpers
+    """{exercise key: Exercise} for every Exercise in the helpers/exercises/*.py modules."""
+    import helpers.exercises
 
     found = {}
-    for info in pkgutil.iter_modules(helpers.__path__):
-        if info.name.endswith("_exercises"):
-            module = importlib.import_module(f"helpers.{info.name}")
+    for info in pkgutil.iter_modules(helpers.exercises.__path__):
+        if info.name != "feedback":
+            module = importlib.import_module(f"helpers.exercises.{info.name}")
             for value in vars(module).values():
                 for exercise in _exercise_objects(value):
                     found[exercise.key] = exercise
@@ -115,7 +115,7 @@ def helper_exercises():
 
 
 def helper_solutions():
-    """{exercise key: answer_code} of every Exercise in the helpers/*_exercises.py modules."""
+    """{exercise key: answer_code} of every Exercise in the helpers/exercises/*.py modules."""
     return {key: exercise.answer_code for key, exercise in helper_exercises().items()}
 
 
@@ -216,7 +216,7 @@ def convert(nb, solutions=None, where=""):
             if not isinstance(solution, str) or not solution.strip():
                 raise ConversionError(f"{where}exercise {exercise}: no reference solution; give the answer cell "
                                       "a 'solution' in its course metadata, or give its Exercise (key "
-                                      f"{exercise!r}) an answer_code in its helpers/*_exercises.py module")
+                                      f"{exercise!r}) an answer_code in its helpers/exercises/*.py module")
             suffix = "" if k == 0 else f"-{k + 1}"
             cell["source"] = answer_source(source_text(cell), solution)
             cell["metadata"]["nbgrader"] = nbgrader_meta(f"ex{exercise}-answer{suffix}", solution=True)

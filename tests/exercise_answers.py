@@ -11,16 +11,16 @@ import pkgutil
 import numpy as np
 import sympy as sp
 
-import helpers
-from helpers import symbolic
-from helpers.feedback import Exercise
+import helpers.exercises
+from helpers.derive import symbolic
+from helpers.exercises.feedback import Exercise
 
-EXERCISE_MODULES = sorted(info.name for info in pkgutil.iter_modules(helpers.__path__)
-                          if info.name.endswith("_exercises"))
+EXERCISE_MODULES = sorted(info.name for info in pkgutil.iter_modules(helpers.exercises.__path__)
+                          if info.name != "feedback")
 
 
 def modules():
-    return [importlib.import_module(f"helpers.{name}") for name in EXERCISE_MODULES]
+    return [importlib.import_module(f"helpers.exercises.{name}") for name in EXERCISE_MODULES]
 
 
 def checkers():

@@ -1,8 +1,8 @@
-"""helpers.conv checked three ways: central differences, an independent loops version written here, and SymPy.
+"""helpers.nn.conv checked three ways: central differences, an independent loops version written here, and SymPy.
 
-The loops below are deliberately written differently from helpers.conv: the forward pass sums over a
+The loops below are deliberately written differently from helpers.nn.conv: the forward pass sums over a
 padded copy built by hand, and ∂L/∂x *gathers* for each input pixel every (output, tap) pair that reads it,
-where helpers.conv scatters. helpers.conv's own loops reference is checked against them too.
+where helpers.nn.conv scatters. helpers.nn.conv's own loops reference is checked against them too.
 """
 import numpy as np
 import pytest
@@ -10,17 +10,14 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import symbolic
-from helpers.conv import (
+from helpers.derive import symbolic
+from helpers.nn.conv import (
     conv2d,
     conv2d_backward,
-    conv2d_backward_cols,
     conv2d_backward_loops,
-    conv2d_forward_cols,
     conv2d_loops,
-    im2col_shape,
 )
-from helpers.gradcheck import check_gradient, numerical_gradient, numerical_gradient_of_output, relative_error
+from helpers.nn.gradcheck import check_gradient, numerical_gradient, numerical_gradient_of_output, relative_error
 
 # ------------------------------------------------------------------ an independent reference
 
@@ -143,36 +140,8 @@ def test_backward_matches_central_differences(problem):
     assert relative_error(db, numeric_db) < 1e-7
 
 
-@FAST
-@given(conv_problems())
-def test_fast_path_with_cols_agrees(problem):
-    x, w, b, dy, stride, padding = problem
-    y, cols = conv2d_forward_cols(x, w, b, stride, padding)
-    # conv2d computes stride > 1 from the real windows only: the same sums, in another order
-    np.testing.assert_allclose(y, conv2d(x, w, b, stride, padding), rtol=1e-10, atol=1e-12)
-    dx, dw, db = conv2d_backward_cols(dy, cols, x.shape, w, stride, padding)
-    for got, want in zip((dx, dw, db), conv2d_backward(dy, x, w, stride, padding), strict=True):
-        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
-    no_dx, dw_only, _ = conv2d_backward_cols(dy, cols, x.shape, w, stride, padding, need_dx=False)
-    assert no_dx is None
-    np.testing.assert_allclose(dw_only, dw, rtol=1e-10, atol=1e-12)
 
 
-def test_reused_cols_buffer_is_cleaned_between_geometries():
-    rng = np.random.default_rng(7)
-    x = rng.standard_normal((2, 2, 5, 5))
-    w_wide, w_tall = rng.standard_normal((3, 2, 1, 4)), rng.standard_normal((3, 2, 4, 1))
-    b = rng.standard_normal(3)
-    assert im2col_shape(x.shape, 1, 4) == im2col_shape(x.shape, 4, 1)
-    buffer = np.full(im2col_shape(x.shape, 1, 4), np.inf)  # stale garbage must not leak into results
-    for w in (w_wide, w_tall, w_wide):
-        y, cols = conv2d_forward_cols(x, w, b, cols_out=buffer)
-        assert cols is buffer
-        np.testing.assert_allclose(y, reference_conv(x, w, b, 1, 0), rtol=1e-10, atol=1e-12)
-        dy = rng.standard_normal(y.shape)
-        got = conv2d_backward_cols(dy, cols, x.shape, w)
-        for g, e in zip(got, reference_backward(dy, x, w, 1, 0), strict=True):
-            np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-12)
 
 
 # ------------------------------------------------------------------ agreement with SymPy
@@ -229,9 +198,6 @@ def test_dtype_is_kept(dtype, stride, padding):
     assert y.dtype == dtype
     grads = conv2d_backward(np.ones_like(y), x, w, stride, padding)
     assert [g.dtype for g in grads] == [dtype] * 3
-    y_fast, cols = conv2d_forward_cols(x, w, b, stride, padding)
-    assert y_fast.dtype == cols.dtype == dtype
-    assert all(g.dtype == dtype for g in conv2d_backward_cols(np.ones_like(y), cols, x.shape, w, stride, padding))
     if dtype == np.float32:  # float32 agrees with float64 to float32 precision
         y64 = conv2d(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64), stride, padding)
         assert relative_error(y, y64) < 1e-4
@@ -303,11 +269,6 @@ def test_backward_rejects_upstream_of_the_wrong_shape():
         conv2d_backward(np.zeros((2, 4, 9)), GOOD_X, GOOD_W)
 
 
-def test_bad_cols_buffer_is_rejected():
-    with pytest.raises(ValueError, match="cols_out"):
-        conv2d_forward_cols(GOOD_X, GOOD_W, GOOD_B, cols_out=np.zeros((2, 27, 24)))
-    with pytest.raises(ValueError, match="cols must have shape"):
-        conv2d_backward_cols(np.zeros((2, 4, 3, 3)), np.zeros((2, 27, 24)), GOOD_X.shape, GOOD_W)
 
 
 # ------------------------------------------------------------------ the gradient checker itself

@@ -1,8 +1,8 @@
-"""helpers.conv_steppers driven headless by .value: every state's numbers against helpers.conv and SymPy.
+"""helpers.widgets.conv_steppers driven headless by .value: every state's numbers against helpers.nn.conv and SymPy.
 
 The pairs a stepper highlights are checked against an independent loop written here from the index
-formula o_rc = Σ_ij I_pad[r·s + i, c·s + j]·W_ij, and their sums against helpers.conv (NumPy) and
-helpers.symbolic (SymPy, exact).
+formula o_rc = Σ_ij I_pad[r·s + i, c·s + j]·W_ij, and their sums against helpers.nn.conv (NumPy) and
+helpers.derive.symbolic (SymPy, exact).
 """
 import re
 
@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from helpers import symbolic
-from helpers.conv import conv2d, conv2d_backward
-from helpers.conv_steppers import DEFAULT_UPSTREAM, BackwardStepper, ForwardStepper, describe
+from helpers.derive import symbolic
+from helpers.nn.conv import conv2d, conv2d_backward
+from helpers.widgets.conv_steppers import DEFAULT_UPSTREAM, BackwardStepper, ForwardStepper, describe
 
 IMAGE = np.array([[2, -1, 0], [1, 3, -2], [0, 1, 1]])   # notebook 01's numbers
 KERNEL = np.array([[1, 0], [-1, 2]])

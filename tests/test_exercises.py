@@ -1,6 +1,6 @@
 """Every exercise checker of the course: never raises, never passes a wrong answer, names each misconception.
 
-The checkers are enumerated from the helpers/*_exercises.py modules (anything carrying ``.exercise``), so a
+The checkers are enumerated from the helpers/exercises/ modules (anything carrying ``.exercise``), so a
 new checker cannot be skipped; the right answers come from each exercise's ``answer_code``.
 """
 import inspect
@@ -10,11 +10,16 @@ import pytest
 import sympy as sp
 from exercise_answers import answer_arguments, answer_parameters, checkers, fake_history, public_check_functions
 
-from helpers import conv_exercises, pool_exercises, signs_exercises, start_exercises, symbolic, training_exercises
-from helpers import symbolic_exercises as sym
-from helpers.conv import conv2d_backward
-from helpers.feedback import NOT_ANSWERED, NOT_IMPLEMENTED, Feedback
-from helpers.pool import maxpool2d_backward
+from helpers.derive import symbolic
+from helpers.exercises import conv as conv_exercises
+from helpers.exercises import pool as pool_exercises
+from helpers.exercises import signs as signs_exercises
+from helpers.exercises import start as start_exercises
+from helpers.exercises import symbolic as sym
+from helpers.exercises import training as training_exercises
+from helpers.exercises.feedback import NOT_ANSWERED, NOT_IMPLEMENTED, Feedback
+from helpers.nn.conv import conv2d_backward
+from helpers.nn.pool import maxpool2d_backward
 
 CHECKERS = checkers()
 
@@ -117,8 +122,8 @@ def test_run_counts_follow_snapshot_every():
 
 
 def test_the_crashers_of_issue_13_answer_with_feedback():
-    from helpers.conv_exercises import check_shapes as conv_shapes
-    from helpers.training_exercises import check_shapes as training_shapes
+    from helpers.exercises.conv import check_shapes as conv_shapes
+    from helpers.exercises.training import check_shapes as training_shapes
 
     calls = [
         lambda: training_exercises.check_step("abc"),

@@ -1,9 +1,9 @@
-"""helpers.feedback: reading answers, judging numbers, help only on request."""
+"""helpers.exercises.feedback: reading answers, judging numbers, help only on request."""
 import numpy as np
 import pytest
 import sympy as sp
 
-from helpers.feedback import (
+from helpers.exercises.feedback import (
     NOT_ANSWERED,
     Exercise,
     Feedback,

@@ -1,4 +1,4 @@
-"""helpers.filter_study: net change, common mode, one-to-one matching, baselines, top patches, orientation."""
+"""helpers.study.filter_study: net change, common mode, one-to-one matching, baselines, top patches, orientation."""
 import itertools
 import math
 import re
@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from helpers import filter_study as fs
+from helpers.study import filter_study as fs
 
 RNG = np.random.default_rng(20261202)
 
@@ -329,7 +329,7 @@ def test_evidence_figures_have_titles_labels_and_colorbars():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from helpers import training_widget as tw
+    from helpers.widgets import training as tw
 
     start = {"conv1.w": RNG.normal(size=(6, 1, 3, 3)), "conv2.w": RNG.normal(size=(6, 6, 3, 3)),
              "fc1.w": RNG.normal(size=(128, 150))}
@@ -356,7 +356,7 @@ def test_evidence_figures_have_titles_labels_and_colorbars():
 
 
 def test_crossed_weights_table_lists_each_crossing_once_as_sign_changes_counts_it():
-    from helpers import network
+    from helpers.nn import network
 
     rng = np.random.default_rng(5)
     before = rng.normal(size=(6, 1, 3, 3))

@@ -6,7 +6,7 @@ IndexError from deep inside, a MemoryError, a call that runs for more than CALL_
 
 The public callables are enumerated with inspect, so a new public function is fuzzed without anyone having
 to remember to add it; SKIP below is the explicit list of what is left out, each with its reason. Checkers'
-modules (feedback, *_exercises) are fuzzed lightly: their own tests (tests/test_exercises.py) feed them
+modules (helpers/exercises/) are fuzzed lightly: their own tests (tests/test_exercises.py) feed them
 malformed answers. Every case must pass: none is marked xfail.
 
 Runs derandomized (the same examples every run) with a per-callable example budget: about 25 s in all.
@@ -41,36 +41,39 @@ SKIP = {
     ("data", "CappedDownloader"): "downloads",
     # a check the helpers call with their own parameter's name: its message names that caller's argument,
     # which the fuzzed calls of every caller (conv, pool, activations, gradcheck, network) test
-    ("arguments", "real_array"): "internal argument check", ("arguments", "integer_in"): "internal argument check",
-    ("arguments", "flag"): "internal argument check", ("arguments", "mapping"): "internal argument check",
+    ("door", "real_array"): "internal argument check", ("door", "integer_in"): "internal argument check",
+    ("door", "flag"): "internal argument check", ("door", "mapping"): "internal argument check",
     # exception classes: constructing one with any arguments is fine by definition
-    ("ui", "InputError"): "exception class", ("network", "TrainingDiverged"): "exception class",
+    ("widgets.ui", "InputError"): "exception class", ("nn.network", "TrainingDiverged"): "exception class",
     ("data", "DownloadError"): "exception class", ("data", "DataFileError"): "exception class",
 }
 
 # the course's core modules: fuzzed with the most examples (examples_for)
-MINE = {"activations", "arguments", "conv", "env_check", "gradcheck", "network", "pool", "pool_widget",
-        "symbolic", "ui"}
-LIGHT = {"feedback"}        # plus every *_exercises module
+MINE = {"nn.layers", "door", "nn.conv", "widgets.env_check", "nn.gradcheck", "nn.network", "nn.pool",
+        "widgets.pool_stepper", "derive.symbolic", "widgets.ui"}
+LIGHT = {"exercises.feedback"}        # plus every *_exercises module
 
 
 def public_callables():
     """(module name, attribute name, object) for every public function and class defined in helpers."""
     found = []
-    for info in sorted(pkgutil.iter_modules(helpers.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"helpers.{info.name}")
+    for info in sorted(pkgutil.walk_packages(helpers.__path__, "helpers."), key=lambda m: m.name):
+        if info.ispkg:
+            continue
+        module = importlib.import_module(info.name)
         for name, obj in vars(module).items():
             if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
                 continue
             if inspect.isfunction(obj) or inspect.isclass(obj):
-                found.append((info.name, name, obj))
+                found.append((info.name.removeprefix("helpers."), name, obj))
     return found
 
 
 # ---------------------------------------------------------------------------- the values thrown at them
 
 def _small_history():
-    from helpers import data, network
+    from helpers import data
+    from helpers.nn import network
 
     subset = data.load_subset()
     return network.train(network.init_params(seed=0), subset.x_train[:64], subset.y_train[:64], batch_size=32,
@@ -78,7 +81,7 @@ def _small_history():
 
 
 def _values():
-    from helpers import network
+    from helpers.nn import network
 
     params = network.init_params(seed=0)
     x_sym = sp.Symbol("x")
@@ -208,7 +211,7 @@ def cases():
 
 
 def examples_for(module):
-    if module in LIGHT or module.endswith("_exercises"):
+    if module in LIGHT or module.startswith("exercises."):
         return 4
     return 40 if module in MINE else 10
 

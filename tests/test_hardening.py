@@ -10,8 +10,8 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from helpers import conv
-from helpers.conv import conv2d, conv2d_backward, conv2d_backward_loops, conv2d_loops
+from helpers.nn import conv
+from helpers.nn.conv import conv2d, conv2d_backward, conv2d_backward_loops, conv2d_loops
 
 # ---------------------------------------------------------------------------- conv: reads only what windows read
 
@@ -126,7 +126,7 @@ def test_calls_from_four_threads_give_the_serial_results():
 # ---------------------------------------------------------------------------- gradcheck
 
 def test_numerical_gradient_restores_x_when_f_raises():
-    from helpers.gradcheck import numerical_gradient
+    from helpers.nn.gradcheck import numerical_gradient
 
     x = np.array([1.0, 2.0, 3.0])
     calls = []
@@ -143,7 +143,7 @@ def test_numerical_gradient_restores_x_when_f_raises():
 
 
 def test_numerical_gradient_refuses_float16_and_explains():
-    from helpers.gradcheck import numerical_gradient
+    from helpers.nn.gradcheck import numerical_gradient
 
     x16 = np.array([1.0, 2.0], dtype=np.float16)
     with pytest.raises(ValueError, match=r"x is float16: its rounding .* use float64"):
@@ -157,7 +157,7 @@ def test_numerical_gradient_refuses_float16_and_explains():
 
 
 def test_numerical_gradient_of_output_refuses_an_upstream_that_would_broadcast():
-    from helpers.gradcheck import numerical_gradient_of_output
+    from helpers.nn.gradcheck import numerical_gradient_of_output
 
     with pytest.raises(ValueError, match=r"upstream must have the shape of f\(x\) \(3,\); got \(1,\)"):
         numerical_gradient_of_output(lambda v: v * 2, np.zeros(3), np.ones(1))
@@ -166,7 +166,7 @@ def test_numerical_gradient_of_output_refuses_an_upstream_that_would_broadcast()
 # ---------------------------------------------------------------------------- symbolic: no text, size guards
 
 def test_is_zero_refuses_strings_and_never_runs_them(tmp_path):
-    from helpers import symbolic
+    from helpers.derive import symbolic
 
     marker = tmp_path / "PWNED"
     with pytest.raises(ValueError, match="expr must be a SymPy expression"):
@@ -194,7 +194,7 @@ def test_symbolic_sizes_over_the_budget_are_refused_quickly(call, word):
 
     import matplotlib.pyplot  # noqa: F401  (imported before the clock starts)
 
-    from helpers import symbolic
+    from helpers.derive import symbolic
 
     start = time.perf_counter()
     with pytest.raises(ValueError, match=word.replace("(", r"\(")):
@@ -205,7 +205,7 @@ def test_symbolic_sizes_over_the_budget_are_refused_quickly(call, word):
 def test_grids_figure_checks_every_panel_first():
     import matplotlib.pyplot as plt
 
-    from helpers import symbolic
+    from helpers.derive import symbolic
 
     before = plt.get_fignums()
     for panels, word in [([("a", [[1, np.nan]], None)], "finite"), ([("a", [["x"]], None)], "grid of numbers"),
@@ -223,7 +223,7 @@ def test_the_version_check_does_not_import_jupyterlab():
     import subprocess
     import sys
 
-    code = ("import sys; from helpers import env_check; v = env_check.versions(); "
+    code = ("import sys; from helpers.widgets import env_check; v = env_check.versions(); "
             "assert 'jupyterlab' not in sys.modules, 'imported jupyterlab'; print(v['jupyterlab'])")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -231,7 +231,7 @@ def test_the_version_check_does_not_import_jupyterlab():
 
 
 def test_pool_stepper_applies_a_valid_field_while_the_other_is_invalid():
-    from helpers.pool_widget import PoolStepper
+    from helpers.widgets.pool_stepper import PoolStepper
 
     w = PoolStepper()
     x_before = w.x.copy()
@@ -249,7 +249,7 @@ def test_pool_stepper_applies_a_valid_field_while_the_other_is_invalid():
 # ---------------------------------------------------------------------------- shared argument checks
 
 def test_shared_argument_checks_name_the_argument():
-    from helpers import arguments
+    from helpers import door as arguments
 
     assert arguments.integer_in(np.int64(3), "count", 1, 5) == 3 and arguments.flag(np.True_, "shared") is True
     assert arguments.mapping({"a": 1}, "history", "a dict") == {"a": 1}

@@ -3,7 +3,8 @@ the fast path against the layer-by-layer reference, and training that lowers the
 import numpy as np
 import pytest
 
-from helpers import data, network
+from helpers import data
+from helpers.nn import network
 
 rng = np.random.default_rng(1234)
 
@@ -439,8 +440,8 @@ def test_sgd_step_accuracy_and_cross_entropy_check_first():
 
 
 def test_dead_units_against_the_layers_and_in_the_history():
-    from helpers.conv import conv2d
-    from helpers.pool import maxpool2d
+    from helpers.nn.conv import conv2d
+    from helpers.nn.pool import maxpool2d
 
     subset = data.load_subset()
     x = subset.x_train[:300]
@@ -516,7 +517,7 @@ def short_run():
 
 
 def test_progress_display_updates_in_place(short_run):
-    from helpers.training_widget import TrainingProgress
+    from helpers.widgets.training import TrainingProgress
 
     _, history = short_run
     progress = TrainingProgress(20)
@@ -532,7 +533,7 @@ def test_progress_display_updates_in_place(short_run):
 
 
 def test_filter_explorer_redraws_for_each_step(short_run):
-    from helpers.training_widget import FilterExplorer
+    from helpers.widgets.training import FilterExplorer
 
     _, history = short_run
     explorer = FilterExplorer(history)
@@ -553,7 +554,7 @@ def test_filter_explorer_redraws_for_each_step(short_run):
 
 
 def test_filter_explorer_keeps_one_symmetric_scale_for_the_whole_run(short_run):
-    from helpers.training_widget import FilterExplorer
+    from helpers.widgets.training import FilterExplorer
 
     _, history = short_run
     explorer = FilterExplorer(history)
@@ -572,7 +573,7 @@ def test_filter_explorer_keeps_one_symmetric_scale_for_the_whole_run(short_run):
 def test_figures_have_titles_and_colorbars(short_run):
     import matplotlib.pyplot as plt
 
-    from helpers import training_widget as tw
+    from helpers.widgets import training as tw
 
     params, history = short_run
     start = history["snapshots"][0]["conv1.w"]
@@ -593,7 +594,7 @@ def test_mosaic_writes_values_or_marks_signs_and_examples_label_every_image():
     import matplotlib.pyplot as plt
 
     from helpers import data
-    from helpers import training_widget as tw
+    from helpers.widgets import training as tw
 
     bank = np.arange(-27, 27, dtype=float).reshape(6, 1, 3, 3) / 10   # 27 negative, one zero, 26 positive
     written = tw.plot_filter_mosaic([bank], ["a"], "values", digits=2)

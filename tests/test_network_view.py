@@ -1,4 +1,4 @@
-"""helpers.network_view: notebook 06's linked view of one digit, driven headless by `.value`.
+"""helpers.widgets.network_view: notebook 06's linked view of one digit, driven headless by `.value`.
 
 Its δ and ∂L/∂W contributions are checked against network.loss_and_grads_reference (and the fast
 network.loss_and_grads) on the same single image.
@@ -9,8 +9,9 @@ import re
 import numpy as np
 import pytest
 
-from helpers import data, network
-from helpers.network_view import NetworkView, compute_digit, where_delta_stops
+from helpers import data
+from helpers.nn import network
+from helpers.widgets.network_view import NetworkView, compute_digit, where_delta_stops
 
 
 @pytest.fixture(scope="module")

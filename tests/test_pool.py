@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from helpers.activations import relu, relu_backward
-from helpers.pool import maxpool2d, maxpool2d_backward, maxpool2d_backward_route, maxpool2d_forward_route
-from helpers.pool_widget import EXAMPLES, PoolStepper
+from helpers.nn.layers import relu, relu_backward
+from helpers.nn.pool import maxpool2d, maxpool2d_backward
+from helpers.widgets.pool_stepper import EXAMPLES, PoolStepper
 
 
 # --- an independent implementation: plain loops over every window ------------------------------
@@ -206,15 +206,6 @@ def test_dtype_is_kept():
     assert maxpool2d_backward(np.ones((2, 3, 3, 3), np.float32), x).dtype == np.float32
 
 
-@pytest.mark.parametrize("shape", [(64, 6, 26, 26), (3, 2, 11, 11), (1, 1, 2, 2)])
-def test_route_fast_path_equals_first_rule(shape):
-    rng = np.random.default_rng(10)
-    x = rng.integers(0, 4, size=shape).astype(np.float32)  # ties included
-    y, winners = maxpool2d_forward_route(x, 2)
-    np.testing.assert_array_equal(y, maxpool2d(x, 2))
-    assert np.all(winners.sum(axis=0) == 1)
-    dy = rng.standard_normal(y.shape).astype(np.float32)
-    np.testing.assert_array_equal(maxpool2d_backward_route(dy, winners, x.shape, 2), maxpool2d_backward(dy, x, 2))
 
 
 # --- hypothesis ----------------------------------------------------------------------------------
@@ -280,10 +271,6 @@ def test_relu_backward_matches_finite_differences():
     (lambda: maxpool2d_backward(np.ones((1, 1, 3, 3)), np.ones((1, 1, 4, 4))), "dy"),
     (lambda: maxpool2d_backward(np.ones((1, 1, 2, 2)), np.ones((1, 1, 4, 4)), stride=-1), "stride"),
     (lambda: maxpool2d_backward(np.ones((1, 1, 2, 2)), np.ones((1, 4, 4))), "x"),
-    (lambda: maxpool2d_backward_route(np.ones((1, 1, 2, 2)), np.ones((4, 1, 1, 2, 2), bool), (1, 1, 6, 6), 2),
-     "dy"),
-    (lambda: maxpool2d_backward_route(np.ones((1, 1, 2, 2)), np.ones((2, 1, 1, 2, 2), bool), (1, 1, 4, 4), 2),
-     "winners"),
 ])
 def test_bad_input_names_the_argument(call, argument):
     with pytest.raises(ValueError, match=rf"^{argument}\b"):

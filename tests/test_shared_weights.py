@@ -1,5 +1,5 @@
-"""helpers.shared_weights: M(W) against correlate, Mᵀδ and Σ-over-copies against the gradient formulas;
-im2col/col2im against helpers.conv and the adjoint identity ⟨cols(I), D⟩ = ⟨I, col2im(D)⟩."""
+"""helpers.derive.shared_weights: M(W) against correlate, Mᵀδ and Σ-over-copies against the gradient formulas;
+im2col/col2im against helpers.nn.conv and the adjoint identity ⟨cols(I), D⟩ = ⟨I, col2im(D)⟩."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -8,9 +8,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import sympy as sp  # noqa: E402
 
-from helpers import shared_weights as sw  # noqa: E402
-from helpers import symbolic  # noqa: E402
-from helpers.conv import conv2d  # noqa: E402
+from helpers.derive import shared_weights as sw  # noqa: E402
+from helpers.derive import symbolic  # noqa: E402
+from helpers.nn.conv import conv2d  # noqa: E402
 
 CASES = [(3, 2, 1, 0), (4, 2, 1, 0), (4, 3, 2, 0), (5, 2, 2, 0), (3, 2, 1, 1), (4, 2, 2, 1)]  # (n, k, s, p)
 

@@ -1,4 +1,4 @@
-"""helpers.signs, helpers.signs_widget and helpers.signs_exercises.
+"""helpers.study.signs, helpers.widgets.signs and helpers.exercises.signs.
 
 Every gradient is checked three ways: against SymPy (the expression is built here, from scratch),
 against central finite differences, and against an independent implementation written below
@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from helpers import signs
-from helpers.signs_widget import PRESETS, SignsExplorer, glyph_grid
+from helpers.study import signs
+from helpers.widgets.signs import PRESETS, SignsExplorer, glyph_grid
 
 RNG = np.random.default_rng(20261124)
 

@@ -1,8 +1,8 @@
 import numpy as np
 
-from helpers import start_exercises as ex
-from helpers.feedback import NOT_ANSWERED
-from helpers.start_exercises import WARMUP_FILTER, WARMUP_IMAGE, check_o12
+from helpers.exercises import start as ex
+from helpers.exercises.feedback import NOT_ANSWERED
+from helpers.exercises.start import WARMUP_FILTER, WARMUP_IMAGE, check_o12
 
 
 def test_right_answer_passes():

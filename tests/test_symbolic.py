@@ -1,4 +1,4 @@
-"""helpers.symbolic and helpers.symbolic_exercises, checked against NumPy code written here, independently.
+"""helpers.derive.symbolic and helpers.exercises.symbolic, checked against NumPy code written here, independently.
 
 Three ways for every gradient: SymPy's own differentiation of an unknown loss L(o11, …) (prove_gradients),
 central finite differences in NumPy, and a loops implementation in this file.
@@ -9,7 +9,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import symbolic
+from helpers.derive import symbolic
 
 # ---------------------------------------------------------------- independent NumPy reference
 

@@ -1,7 +1,7 @@
-"""helpers.ui.parse_numbers: what a learner may type into a widget's text field."""
+"""helpers.widgets.ui.parse_numbers: what a learner may type into a widget's text field."""
 import pytest
 
-from helpers.ui import InputError, parse_numbers
+from helpers.widgets.ui import InputError, parse_numbers
 
 
 def test_parse_numbers_reads_commas_spaces_and_semicolons():
@@ -41,7 +41,7 @@ def test_messages_never_echo_a_long_token_whole():
             parse_numbers(text, 1, "input I")
         message = str(problem.value)
         assert len(message) < 80 and "…" in message and message.startswith("input I: ")
-    from helpers.ui import message_html
+    from helpers.widgets.ui import message_html
 
     assert len(message_html("y" * 100000, "error")) < 2100
     with pytest.raises(ValueError, match="kind must be one of"):
@@ -57,7 +57,7 @@ def test_parse_numbers_names_a_wrong_argument():
 
 
 def test_limits_are_written_as_a_learner_would():
-    from helpers.ui import _short
+    from helpers.widgets.ui import _short
 
     assert [_short(v) for v in (1e6, 250, 1234567, 0.5, 2.5e-7)] == ["1e6", "250", "1234567", "0.5", "2.5e-07"]
 

@@ -11,8 +11,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from helpers.signs_widget import SignsExplorer
-from helpers.training_widget import FilterExplorer
+from helpers.widgets.signs import SignsExplorer
+from helpers.widgets.training import FilterExplorer
 
 
 def _text(widget):

@@ -220,6 +220,29 @@ def help_buttons(exercises, number):
     return HelpButtons(exercises, number)
 
 
+class OnRequest:
+    """The help of one notebook's exercises, written once: ``hint``, ``solution`` and ``help``, shown only
+    when asked. Each checker module binds its own: ``hint, solution, help = OnRequest(EXERCISES).trio()``."""
+
+    def __init__(self, exercises):
+        self.EXERCISES = exercises
+
+    def hint(self, number, level=1):
+        """The hint ``level`` (1 = gentlest) of exercise ``number`` — shown only when you call this."""
+        return show_hint(self.EXERCISES, number, level)
+
+    def solution(self, number):
+        """The worked solution of exercise ``number`` — shown only when you call this."""
+        return show_solution(self.EXERCISES, number)
+
+    def help(self, number):  # noqa: A003 - the name a learner types
+        """Buttons that show the hints and the worked solution of exercise ``number`` when clicked."""
+        return help_buttons(self.EXERCISES, number)
+
+    def trio(self):
+        return self.hint, self.solution, self.help
+
+
 def checker(exercise):
     """Decorator: whatever goes wrong inside the checker, the learner gets a Feedback, never a traceback."""
 

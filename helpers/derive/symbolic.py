@@ -5,18 +5,18 @@ upstream gradient δ = ∂L/∂O (m×m), loss L, ⋆ cross-correlation. Indices 
 (the symbol I11 is the top-left pixel) and at 0 in code (that pixel is ``I[0, 0]``).
 
 Everything here takes and returns SymPy matrices of one channel; ``correlate_channels`` sums over
-channels. The NumPy version of the same maths lives in ``helpers.conv``; this module sits below it.
+channels. The NumPy version of the same maths lives in ``helpers.nn.conv``; this module sits below it.
 
 Size guards: symbolic work grows fast, so every function refuses, with a message naming the argument,
 grids over MAX_SIDE×MAX_SIDE (12×12: a padded image, a filter, δ, a figure's panel), more than
 MAX_CHANNELS channels, and derivations beyond DIFF_BUDGET derivative terms (about 5 s): use
-helpers.conv (NumPy) for anything bigger. No function here parses text (``is_zero`` refuses strings).
+helpers.nn.conv (NumPy) for anything bigger. No function here parses text (``is_zero`` refuses strings).
 """
 from numbers import Integral, Number
 
 import sympy as sp
 
-from helpers.arguments import check_stride_padding
+from helpers.door import check_stride_padding
 
 MAX_SIDE = 12          # the largest grid of symbols (n, k, m, a padded image) this module builds or accepts
 MAX_CHANNELS = 16      # input channels of correlate_channels
@@ -41,7 +41,7 @@ def _check_size(value, name, limit=MAX_SIDE):
         raise ValueError(f"{name} must be a whole number ≥ 1; got {value!r}")
     if limit is not None and value > limit:
         raise ValueError(f"{name} = {value} is over the symbolic limit of {limit} (a {limit}×{limit} grid of symbols; "
-                         f"bigger ones take SymPy minutes): use helpers.conv for numbers of any size")
+                         f"bigger ones take SymPy minutes): use helpers.nn.conv for numbers of any size")
     return int(value)
 
 
@@ -49,7 +49,7 @@ def _check_side(size, name, what):
     """Refuse a grid this call would build beyond MAX_SIDE, naming the argument that made it big."""
     if size > MAX_SIDE:
         raise ValueError(f"{name}: {what} would be {size}×{size}, over the symbolic limit of "
-                         f"{MAX_SIDE}×{MAX_SIDE}; use helpers.conv for numbers of any size")
+                         f"{MAX_SIDE}×{MAX_SIDE}; use helpers.nn.conv for numbers of any size")
 
 
 def image_symbols(n, name="I", channel=None):
@@ -90,7 +90,7 @@ def _check_matrix(value, name):
         raise ValueError(f"{name} must be a non-empty square matrix; got shape {rows}×{cols}")
     if rows > MAX_SIDE:
         raise ValueError(f"{name} is {rows}×{rows}, over the symbolic limit of {MAX_SIDE}×{MAX_SIDE}; "
-                         f"use helpers.conv for numbers of any size")
+                         f"use helpers.nn.conv for numbers of any size")
     return rows
 
 

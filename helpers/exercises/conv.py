@@ -1,6 +1,6 @@
 """Exercise checkers for notebook 03 (vectorize in NumPy).
 
-Every checker returns a ``helpers.feedback.Feedback``: ✔ with why, the named slip, or what is wrong (which
+Every checker returns a ``helpers.exercises.feedback.Feedback``: ✔ with why, the named slip, or what is wrong (which
 entries, which shape, how large the error against central differences) — never the expected values.
 ``hint(k)``, ``solution(k)`` and ``help(k)`` show help only when called. Implement-it exercises (4 and 5)
 run the course's own tests on the learner's function: a function that raises or returns junk gets a
@@ -9,22 +9,20 @@ Feedback, not a traceback.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from helpers.arguments import check_stride_padding
-from helpers.conv import conv2d, conv2d_backward, conv_output_shape
-from helpers.feedback import (
+from helpers.door import check_stride_padding
+from helpers.exercises.feedback import (
     Exercise,
+    OnRequest,
     Slip,
     as_float_array,
     call_learner,
     check_numbers,
     checker,
     entry_names,
-    help_buttons,
     read_numbers,
-    show_hint,
-    show_solution,
 )
-from helpers.gradcheck import numerical_gradient_of_output, relative_error
+from helpers.nn.conv import conv2d, conv2d_backward, conv_output_shape
+from helpers.nn.gradcheck import numerical_gradient_of_output, relative_error
 
 #: exercise 1: the shapes of im2col (section 4's layout) for this layer; 14 − 3 = 11 leaves a remainder at stride 2
 SHAPES_CASE = {"x": (32, 6, 14, 14), "w": (10, 6, 3, 3), "stride": 2, "padding": 0}
@@ -381,7 +379,7 @@ def my_conv2d_backward(dy, x, w, stride, padding):
     dx = reference_col2im(dcols, x.shape, k, stride, padding)      # exercise 4: add overlapping windows
     return dx, dw, db
 ```
-(`reference_im2col` and `reference_col2im` are in `helpers.conv_exercises`.) The last row and column of an 8×8
+(`reference_im2col` and `reference_col2im` are in `helpers.exercises.conv`.) The last row and column of an 8×8
 input are read by no window at stride 2, so their ∂L/∂x is exactly 0.""",
     answer_code='''def my_conv2d_backward(dy, x, w, stride, padding):
     f, c, k, _ = w.shape
@@ -466,16 +464,4 @@ CHECKERS = {"03-1": check_shapes, "03-2": check_filter_gradient_function, "03-3"
             "03-4": check_col2im, "03-5": check_conv2d_backward}
 
 
-def hint(number, level=1):
-    """The hint ``level`` (1 = gentlest) of exercise ``number`` — shown only when you call this."""
-    return show_hint(EXERCISES, number, level)
-
-
-def solution(number):
-    """The worked solution of exercise ``number`` — shown only when you call this."""
-    return show_solution(EXERCISES, number)
-
-
-def help(number):  # noqa: A001 - the name a learner types
-    """Buttons that show the hints and the worked solution of exercise ``number`` when clicked."""
-    return help_buttons(EXERCISES, number)
+hint, solution, help = OnRequest(EXERCISES).trio()  # noqa: A001 - the names a learner types

@@ -26,14 +26,14 @@ This module works on one channel, so an image is a plain (H, W) matrix, as learn
 I11…I33, and a batch of images is (N, H, W) — the NCHW layout with C = 1 squeezed out. With a batch
 the loss is the mean over the N examples. Sizes other than 3×3 and 2×2 work too (H ≥ kh, W ≥ kw), up to
 MAX_ELEMENTS entries an array.
-``helpers.conv`` has the full NCHW convolution; this module needs only NumPy (and ``helpers.arguments``).
+``helpers.nn.conv`` has the full NCHW convolution; this module needs only NumPy (and ``helpers.door``).
 """
 import math
 import numbers
 
 import numpy as np
 
-from helpers.arguments import real_array
+from helpers.door import real_array
 
 # Far beyond the course's 3×3 images and 2×2 filters; a bigger array or product is a mistake, and checking
 # it for NaN, or computing with it, would take gigabytes or minutes.

@@ -1,6 +1,6 @@
 """Exercise checkers for notebook 06 (train the seed network).
 
-Each checker returns a ``helpers.feedback.Feedback``: ✔ with why, the named slip (moving with the gradient,
+Each checker returns a ``helpers.exercises.feedback.Feedback``: ✔ with why, the named slip (moving with the gradient,
 swapped counts, a pool side rounded up, …), or which entries are wrong — never the expected values.
 ``hint(k)``, ``solution(k)`` and ``help(k)`` show help only when called. Exercise 2 reads the learner's own
 run: the snapshot steps come from ``history["snapshot_steps"]`` (whatever SNAPSHOT_EVERY was), and a run
@@ -8,15 +8,13 @@ without snapshots gets a message, not a traceback.
 """
 import numpy as np
 
-from helpers.feedback import (
+from helpers.exercises.feedback import (
     Exercise,
+    OnRequest,
     Slip,
     check_numbers,
     checker,
-    help_buttons,
     read_numbers,
-    show_hint,
-    show_solution,
 )
 
 FILTER_KEYS = ("conv1.w", "conv2.w")
@@ -243,16 +241,4 @@ EXERCISES = {1: STEP_EXERCISE, 2: RUN_COUNTS, 3: SHAPES_EXERCISE}
 CHECKERS = {"06-1": check_step, "06-2": check_run_counts, "06-3": check_shapes}
 
 
-def hint(number, level=1):
-    """The hint ``level`` (1 = gentlest) of exercise ``number`` — shown only when you call this."""
-    return show_hint(EXERCISES, number, level)
-
-
-def solution(number):
-    """The worked solution of exercise ``number`` — shown only when you call this."""
-    return show_solution(EXERCISES, number)
-
-
-def help(number):  # noqa: A001 - the name a learner types
-    """Buttons that show the hints and the worked solution of exercise ``number`` when clicked."""
-    return help_buttons(EXERCISES, number)
+hint, solution, help = OnRequest(EXERCISES).trio()  # noqa: A001 - the names a learner types

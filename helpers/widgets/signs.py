@@ -5,7 +5,7 @@ rate η, the downstream weight v and whether a ReLU follows the filter. For each
 widget shows, as 2×2 maps with a diverging colormap centred at zero *and* glyphs (so it reads without
 colour): the weight now, the sign of ∂L/∂W, and the update ΔW = −η ∂L/∂W that the next step applies.
 "Step" (a button; focus it and press Enter) applies one update and adds to a running tally of weights
-that went ↑ up and ↓ down. Typed text goes through ``helpers.ui.parse_numbers`` — never eval.
+that went ↑ up and ↓ down. Typed text goes through ``helpers.widgets.ui.parse_numbers`` — never eval.
 
 CSS classes: signs-explorer (the whole), signs-preset, signs-image, signs-start, signs-target, signs-lr,
 signs-downstream, signs-relu, signs-step, signs-reset, signs-message, signs-readout, signs-tally, signs-plot.
@@ -17,10 +17,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 
-from helpers import signs
-from helpers.arguments import real_array
-from helpers.ui import InputError, message_html, parse_numbers
-from helpers.widget_draw import colour_legend, table_html
+from helpers.door import real_array
+from helpers.study import signs
+from helpers.widgets.draw import colour_legend, table_html
+from helpers.widgets.ui import InputError, message_html, parse_numbers
 
 NAMES = np.array([["W11", "W12"], ["W21", "W22"]])
 BLOW_UP = 1e12  # beyond this the weights have diverged (steps too large); stepping stops
@@ -150,7 +150,7 @@ def plot_signed_maps(maps, titles, suptitle, style="signs"):
 def plot_weight_paths(history, title, names=("W11", "W12", "W21", "W22")):
     """Each weight against the SGD step, with the zero line and a ✕ where a weight first crosses zero.
 
-    history: (steps+1, 2, 2) finite weights, entry k after k steps (as ``helpers.signs.train`` returns),
+    history: (steps+1, 2, 2) finite weights, entry k after k steps (as ``helpers.study.signs.train`` returns),
              1 to 1 000 001 entries
     title:   the figure's title
     names:   the four weights' names

@@ -2,7 +2,7 @@
 
 The small model of the notebook, written out here so the checkers stand on their own:
 o = corr(I, W) + b, a = ReLU(o) (or a = o), y = v · mean(a), L = ½(y − t)², so δ = (y − t)·v/4·1[o > 0] and
-ΔW = −η corr(I, δ). Each checker returns a ``helpers.feedback.Feedback``: ✔ with why, the named slip (a
+ΔW = −η corr(I, δ). Each checker returns a ``helpers.exercises.feedback.Feedback``: ✔ with why, the named slip (a
 dropped minus, the gradient's sign given instead of the move, transposed indices, a flipped δ, …), or which
 entries are wrong — never the expected values. ``hint(k)``, ``solution(k)`` and ``help(k)`` show help only
 when called.
@@ -10,15 +10,13 @@ when called.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from helpers.feedback import (
+from helpers.exercises.feedback import (
     Exercise,
+    OnRequest,
     Slip,
     check_numbers,
     checker,
-    help_buttons,
     read_numbers,
-    show_hint,
-    show_solution,
 )
 
 WEIGHT_NAMES = np.array([["ΔW11", "ΔW12"], ["ΔW21", "ΔW22"]], dtype=object)
@@ -288,16 +286,4 @@ EXERCISES = {1: UPDATE_EXERCISE, 2: SIGNS_EXERCISE, 3: DOWNSTREAM_EXERCISE, 4: D
 CHECKERS = {"05-1": check_update, "05-2": check_signs, "05-3": check_downstream, "05-4": check_decay}
 
 
-def hint(number, level=1):
-    """The hint ``level`` (1 = gentlest) of exercise ``number`` — shown only when you call this."""
-    return show_hint(EXERCISES, number, level)
-
-
-def solution(number):
-    """The worked solution of exercise ``number`` — shown only when you call this."""
-    return show_solution(EXERCISES, number)
-
-
-def help(number):  # noqa: A001 - the name a learner types
-    """Buttons that show the hints and the worked solution of exercise ``number`` when clicked."""
-    return help_buttons(EXERCISES, number)
+hint, solution, help = OnRequest(EXERCISES).trio()  # noqa: A001 - the names a learner types

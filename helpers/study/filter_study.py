@@ -26,8 +26,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from helpers import network
-from helpers.arguments import mapping, real_array
+from helpers.door import mapping, real_array
+from helpers.nn import network
 
 MAX_MATCH_FILTERS = 8   # 8! = 40,320 orderings; beyond that brute force is the wrong tool
 MAX_TOP_PATCH_PRODUCTS = 10**9   # top_patches' multiply-adds (seconds of work): 1,000 MNIST digits need 37 M

@@ -7,7 +7,7 @@
 Two implementations of the same mathematics:
 
 - ``loss_and_grads_reference`` is the network written straight from the course's layers
-  (``helpers.conv.conv2d``/``conv2d_backward`` and ``helpers.pool.maxpool2d``/``maxpool2d_backward``),
+  (``helpers.nn.conv.conv2d``/``conv2d_backward`` and ``helpers.nn.pool.maxpool2d``/``maxpool2d_backward``),
   one line per layer: read it to see the chain rule.
 - ``loss_and_grads`` is the same computation arranged for speed, and the tests check that it
   equals the reference to rounding error. Three ideas:
@@ -16,7 +16,7 @@ Two implementations of the same mathematics:
      layer copies its input once as 16 offset images (16C, N·P·P), and one product with a (4F, 16C)
      "window matrix" holding the filters at the four shifts gives every conv output, grouped (F, 4, ·)
      by window offset: pooling is a max over four contiguous blocks, and its backward routes to the first
-     maximum (helpers.pool's "first" rule). The same two matrices give ∂L/∂W and ∂L/∂input by products;
+     maximum (helpers.nn.pool's "first" rule). The same two matrices give ∂L/∂W and ∂L/∂input by products;
   2. conv2 is computed only at the 10×10 positions the floor-mode pool reads, not all 11×11;
   3. feature maps are kept as (C, N, H, W), so a layer's pooled output is the next layer's input
      without a transpose; the gradient of the input image, which SGD never uses, is not computed; and
@@ -27,12 +27,12 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from helpers import conv
-from helpers.activations import relu
-from helpers.arguments import real_array
-from helpers.conv import conv2d, conv2d_backward
-from helpers.gradcheck import relative_error
-from helpers.pool import maxpool2d, maxpool2d_backward
+from helpers.door import real_array
+from helpers.nn import conv
+from helpers.nn.conv import conv2d, conv2d_backward
+from helpers.nn.gradcheck import relative_error
+from helpers.nn.layers import relu
+from helpers.nn.pool import maxpool2d, maxpool2d_backward
 
 SHAPES = {
     "conv1.w": (6, 1, 3, 3), "conv1.b": (6,),
@@ -292,7 +292,7 @@ def _scratch(name, shape, dtype):
 
 
 def release_scratch():
-    """Free the scratch arrays the fast path (and helpers.conv's workspace) keep between calls."""
+    """Free the scratch arrays the fast path (and helpers.nn.conv's workspace) keep between calls."""
     with _LOCK:
         _SCRATCH.clear()
     conv.release_workspace()
@@ -335,7 +335,7 @@ def _fold_window_matrix(dmatrix, w_shape):
 
 
 def _first_winner_routing(z, pooled_z, dpooled, out):
-    """Max-pool backward in the pool-major layout, "first" tie rule (as helpers.pool).
+    """Max-pool backward in the pool-major layout, "first" tie rule (as helpers.nn.pool).
 
     z: (F, 4, M) conv outputs, axis 1 the four offsets of each window in row-major order
     pooled_z, dpooled: (F, M) the window maxima and the upstream gradient
@@ -676,8 +676,8 @@ def gradient_check(params, x, y, entries=5, eps=1e-5, seed=0):
 
     params: float64 dict (float32 rounding would swamp ε); x, y: a small batch
     entries: how many entries of each parameter to check (all of them if it has fewer)
-    Returns {name: max relative error |g − g_num| / max(|g| + |g_num|, 1e-12)} (helpers.gradcheck's
-    relative_error; for every entry of one array use helpers.gradcheck.check_gradient) — expect 1e-7 or less;
+    Returns {name: max relative error |g − g_num| / max(|g| + |g_num|, 1e-12)} (helpers.nn.gradcheck's
+    relative_error; for every entry of one array use helpers.nn.gradcheck.check_gradient) — expect 1e-7 or less;
     a wrong gradient gives 1e-2 or more. (A kink — a ReLU input or a max-pool tie moved by ±ε — can
     spoil a single entry; that is why biases should not sit exactly at 0 when you check.)
     """

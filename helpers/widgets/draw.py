@@ -21,7 +21,7 @@ import matplotlib
 import numpy as np
 from PIL import Image  # Pillow: a dependency of matplotlib
 
-from helpers.arguments import flag, integer_in, real_array
+from helpers.door import flag, integer_in, real_array
 
 _RDBU = matplotlib.colormaps["RdBu_r"]
 _LUT = np.round(_RDBU(np.linspace(0.0, 1.0, 256))[:, :3] * 255).astype(np.uint8)  # 256 colours, white at 127.5

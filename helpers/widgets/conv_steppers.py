@@ -11,9 +11,9 @@ no window then reads) or reading padding.
 - "∂L/∂I_pq": pick a pixel; every (weight, δ entry) pair that reaches it is numbered: as the δ index
   goes up the weight index goes down (the flip), and border pixels get fewer pairs.
 
-Every number comes from ``helpers.conv`` (conv2d, conv2d_backward); the pairs are read off the same
+Every number comes from ``helpers.nn.conv`` (conv2d, conv2d_backward); the pairs are read off the same
 index formula, o_rc = Σ_ij I_pad[r·s + i, c·s + j] · W_ij (0-based), and the tests check that they sum
-to helpers.conv's numbers. A stepper has few states, so every state's HTML is built once, when the
+to helpers.nn.conv's numbers. A stepper has few states, so every state's HTML is built once, when the
 widget is made; a key press only swaps one HTML string (no figure is drawn), which repaints in milliseconds.
 
 Arrays: image (n, n), kernel (k, k), upstream δ (m, m) with m = ⌊(n + 2p − k)/s⌋ + 1; math indices
@@ -25,8 +25,8 @@ import ipywidgets as widgets
 import matplotlib
 import numpy as np
 
-from helpers.arguments import check_stride_padding
-from helpers.conv import conv2d, conv2d_backward, conv_output_shape
+from helpers.door import check_stride_padding
+from helpers.nn.conv import conv2d, conv2d_backward, conv_output_shape
 
 _RDBU = matplotlib.colormaps["RdBu_r"]  # diverging, centred at 0 (white)
 PAIR_COLOUR = "#fdb863"                  # orange: the entries that meet in the current sum
@@ -323,7 +323,7 @@ class ForwardStepper(_Stepper):
     strides, paddings: the choices offered by the toggles (first = initial)
     ``.slider.value`` is the output's number, 1 … m² row by row. ``.state`` holds:
     position (r, c) 0-based, origin (row, col) of the window in the padded image, products
-    [(i, j, pixel, weight, pixel·weight)], value (their sum = helpers.conv.conv2d's o_rc),
+    [(i, j, pixel, weight, pixel·weight)], value (their sum = helpers.nn.conv.conv2d's o_rc),
     output (m, m) from conv2d, unread [(row, col)] 0-based image pixels that no window reads.
     """
 
@@ -414,7 +414,7 @@ class BackwardStepper(_Stepper):
     pixels (1 … n²) row by row. ``.state`` holds:
     target (row, col) 0-based; pairs [(first, second, a, b, a·b)] where first/second are 0-based
     positions — mode weight: (padded pixel, δ entry), mode pixel: (weight, δ entry); running [partial
-    sums]; value (= helpers.conv.conv2d_backward's ∂L/∂W_ij or ∂L/∂I_pq); grad (the whole gradient);
+    sums]; value (= helpers.nn.conv.conv2d_backward's ∂L/∂W_ij or ∂L/∂I_pq); grad (the whole gradient);
     delta (m, m).
     """
 

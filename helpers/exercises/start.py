@@ -1,7 +1,7 @@
 """Checker for the start notebook's warm-up: one output of a 2×2 filter on a 3×3 image, by hand."""
 import numpy as np
 
-from helpers.feedback import Exercise, Slip, check_numbers, checker, help_buttons, show_hint, show_solution
+from helpers.exercises.feedback import Exercise, OnRequest, Slip, check_numbers, checker
 
 WARMUP_IMAGE = np.array([[1.0, 2.0, 0.0],
                          [0.0, 1.0, 3.0],
@@ -55,17 +55,5 @@ def check_o12(answer):
                          why="o12 = I12·W11 + I13·W12 + I22·W21 + I23·W22: four pixel × weight products.")
 
 
-def hint(number=1, level=1):
-    """The hint ``level`` of exercise ``number`` (shown only when you call this)."""
-    return show_hint(EXERCISES, number, level)
-
-
-def solution(number=1):
-    """The worked solution of exercise ``number`` (shown only when you call this)."""
-    return show_solution(EXERCISES, number)
-
-
-def help(number=1):  # noqa: A001 - the name a learner types
-    """Buttons that reveal the hints and the worked solution of exercise ``number`` when clicked."""
-    return help_buttons(EXERCISES, number)
+hint, solution, help = OnRequest(EXERCISES).trio()  # noqa: A001 - the names a learner types
 CHECKERS = {"00-1": check_o12}

@@ -1,7 +1,7 @@
 """Exercise checkers for notebook 04 (max-pool routing).
 
 Each exercise's numbers are constants here, so the notebook shows exactly what the checker checks; none
-repeats a number printed above the exercises. Checkers return a ``helpers.feedback.Feedback``: ✔ with why,
+repeats a number printed above the exercises. Checkers return a ``helpers.exercises.feedback.Feedback``: ✔ with why,
 the named slip (δ/4 averaging, copying δ to a whole window, transposed indices, forgetting δ, a flipped
 patch, copy-to-all at a tie, …), or which entries are wrong — never the expected values. ``hint(k)``,
 ``solution(k)`` and ``help(k)`` show help only when called. Exercise 5 runs the course's own tests
@@ -9,19 +9,17 @@ patch, copy-to-all at a tie, …), or which entries are wrong — never the expe
 """
 import numpy as np
 
-from helpers.feedback import (
+from helpers.exercises.feedback import (
     Exercise,
+    OnRequest,
     Slip,
     as_float_array,
     call_learner,
     check_numbers,
     checker,
     entry_names,
-    help_buttons,
-    show_hint,
-    show_solution,
 )
-from helpers.pool import maxpool2d, maxpool2d_backward
+from helpers.nn.pool import maxpool2d, maxpool2d_backward
 
 # Exercise 1: route δ through a 2×2 max-pool by hand (no ties).
 ROUTING_X = np.array([[2., 7., 1., 0.],
@@ -304,7 +302,7 @@ def check_maxpool_backward(function):
     """Exercise 5: function(dy, x, size, stride) -> dx (N, C, H, W) for max-pooling with a valid tie rule.
 
     The course's tests: (1) routing without ties on overlapping and non-overlapping windows, against
-    helpers.pool; (2) at ties (a blank map), each window's shares are ≥ 0 fractions of δ on its tied maxima
+    helpers.nn.pool; (2) at ties (a blank map), each window's shares are ≥ 0 fractions of δ on its tied maxima
     and add up to δ; (3) the subgradient inequality L(x + h) ≥ L(x) + ⟨g, h⟩ in random directions h, for
     overlapping windows with ties.
     """
@@ -373,16 +371,4 @@ CHECKERS = {"04-1": check_routing, "04-2": check_tie_split, "04-3": check_tied_c
             "04-4": check_filter_grad, "04-5": check_maxpool_backward}
 
 
-def hint(number, level=1):
-    """The hint ``level`` (1 = gentlest) of exercise ``number`` — shown only when you call this."""
-    return show_hint(EXERCISES, number, level)
-
-
-def solution(number):
-    """The worked solution of exercise ``number`` — shown only when you call this."""
-    return show_solution(EXERCISES, number)
-
-
-def help(number):  # noqa: A001 - the name a learner types
-    """Buttons that show the hints and the worked solution of exercise ``number`` when clicked."""
-    return help_buttons(EXERCISES, number)
+hint, solution, help = OnRequest(EXERCISES).trio()  # noqa: A001 - the names a learner types

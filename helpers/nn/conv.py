@@ -23,15 +23,6 @@ every grid position; the valid ones are picked out.
 Each product is one image's, small enough that OpenBLAS runs it on one core: nothing waits for a
 second core that another program is using.
 
-Fast paths for a training loop (notebook 06's network may use them):
-
-- ``conv2d_forward_cols(x, w, b, stride, padding, cols_out=None) -> (y, cols)`` is conv2d that also
-  hands back cols (into ``cols_out`` when given: a buffer you own and reuse between steps, shape
-  ``im2col_shape(x.shape, KH, KW, stride, padding)`` and the compute dtype);
-- ``conv2d_backward_cols(dy, cols, x_shape, w, stride, padding, need_dx=True) -> (dx, dw, db)``
-  does not rebuild cols; with ``need_dx=False`` it skips ∂L/∂x (returns None) — a first layer
-  does not need it.
-
 With stride > 1 the grid would be mostly wasted (and its memory would not shrink with the stride), so
 ``conv2d`` and ``conv2d_backward`` then build cols only at the windows that exist, (N, KH·KW·C + 1, H'·W'),
 from the input cropped to the rows and columns the windows read: memory grows with the output, not the input.
@@ -57,7 +48,7 @@ from numbers import Integral
 
 import numpy as np
 
-from helpers.arguments import check_stride_padding, real_array
+from helpers.door import check_stride_padding, real_array
 
 MEMORY_BUDGET = 1 << 30        # bytes of working memory one call may use
 WORKSPACE_BYTES = 64 << 20     # the workspace kept between calls never holds more than this
@@ -166,12 +157,6 @@ def _check_memory(x_shape, w_shape, stride, padding, itemsize, backward, what):
                          f"N·F·H'·W' = {n * f * out_h * out_w:,} window products, over LOOP_BUDGET "
                          f"({LOOP_BUDGET:,}, about 5 s); use conv2d / conv2d_backward for inputs this big")
 
-
-class _ShapeOnly:
-    """Stands in for an array when only its shape is validated."""
-
-    def __init__(self, shape):
-        self.shape, self.ndim = tuple(shape), len(shape)
 
 
 def _check_conv_args(x, w, stride, padding):
@@ -325,19 +310,15 @@ def _flat_padded_input(x, g, dtype):
     return x_pad.reshape(g["n"], -1)
 
 
-def _fill_cols(x_flat, cols, g, caller_buffer=False):
+def _fill_cols(x_flat, cols, g):
     """cols[n, (k, c), p] = x_pad[n, c, p + offset_k]: one long slice copy per filter tap k = (i, j).
 
-    A workspace's tails and bias row never change; a caller's buffer gets them set on every call.
+    A workspace's tails and bias row never change, so only the copies are redone.
     """
     taps = np.reshape(cols[:, :-1, :], (g["n"], g["kh"] * g["kw"], -1), copy=False)
     length = taps.shape[2]
     for k, offset in enumerate(g["offsets"]):
         np.copyto(taps[:, k, :length - offset], x_flat[:, offset:])
-        if caller_buffer and offset:
-            taps[:, k, length - offset:] = 0  # windows running off the end: only wasted grid positions
-    if caller_buffer:
-        _set_bias_row(cols)
 
 
 def _weights_by_tap(w, dtype):
@@ -353,15 +334,6 @@ def _forward_from_cols(cols, w, b, g, dtype):
     np.copyto(y, _on_grid(grid.reshape(g["n"], g["f"], g["hp"], g["wp"]), g))
     return y
 
-
-def _new_cols(g, dtype, cols_out):
-    shape = im2col_shape((g["n"], g["c"], g["h"], g["w"]), g["kh"], g["kw"], g["stride"], g["padding"])
-    if cols_out is None:
-        return np.empty(shape, dtype=dtype)
-    if cols_out.shape != shape or cols_out.dtype != dtype or not cols_out.flags.c_contiguous:
-        raise ValueError(f"cols_out must be a C-contiguous {dtype} array of shape {shape}; "
-                         f"got {cols_out.dtype} array of shape {cols_out.shape}")
-    return cols_out
 
 
 def conv2d(x, w, b, stride=1, padding=0):
@@ -388,25 +360,6 @@ def conv2d(x, w, b, stride=1, padding=0):
         _fill_cols(_flat_padded_input(x, g, dtype), cols, g)
         return _forward_from_cols(cols, w, b, g, dtype)
 
-
-def conv2d_forward_cols(x, w, b, stride=1, padding=0, cols_out=None):
-    """conv2d that also returns its cols array, so that ``conv2d_backward_cols`` need not rebuild it.
-
-    x: (N, C, H, W), w: (F, C, KH, KW), b: (F,)
-    cols_out: optional C-contiguous buffer of shape ``im2col_shape(x.shape, KH, KW, stride, padding)``
-              = (N, KH·KW·C + 1, Hp·Wp) and the compute dtype, to reuse between training steps
-    Returns y (N, F, H', W') and cols (cols_out when given; a new array otherwise — yours to keep).
-    """
-    x, w, b = (_as_float_array(name, a) for name, a in (("x", x), ("w", w), ("b", b)))
-    stride, padding, _, _ = _check_conv_args(x, w, stride, padding)
-    _check_bias(b, w)
-    dtype = _float_dtype(x, w, b)
-    _check_memory(x.shape, w.shape, 1, padding, dtype.itemsize, False, "conv2d_forward_cols")  # the grid, always
-    g = _geometry(tuple(x.shape), tuple(w.shape), stride, padding)
-    cols = _new_cols(g, dtype, cols_out)
-    with _LOCK:
-        _fill_cols(_flat_padded_input(x, g, dtype), cols, g, caller_buffer=True)
-        return _forward_from_cols(cols, w, b, g, dtype), cols
 
 
 def _upstream_on_grid(dy, g, dtype):
@@ -555,29 +508,3 @@ def conv2d_backward(dy, x, w, stride=1, padding=0):
         return _backward_from_cols(dy.astype(dtype, copy=False), cols, w, g, dtype, need_dx=True)
 
 
-def conv2d_backward_cols(dy, cols, x_shape, w, stride=1, padding=0, need_dx=True):
-    """conv2d_backward from the cols that ``conv2d_forward_cols`` returned (im2col is not redone).
-
-    dy: (N, F, H', W'), cols: (N, KH·KW·C + 1, Hp·Wp), x_shape: (N, C, H, W), w: (F, C, KH, KW)
-    need_dx: False skips ∂L/∂x and returns None for it (a first layer does not need it)
-    Returns dx (N, C, H, W) or None, dw (F, C, KH, KW), db (F,).
-    """
-    dy, cols, w = (_as_float_array(name, a) for name, a in (("dy", dy), ("cols", cols), ("w", w)))
-    try:
-        x_shape = tuple(x_shape)
-    except TypeError:
-        raise ValueError(f"x_shape must be (N, C, H, W), four integers ≥ 1; got {x_shape!r}") from None
-    if len(x_shape) != 4 or any(isinstance(v, bool) or not isinstance(v, Integral) or v < 1 for v in x_shape):
-        raise ValueError(f"x_shape must be (N, C, H, W), four integers ≥ 1; got {x_shape!r}")
-    x_shape = tuple(int(v) for v in x_shape)
-    stride, padding, out_h, out_w = _check_conv_args(_ShapeOnly(x_shape), w, stride, padding)
-    _check_upstream(dy, x_shape, w, out_h, out_w)
-    want = im2col_shape(x_shape, w.shape[2], w.shape[3], stride, padding)
-    if cols.shape != want:
-        raise ValueError(f"cols must have shape {want} for x shape {x_shape} and w shape {w.shape}; got {cols.shape}")
-    dtype = _float_dtype(dy, cols, w)
-    _check_memory(x_shape, w.shape, 1, padding, dtype.itemsize, need_dx, "conv2d_backward_cols")  # the grid
-    g = _geometry(x_shape, tuple(w.shape), stride, padding)
-    with _LOCK:
-        return _backward_from_cols(dy.astype(dtype, copy=False), cols.astype(dtype, copy=False), w, g, dtype,
-                                   need_dx)

@@ -20,7 +20,7 @@ from numbers import Real
 
 import numpy as np
 
-from helpers.arguments import real_array
+from helpers.door import real_array
 
 
 def numerical_gradient(f, x, h=1e-5):

@@ -13,18 +13,13 @@ Windows are ``size × size`` and start every ``stride`` pixels; trailing rows/co
 fill a window are dropped (PyTorch's floor mode). Overlapping windows (stride < size) add their
 routed gradients into the shared pixels.
 
-Fast path for a training loop: ``maxpool2d_forward_route`` returns the output together with the
-"first winner" of every window (a bool mask per window offset), and ``maxpool2d_backward_route``
-turns an upstream gradient into dx with those masks alone, so y is neither recomputed nor compared again.
-Both are for non-overlapping windows (stride == size), the only case the seed network uses.
-
 Inputs must be real numbers; a NaN makes a window's maximum undefined, so the backward functions refuse
 it (the forward pass lets it through, as NumPy's maximum does). A call whose working memory would exceed
 MEMORY_BUDGET (1 GiB) is refused with a message naming x.
 """
 import numpy as np
 
-from helpers.arguments import real_array
+from helpers.door import real_array
 
 TIE_RULES = ("first", "split", "all")
 MEMORY_BUDGET = 1 << 30
@@ -166,59 +161,4 @@ def maxpool2d_backward(dy, x, size=2, stride=None, ties="first"):
     return dx
 
 
-def maxpool2d_forward_route(x, size=2):
-    """Forward pass that also keeps the routing, for a fast backward (non-overlapping windows).
 
-    x:    (N, C, H, W) input
-    size: window side; stride is size
-    Returns y (N, C, H', W') and winners (size*size, N, C, H', W'), bool: winners[k] marks the
-    windows whose first maximum (row-major, the "first" tie rule) sits at window offset
-    k = i*size + j, i.e. at x[..., r*size + i, c*size + j]. Exactly one True per window.
-    """
-    x = real_array(x, "x")
-    _, out_h, out_w = _check_size_stride(x, size, size)
-    _check_memory(x.shape, x.shape[:2] + (out_h, out_w), size, x.dtype.itemsize, False)
-    x_views = _window_views(x, size, size, out_h, out_w)
-    y = _max_of_views(x_views)
-    _refuse_nan(y)
-    winners = np.empty((size * size,) + y.shape, dtype=bool)
-    free = np.ones(y.shape, dtype=bool)  # windows whose winner is still to be chosen
-    for k, x_view in enumerate(x_views):
-        hit = np.equal(x_view, y, out=winners[k])
-        hit &= free
-        free &= ~hit
-    return y, winners
-
-
-def maxpool2d_backward_route(dy, winners, input_shape, size=2):
-    """dx from the upstream gradient and the winners of maxpool2d_forward_route (non-overlapping).
-
-    dy:          (N, C, H', W') upstream gradient
-    winners:     (size*size, N, C, H', W') bool, from maxpool2d_forward_route with the same size
-    input_shape: (N, C, H, W), the shape of the forward input
-    Returns dx (N, C, H, W): each window's dy at its winner, 0 elsewhere — the same as
-    maxpool2d_backward(dy, x, size, ties="first"), without comparing with y again.
-    """
-    dy = real_array(dy, "dy")
-    winners = real_array(winners, "winners")
-    try:
-        input_shape = tuple(input_shape)
-    except TypeError:
-        raise ValueError(f"input_shape must be (N, C, H, W), four integers ≥ 0; got {input_shape!r}") from None
-    if len(input_shape) != 4 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0
-                                    for v in input_shape):
-        raise ValueError(f"input_shape must be (N, C, H, W), four integers ≥ 0; got {input_shape!r}")
-    probe = np.broadcast_to(np.zeros((), dtype=bool), tuple(input_shape))
-    _, out_h, out_w = _check_size_stride(probe, size, size)
-    expected = tuple(input_shape[:2]) + (out_h, out_w)
-    if dy.shape != expected:
-        raise ValueError(f"dy must have shape {expected} for input_shape {tuple(input_shape)} "
-                         f"and size={size}; got dy shape {dy.shape}")
-    if winners.shape != (size * size,) + expected or winners.dtype != bool:
-        raise ValueError(f"winners must be bool with shape {(size * size,) + expected}; "
-                         f"got {winners.dtype} {winners.shape}")
-    _check_memory(input_shape, expected, size, 8, True)
-    dx = np.zeros(tuple(input_shape), dtype=np.result_type(dy.dtype, 1.0))
-    for k, dx_view in enumerate(_window_views(dx, size, size, out_h, out_w)):
-        np.multiply(dy, winners[k], out=dx_view)
-    return dx

@@ -1,7 +1,7 @@
 """What notebook 06 shows while and after the seed network trains.
 
 - ``TrainingProgress``: a progress bar and one status line that update in place (no printed lines);
-  pass the object as ``on_progress`` to ``helpers.network.train``.
+  pass the object as ``on_progress`` to ``helpers.nn.network.train``.
 - ``plot_curves``, ``plot_update_signs``, ``plot_filters``, ``plot_responses``, ``plot_layer_moves``,
   ``plot_baselines``, ``plot_top_patches``, ``plot_filter_mosaic``: the figures.
 - ``FilterExplorer``: a slider over the training steps; shows the six first-layer filters at that
@@ -28,10 +28,10 @@ import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.mathtext import MathTextParser
 
-from helpers.arguments import flag, integer_in, mapping, real_array
-from helpers.conv import conv2d
-from helpers.network import sign_changes
-from helpers.widget_draw import colour_legend, finite_limit, signed_text, table_html
+from helpers.door import flag, integer_in, mapping, real_array
+from helpers.nn.conv import conv2d
+from helpers.nn.network import sign_changes
+from helpers.widgets.draw import colour_legend, finite_limit, signed_text, table_html
 
 MAX_STEPS = 10_000_000       # steps in one curve (a history's "loss", "up", "down", a layer's moves)
 MAX_ROWS = 16                # rows of one figure: moments, banks, filter sets, layers or named samples
@@ -138,7 +138,7 @@ def _moving_average(values, width):
 # ---------------------------------------------------------------------------- progress
 
 class TrainingProgress:
-    """A progress bar and a status line for ``helpers.network.train(..., on_progress=progress)``.
+    """A progress bar and a status line for ``helpers.nn.network.train(..., on_progress=progress)``.
 
     steps_total: the run's number of steps (history["steps_total"], or epochs × steps per epoch) — or the
                  sum over several runs shown on one bar, each run passing ``on_progress=progress.part(label)``
@@ -611,7 +611,7 @@ def plot_top_patches(filters, patches, responses, title="What each trained conv1
 class FilterExplorer:
     """A slider over the snapshots of a run: the six first-layer filters then, and their change since step 0.
 
-    history: what ``helpers.network.train`` returns: its "snapshots" (2 to MAX_SNAPSHOTS dicts, each with a
+    history: what ``helpers.nn.network.train`` returns: its "snapshots" (2 to MAX_SNAPSHOTS dicts, each with a
              "conv1.w" (6, 1, 3, 3)) and "snapshot_steps" (one integer step ≥ 0 per snapshot)
     Display ``explorer.widget``. Press → / ← on the slider to move through training.
     The filters are HTML tables (a matplotlib figure took ~1 s a press); each snapshot's HTML is built once,

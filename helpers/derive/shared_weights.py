@@ -14,8 +14,8 @@ from numbers import Integral
 import numpy as np
 import sympy as sp
 
-from helpers import symbolic
-from helpers.arguments import check_stride_padding
+from helpers.derive import symbolic
+from helpers.door import check_stride_padding
 
 # Okabe–Ito: distinguishable with every common colour-vision deficiency; one colour per filter weight
 WEIGHT_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",

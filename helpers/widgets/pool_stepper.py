@@ -7,14 +7,14 @@ the input with the current window outlined and its winner starred, δ with the c
 outlined, and the input gradient ∂L/∂I filling in window by window (diverging colours centred at 0,
 signed numbers). The grids are HTML, not a matplotlib figure, so a step redraws in milliseconds.
 
-Every number the widget shows comes from ``helpers.pool.maxpool2d_backward``, one window at a time.
+Every number the widget shows comes from ``helpers.nn.pool.maxpool2d_backward``, one window at a time.
 """
 import ipywidgets as widgets
 import matplotlib
 import numpy as np
 
-from helpers.pool import maxpool2d, maxpool2d_backward, pool_output_shape
-from helpers.ui import InputError, message_html, parse_numbers
+from helpers.nn.pool import maxpool2d, maxpool2d_backward, pool_output_shape
+from helpers.widgets.ui import InputError, message_html, parse_numbers
 
 _RDBU = matplotlib.colormaps["RdBu_r"]  # diverging, colour-blind-safe; 0 maps to the white centre
 

@@ -9,8 +9,8 @@ through, the δ = ∂L/∂o that arrives there, and its contribution δ · patch
 contributions of all 26 × 26 positions add up to the image's ∂L/∂conv1.w; one SGD step on this image
 alone would change the filters by ΔW = −η ∂L/∂conv1.w, shown per filter with ↑ / ↓.
 
-Everything is computed once per digit, layer by layer with the course's own ``helpers.conv``,
-``helpers.pool`` and ``helpers.activations`` (as ``network.loss_and_grads_reference``), and kept; the two
+Everything is computed once per digit, layer by layer with the course's own ``helpers.nn.conv``,
+``helpers.nn.pool`` and ``helpers.nn.layers`` (as ``network.loss_and_grads_reference``), and kept; the two
 neighbouring digits are computed right after a digit has been drawn, so the next ← / → finds them ready.
 A key press on a position slider only rewrites two small HTML widgets (maps are tiny PNGs that the
 browser scales up).
@@ -30,12 +30,12 @@ from numbers import Integral
 import ipywidgets as widgets
 import numpy as np
 
-from helpers.activations import relu
-from helpers.arguments import real_array
-from helpers.conv import conv2d, conv2d_backward
-from helpers.network import SHAPES, predict, softmax_cross_entropy
-from helpers.pool import maxpool2d, maxpool2d_backward
-from helpers.widget_draw import (
+from helpers.door import real_array
+from helpers.nn.conv import conv2d, conv2d_backward
+from helpers.nn.layers import relu
+from helpers.nn.network import SHAPES, predict, softmax_cross_entropy
+from helpers.nn.pool import maxpool2d, maxpool2d_backward
+from helpers.widgets.draw import (
     boxes_html,
     colour_legend,
     finite_limit,

@@ -1,6 +1,6 @@
 """Exercise checkers for notebooks 01 (convolution by hand) and 02 (the gradient of a filter).
 
-Every checker takes the learner's answer and returns a ``helpers.feedback.Feedback``: ✔ with why it is
+Every checker takes the learner's answer and returns a ``helpers.exercises.feedback.Feedback``: ✔ with why it is
 right, the named slip when the answer is a known wrong one, otherwise what is wrong (which entries, which
 terms are extra, how many are missing) — never the expected answer. ``hint(k)``, ``solution(k)`` and
 ``help(k)`` show help for exercise k only when called. The exercise data are module constants, so a
@@ -16,18 +16,16 @@ from numbers import Integral, Real
 import numpy as np
 import sympy as sp
 
-from helpers import symbolic
-from helpers.feedback import (
+from helpers.derive import symbolic
+from helpers.exercises.feedback import (
     NOT_ANSWERED,
     Exercise,
+    OnRequest,
     Slip,
     check_numbers,
     checker,
     entry_names,
-    help_buttons,
     read_numbers,
-    show_hint,
-    show_solution,
 )
 
 # ---------------------------------------------------------------- exercise data
@@ -533,24 +531,9 @@ CHECKERS = {"01-1": check_outputs, "01-2": check_output_sizes, "01-3": check_str
             "02-1": check_dW, "02-2": check_footprint, "02-3": check_dense_delta, "02-4": check_filter_gradient}
 
 
-class NotebookExercises:
+class NotebookExercises(OnRequest):
     """This module seen from one notebook: its checkers and data, with ``hint``, ``solution`` and ``help``
     bound to that notebook's exercises (notebooks 01 and 02 share the module): ``ex = notebook01``."""
-
-    def __init__(self, exercises):
-        self.EXERCISES = exercises
-
-    def hint(self, number, level=1):
-        """The hint ``level`` (1 = gentlest) of exercise ``number`` — shown only when you call this."""
-        return show_hint(self.EXERCISES, number, level)
-
-    def solution(self, number):
-        """The worked solution of exercise ``number`` — shown only when you call this."""
-        return show_solution(self.EXERCISES, number)
-
-    def help(self, number):
-        """Buttons that show the hints and the worked solution of exercise ``number`` when clicked."""
-        return help_buttons(self.EXERCISES, number)
 
     def __getattr__(self, name):
         return globals()[name] if name in globals() else object.__getattribute__(self, name)
