@@ -4,6 +4,9 @@ and the accuracy after 3 epochs on Fashion-MNIST (and on the full MNIST when it 
 
     .venv/bin/python benchmarks/bench_train.py [--rounds 3] [--steps 300] [--skip-accuracy]
 
+Also one row with both implementations in the same process (1 thread, alternating step by step, median),
+the comparison issue 20 asks for.
+
 Targets (issue 7): step ≤ 1.0× PyTorch (about 1.5 ms on an idle 2-core machine); one epoch of 60,000
 images ≤ 2 s; peak RSS ≤ 300 MB. A step is forward + backward + the SGD update, on batches of real
 digits already converted to float32. "1 thread" rows run with OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=
@@ -41,6 +44,26 @@ def _batches(count=62, size=64):
     subset = data.load_subset()
     x = data.to_unit_float(subset.x_train)
     return [(x[i * size:(i + 1) * size], subset.y_train[i * size:(i + 1) * size]) for i in range(count)]
+
+
+def worker_same_process(steps):
+    """Both implementations in this one process, one thread each, alternating step by step; medians."""
+    import torch
+
+    torch.set_num_threads(1)
+    numpy_step, _ = _numpy_step()
+    torch_step, _ = _torch_step()
+    batches = _batches()
+    torch_batches = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches]
+    times = {"numpy": [], "torch": []}
+    for i in range(20 + steps):
+        order = (("numpy", numpy_step, batches), ("torch", torch_step, torch_batches))
+        for kind, step, data in (order if i % 2 == 0 else order[::-1]):  # alternate who goes first
+            start = time.perf_counter()
+            step(*data[i % len(data)])
+            if i >= 20:                                                      # 20 warm-up steps each
+                times[kind].append(time.perf_counter() - start)
+    return {kind: statistics.median(t) * 1e3 for kind, t in times.items()}
 
 
 def _numpy_step():
@@ -180,6 +203,8 @@ def main():
         kind, *rest = args.worker
         if kind == "step":
             result = worker_step(rest[0], int(rest[1]))
+        elif kind == "same":
+            result = worker_same_process(int(rest[0]))
         elif kind == "epoch":
             result = worker_epoch(rest[0])
         else:
@@ -197,6 +222,7 @@ def main():
         for _ in range(args.rounds):
             for kind in ("numpy", "torch"):  # alternate, each in a fresh process
                 steps.setdefault((label, kind), []).append(run(["step", kind, str(args.steps)], env))
+    same = [run(["same", str(args.steps)], ONE_THREAD) for _ in range(args.rounds)]
     epochs = {kind: run(["epoch", kind]) for kind in ("numpy", "torch")}
     epochs_one = {kind: run(["epoch", kind], ONE_THREAD) for kind in ("numpy", "torch")}
     accuracy = {}
@@ -219,6 +245,10 @@ def main():
         runs_t = ", ".join(f"{r['median_ms']:.2f}" for r in steps[(label, "torch")])
         print(f"| step, {label} (ms; runs: {runs_n} / {runs_t}) | {n_ms:.2f} | {t_ms:.2f} | "
               f"{n_ms / t_ms:.2f}× | ≤ 1.0× |")
+    n_ms = statistics.median(r["numpy"] for r in same)
+    t_ms = statistics.median(r["torch"] for r in same)
+    print(f"| step, 1 thread, both in one process, alternating step by step ({args.rounds} processes) | "
+          f"{n_ms:.2f} | {t_ms:.2f} | {n_ms / t_ms:.2f}× | ≤ 1.0× |")
     for label, result in (("default settings", epochs), ("1 thread", epochs_one)):
         n_s, t_s = result["numpy"]["seconds"], result["torch"]["seconds"]
         print(f"| one epoch of 60,000 images, {label} (s) | {n_s:.2f} | {t_s:.2f} | {n_s / t_s:.2f}× | ≤ 2 s |")
