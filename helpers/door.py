@@ -5,6 +5,68 @@ from numbers import Integral
 
 import numpy as np
 
+# The learner-facing API, {module: names}: every function and class a notebook calls directly, and the
+# hint/solution a learner types. tests/test_door.py keeps it equal to what the notebooks call. These are the
+# doors that check their arguments (through this module) and name the wrong one. (Issue 20, in progress:
+# much of what sits behind them still checks again; that is to go.)
+LEARNER_FACING = {
+    "helpers.data": (
+        "load", "to_unit_float",),
+    "helpers.derive.shared_weights": (
+        "col2im", "conv_matrix_figure", "im2col_figure", "weight_copies", "window_count",),
+    "helpers.derive.symbolic": (
+        "convolve", "correlate", "correlate_channels", "delta_symbols", "dilate", "direct_gradient",
+        "filter_gradient", "filter_symbols", "grids_figure", "image_symbols", "input_gradient", "is_zero",
+        "latex_equations", "latex_gradient", "latex_row", "output_size", "output_symbols", "pad", "proof_table",
+        "rotate180",),
+    "helpers.exercises.conv": (
+        "check_col2im", "check_conv2d_backward", "check_coverage", "check_filter_gradient_function", "check_shapes",
+        "help", "hint", "solution",),
+    "helpers.exercises.pool": (
+        "check_filter_grad", "check_maxpool_backward", "check_routing", "check_tie_split",
+        "check_tied_central_difference", "help", "hint", "solution",),
+    "helpers.exercises.signs": (
+        "check_decay", "check_downstream", "check_signs", "check_update", "help", "hint", "solution",),
+    "helpers.exercises.start": (
+        "check_o12", "help", "hint", "solution",),
+    "helpers.exercises.symbolic": (
+        "notebook01.check_output_sizes", "notebook01.check_outputs", "notebook01.check_strided_output",
+        "notebook01.help", "notebook01.hint", "notebook01.solution", "notebook02.check_dW",
+        "notebook02.check_dense_delta", "notebook02.check_filter_gradient", "notebook02.check_footprint",
+        "notebook02.help", "notebook02.hint", "notebook02.solution",),
+    "helpers.exercises.training": (
+        "check_run_counts", "check_shapes", "check_step", "exercise_steps", "help", "hint", "solution",),
+    "helpers.nn.conv": (
+        "conv2d", "conv2d_backward", "conv2d_backward_loops", "conv2d_loops",),
+    "helpers.nn.gradcheck": (
+        "check_gradient", "numerical_gradient_of_output", "relative_error",),
+    "helpers.nn.layers": (
+        "relu", "relu_backward",),
+    "helpers.nn.network": (
+        "gradient_check", "init_params", "loss_and_grads", "loss_and_grads_reference", "train",),
+    "helpers.nn.pool": (
+        "maxpool2d", "maxpool2d_backward",),
+    "helpers.study.filter_study": (
+        "baseline_table", "common_mode", "contrast_runs", "crossed_weights_table", "crossing_table", "drift_row",
+        "drift_summary", "drift_table", "filter_correlation", "match_filters", "net_change_table",
+        "orientation_score", "orientation_table", "pair_scores", "random_banks", "step_moves_table", "top_patches",),
+    "helpers.study.signs": (
+        "forward", "gradients", "tally_moves", "train", "train_two_layer", "two_layer_gradients", "upstream_grad",),
+    "helpers.widgets.conv_steppers": (
+        "BackwardStepper", "ForwardStepper",),
+    "helpers.widgets.env_check": (
+        "live_widget", "version_report",),
+    "helpers.widgets.network_view": (
+        "NetworkView", "compute_digit", "where_delta_stops",),
+    "helpers.widgets.pool_stepper": (
+        "PoolStepper",),
+    "helpers.widgets.signs": (
+        "SignsExplorer", "plot_signed_maps", "plot_weight_paths",),
+    "helpers.widgets.training": (
+        "FilterExplorer", "TrainingProgress", "plot_baselines", "plot_curves", "plot_examples", "plot_filter_mosaic",
+        "plot_layer_moves", "plot_responses", "plot_top_patches",),
+}
+
 
 def real_array(value, name):
     """value as a NumPy array of real numbers (float, int, uint or bool dtype), not copied.
