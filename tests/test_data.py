@@ -1,16 +1,14 @@
 """helpers.data: the shipped subset, idx parsing, and verified downloads — all without the network.
 
 Downloads are exercised against small servers on 127.0.0.1 (raw sockets in threads; every loop bounded,
-every wait timed out) that misbehave on purpose, and with an in-memory opener. A guard answers any
-other address as an offline machine would, and fails the test that tried.
+every wait timed out) that misbehave on purpose. A guard answers any other address as an offline machine
+would, and fails the test that tried.
 """
 import gzip
 import hashlib
-import io
 import logging
 import os
 import re
-import signal
 import socket
 import ssl
 import subprocess
@@ -18,7 +16,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
 from pathlib import Path
 
 import numpy as np
@@ -30,14 +27,13 @@ from helpers import data
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 REAL_GETADDRINFO = socket.getaddrinfo
 REAL_CONNECT = socket.socket.connect
-REAL_TLS_CONTEXT = ssl.create_default_context
 
 
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
     """Only loopback addresses may be reached; anything else fails as offline and fails the test.
 
-    Guarded at the socket level, so it holds for pooch, http.client, urllib and requests alike.
+    Guarded at the socket level, so it holds for pooch and requests alike.
     Returns the list of refused hosts; a test that expects refusals checks and clears it.
     """
     refused = []
@@ -69,24 +65,6 @@ def idx_bytes(array):
 
 def sha(payload):
     return hashlib.sha256(payload).hexdigest()
-
-
-class FakeOpener:
-    """An opener serving {url: bytes} from memory; unknown URLs fail as an unreachable host does."""
-
-    def __init__(self, files):
-        self.files = files
-        self.requests = []
-
-    def __call__(self, url, timeout=None):
-        self.requests.append(url)
-        if url not in self.files:
-            raise urllib.error.URLError("[Errno -2] Name or service not known")
-        return io.BytesIO(self.files[url])
-
-
-def offline(url, timeout=None):
-    raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
 
 
 # ---------------------------------------------------------------------------- a misbehaving server on 127.0.0.1
@@ -186,21 +164,6 @@ def truncated_chunked(server, conn, name):
                       b"1000\r\n" + b"x" * 100)
 
 
-def endless(server, conn, name):
-    server.send(conn, b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
-    for _ in range(1600):  # at most 100 MB, then give up: a client that takes it all fails on .sent
-        server.send(conn, b"\0" * 65536)
-
-
-def drip(server, conn, name):
-    server.send(conn, b"HTTP/1.1 200 OK\r\nContent-Length: 522\r\nConnection: close\r\n\r\n")
-    for _ in range(100):  # one byte every 0.2 s, at most 20 s
-        if server.stopped.is_set():
-            return
-        server.send(conn, b"x")
-        time.sleep(0.2)
-
-
 PAYLOAD = b"pretend this is a gzipped idx file" * 100
 NAME = "file.gz"
 
@@ -216,7 +179,7 @@ def run_python(code, *args, timeout=30):
 def test_subset_is_the_documented_file():
     readme = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
     assert data.SUBSET_SHA256 in readme, "data/README.md must give the shipped file's SHA-256"
-    assert data.sha256_of(data.SUBSET_PATH) == data.SUBSET_SHA256
+    assert sha(data.SUBSET_PATH.read_bytes()) == data.SUBSET_SHA256
     assert data.SUBSET_PATH.stat().st_size <= 2_000_000
 
 
@@ -247,7 +210,7 @@ def test_to_unit_float():
     pixels = np.array([0, 51, 255], dtype=np.uint8)
     assert np.allclose(data.to_unit_float(pixels), [0, 0.2, 1]) and data.to_unit_float(pixels).dtype == np.float32
     assert data.to_unit_float(pixels, np.float64).dtype == np.float64
-    with pytest.raises(ValueError, match="uint8"):
+    with pytest.raises(ValueError, match="images"):
         data.to_unit_float(pixels.astype(float))
     with pytest.raises(ValueError, match="dtype"):
         data.to_unit_float(pixels, np.int32)
@@ -259,73 +222,43 @@ def test_read_idx_round_trip(tmp_path):
     images = np.arange(3 * 28 * 28, dtype=np.uint32).reshape(3, 28, 28) % 256
     path = tmp_path / "images.gz"
     path.write_bytes(idx_bytes(images))
-    assert np.array_equal(data.read_idx(path), images)
+    assert np.array_equal(data.read_idx(path, 3), images)
     labels = tmp_path / "labels.gz"
     labels.write_bytes(idx_bytes([7, 2, 1]))
-    assert data.read_idx(labels, expected_count=3).tolist() == [7, 2, 1]
+    assert data.read_idx(labels, 3).tolist() == [7, 2, 1]
 
 
 def test_read_idx_refuses_truncated_and_inconsistent_files(tmp_path):
     whole = idx_bytes(np.ones((4, 28, 28)))
     cut = tmp_path / "cut.gz"
     cut.write_bytes(whole[: len(whole) // 2])
-    with pytest.raises(data.DataFileError, match="truncated"):
-        data.read_idx(cut)
+    with pytest.raises(data.DataFileError, match="^cut.gz: .*truncated"):
+        data.read_idx(cut, 4)
     # a complete gzip stream whose content is shorter than its header announces
     short = tmp_path / "short.gz"
     raw = gzip.decompress(whole)
     short.write_bytes(gzip.compress(raw[:-100]))
-    with pytest.raises(data.DataFileError, match=r"announces shape \(4, 28, 28\)"):
-        data.read_idx(short)
+    with pytest.raises(data.DataFileError, match=r"announces shape \(4, 28, 28\) but the file holds fewer"):
+        data.read_idx(short, 4)
     longer = tmp_path / "long.gz"
     longer.write_bytes(gzip.compress(raw + b"\0"))
     with pytest.raises(data.DataFileError, match="holds more"):
-        data.read_idx(longer)
+        data.read_idx(longer, 4)
     wrong_magic = tmp_path / "magic.gz"
     wrong_magic.write_bytes(gzip.compress(b"\x00\x00\x0d\x03" + raw[4:]))
     with pytest.raises(data.DataFileError, match="not an idx file"):
-        data.read_idx(wrong_magic)
+        data.read_idx(wrong_magic, 4)
+    cut_header = tmp_path / "header.gz"
+    cut_header.write_bytes(gzip.compress(raw[:10]))
+    with pytest.raises(data.DataFileError, match="header is cut short"):
+        data.read_idx(cut_header, 4)
     not_gzip = tmp_path / "plain.gz"
     not_gzip.write_bytes(raw)
     with pytest.raises(data.DataFileError, match="cannot be decompressed"):
-        data.read_idx(not_gzip)
-    count = tmp_path / "count.gz"
-    count.write_bytes(whole)
-    with pytest.raises(data.DataFileError, match="expected 60000"):
-        data.read_idx(count, expected_count=60000)
+        data.read_idx(not_gzip, 4)
+    with pytest.raises(data.DataFileError, match=r"expected \(60000, 28, 28\)"):
+        data.read_idx(longer, 60000)
 
-
-
-def test_damaged_idx_messages_name_the_path_argument(tmp_path):
-    cut = tmp_path / "cut.gz"
-    cut.write_bytes(idx_bytes(np.ones((4, 28, 28)))[:40])
-    with pytest.raises(data.DataFileError, match=r"^path 'cut.gz': .*truncated"):
-        data.read_idx(cut)
-
-
-@pytest.mark.parametrize("function", [data.sha256_of, data.read_idx])
-@pytest.mark.parametrize("where, why", [
-    (lambda d: d / "nothing.gz", "no such file"),
-    (lambda d: d / "file.gz" / "below", "no such file"),  # a file used as a folder
-    (lambda d: d, "a directory"),
-    (lambda d: "", "a directory"),                        # Path("") is the current folder
-    (lambda d: "/dev/null", "not a regular file"),
-    (lambda d: "a\0b", "characters the file system refuses"),
-    (lambda d: "\ud800", "characters the file system refuses"),
-    (lambda d: "x" * 5000, "name too long"),
-])
-def test_a_path_with_no_readable_file_is_a_value_error_naming_path(tmp_path, function, where, why):
-    (tmp_path / "file.gz").write_bytes(b"")
-    with pytest.raises(ValueError, match=r"^path must name a readable file; got .*\(" + why) as caught:
-        function(where(tmp_path))
-    assert not isinstance(caught.value, data.DataFileError), "the argument is wrong, not a data file"
-    assert len(str(caught.value)) < 200, "a long path is echoed cut short"
-
-
-def test_a_path_that_is_not_a_path_is_a_type_error_naming_path():
-    for value in (None, 3, b"bytes", ["a"]):
-        with pytest.raises(TypeError, match="^path must be a path"):
-            data.sha256_of(value)
 
 BOMB_CHILD = """
 import gzip, resource, sys, tracemalloc
@@ -340,7 +273,7 @@ with open(path, "wb") as f:
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 tracemalloc.start()
 try:
-    data.read_idx(path)
+    data.read_idx(path, 1000)
     print("accepted")
 except data.DataFileError as error:
     print("refused:", error)
@@ -357,7 +290,7 @@ def test_a_gzip_bomb_is_refused_with_bounded_memory(tmp_path, dims):
     assert result.returncode == 0, result.stderr[-2000:]
     lines = result.stdout.splitlines()
     assert lines[0].startswith("refused:"), lines
-    assert ("holds more" in lines[0]) if dims.startswith("1000,") else ("more than the" in lines[0])
+    assert ("holds more" in lines[0]) if dims.startswith("1000,") else ("expected (1000, 28, 28)" in lines[0])
     size, peak, grew_kb = (int(v) for v in re.findall(r"\d+", lines[1]))
     assert 1_900_000 < size < 2_400_000, "the bomb is a 2 MB file"
     assert peak < 4_000_000 and grew_kb < 8_000, f"decompressing took {peak:,} B (Python), RSS grew {grew_kb} kB"
@@ -367,61 +300,58 @@ def test_a_gzip_bomb_is_refused_with_bounded_memory(tmp_path, dims):
 
 def test_fetch_downloads_verifies_and_caches(tmp_path, serve):
     server = serve(files_answer({NAME: PAYLOAD}))
-    path = data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), [server.url], tmp_path)
+    path = data.fetch(NAME, sha(PAYLOAD), [server.url], tmp_path)
     assert path == tmp_path / NAME and path.read_bytes() == PAYLOAD
     assert sorted(p.name for p in tmp_path.iterdir()) == [NAME], "no temporary file may be left behind"
     # a second call uses the verified cache and does not download again
     sent = server.sent
-    data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), [server.url], tmp_path)
+    data.fetch(NAME, sha(PAYLOAD), [server.url], tmp_path)
     assert server.sent == sent
+    # no mirrors: the cache only
+    assert data.fetch(NAME, sha(PAYLOAD), (), tmp_path) == path
+    with pytest.raises(data.DownloadError, match="no mirror to try"):
+        data.fetch("other.gz", sha(PAYLOAD), (), tmp_path)
 
 
 def test_fetch_refuses_a_wrong_checksum_and_keeps_nothing(tmp_path, serve):
     server = serve(files_answer({NAME: PAYLOAD[:-1] + b"!"}))
     with pytest.raises(data.DownloadError, match="SHA-256 does not match"):
-        data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), [server.url], tmp_path)
+        data.fetch(NAME, sha(PAYLOAD), [server.url], tmp_path)
     assert list(tmp_path.iterdir()) == [], "a file that failed verification must not stay in the cache"
 
 
-def test_fetch_refuses_a_truncated_download(tmp_path):
-    opener = FakeOpener({"https://mirror.example/" + NAME: PAYLOAD[:100]})
-    with pytest.raises(data.DownloadError, match=r"received 100 bytes, expected 3400 \(truncated\)"):
-        data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), ["https://mirror.example/"], tmp_path, opener)
+def test_fetch_refuses_a_truncated_download(tmp_path, serve):
+    def short(server, conn, name):
+        server.send(conn, f"HTTP/1.1 200 OK\r\nContent-Length: {len(PAYLOAD)}\r\nConnection: close\r\n\r\n".encode()
+                    + PAYLOAD[:100])
+    server = serve(short)
+    with pytest.raises(data.DownloadError, match=r"cut short \(incomplete read\)"):
+        data.fetch(NAME, sha(PAYLOAD), [server.url], tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
-def test_fetch_falls_through_to_the_next_mirror(tmp_path):
-    opener = FakeOpener({"https://second.example/" + NAME: PAYLOAD})
-    path = data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), ["https://first.example/", "https://second.example/"],
-                      tmp_path, opener)
-    assert path.read_bytes() == PAYLOAD
-    assert opener.requests == ["https://first.example/" + NAME, "https://second.example/" + NAME]
+def test_fetch_falls_through_to_the_next_mirror(tmp_path, serve):
+    first, second = serve(files_answer({})), serve(files_answer({NAME: PAYLOAD}))
+    path = data.fetch(NAME, sha(PAYLOAD), [first.url, second.url], tmp_path)
+    assert path.read_bytes() == PAYLOAD and first.sent > 0
+    with pytest.raises(data.DownloadError, match="HTTP 404 Not Found"):
+        data.fetch("other.gz", sha(PAYLOAD), [first.url], tmp_path)
 
 
 def test_fetch_replaces_a_damaged_cached_copy(tmp_path, serve):
     (tmp_path / NAME).write_bytes(b"half a file")
     server = serve(files_answer({NAME: PAYLOAD}))
-    assert data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), [server.url], tmp_path).read_bytes() == PAYLOAD
+    assert data.fetch(NAME, sha(PAYLOAD), [server.url], tmp_path).read_bytes() == PAYLOAD
 
 
-def test_fetch_offline_names_every_mirror(tmp_path):
+def test_fetch_offline_names_every_mirror(tmp_path, no_network):
     with pytest.raises(data.DownloadError) as caught:
-        data.fetch(NAME, 1, "0" * 64, ["https://a.example/", "https://b.example/"], tmp_path, offline)
+        data.fetch(NAME, "0" * 64, ["https://a.example/", "https://b.example/"], tmp_path)
     message = str(caught.value)
     assert "https://a.example/file.gz" in message and "https://b.example/file.gz" in message
-    assert "name resolution" in message and len(caught.value.failures) == 2
-
-
-def test_fetch_refuses_bad_mirrors_before_anything(tmp_path):
-    with pytest.raises(ValueError, match="mirrors"):
-        data.fetch(NAME, 1, "0" * 64, [], tmp_path, offline)
-    with pytest.raises(ValueError, match="https only"):
-        data.fetch(NAME, 1, "0" * 64, ["http://fashion-mnist.example/"], tmp_path)
-    with pytest.raises(TypeError, match="mirrors"):
-        data.fetch(NAME, 1, "0" * 64, "https://a.example/", tmp_path)
-    with pytest.raises(ValueError, match="deadline"):
-        data.fetch(NAME, 1, "0" * 64, ["https://a.example/"], tmp_path, deadline=0)
-    assert list(tmp_path.iterdir()) == []
+    assert "no network" in message and len(caught.value.failures) == 2
+    assert sorted(set(no_network)) == ["a.example", "b.example"]
+    no_network.clear()
 
 
 def test_every_mirror_is_https():
@@ -446,34 +376,17 @@ def certificate(tmp_path_factory):
     return cert, server
 
 
-@pytest.fixture
-def trust(monkeypatch, certificate):
-    """Make the client trust the test certificate (and nothing else changes: verification stays on)."""
-    cert, server = certificate
-    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: REAL_TLS_CONTEXT(cafile=str(cert)))
-    return server
-
-
-def test_an_https_download_verifies_the_certificate(tmp_path, serve, certificate, trust, monkeypatch):
-    server = serve(files_answer({NAME: PAYLOAD}), tls=trust)
-    path = data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), [server.url], tmp_path)
+def test_an_https_download_verifies_the_certificate(tmp_path, serve, certificate, monkeypatch):
+    cert, tls = certificate
+    server = serve(files_answer({NAME: PAYLOAD}), tls=tls)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))  # trust the test certificate; verification stays on
+    path = data.fetch(NAME, sha(PAYLOAD), [server.url], tmp_path)
     assert path.read_bytes() == PAYLOAD
     # without trusting it, the same server's certificate is refused and nothing is kept
-    monkeypatch.setattr(ssl, "create_default_context", REAL_TLS_CONTEXT)
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
     with pytest.raises(data.DownloadError, match="secure connection failed.*self-signed certificate"):
-        data.fetch("other.gz", len(PAYLOAD), sha(PAYLOAD), [server.url], tmp_path)
+        data.fetch("other.gz", sha(PAYLOAD), [server.url], tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [NAME]
-
-
-def test_a_stalled_tls_handshake_is_cut_off_at_the_deadline(tmp_path, serve, trust, monkeypatch):
-    def silent(server, conn, name):  # accepts the connection, then never answers the TLS hello
-        server.stopped.wait(10)
-    server = serve(silent, tls=trust, read_request=False)
-    monkeypatch.setattr(data, "DEADLINE", 1)
-    start = time.monotonic()
-    with pytest.raises(data.DownloadError, match="longer than the 1 s deadline"):
-        data.fetch(NAME, 522, "0" * 64, [server.url], tmp_path, timeout=5)
-    assert time.monotonic() - start < 3
 
 
 # ---------------------------------------------------------------------------- the issue's reproducers
@@ -491,7 +404,7 @@ def test_a_bad_status_line_falls_back_to_the_next_mirror_then_the_subset(tmp_pat
     ds = data.load("mnist", cache_dir=tmp_path, mirrors=(bad.url, "http://127.0.0.1:1/"))
     assert "connection refused" in fallback_note(ds)
     with pytest.raises(data.DownloadError, match="bad status line"):
-        data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), [bad.url], tmp_path)
+        data.fetch(NAME, sha(PAYLOAD), [bad.url], tmp_path)
 
 
 def test_a_truncated_chunked_body_falls_back(tmp_path, serve):
@@ -499,36 +412,10 @@ def test_a_truncated_chunked_body_falls_back(tmp_path, serve):
     cut = serve(truncated_chunked)
     good = serve(files_answer({NAME: PAYLOAD}))
     with pytest.raises(data.DownloadError, match="incomplete read"):
-        data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), [cut.url], tmp_path)
-    assert data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), [cut.url, good.url], tmp_path).read_bytes() == PAYLOAD
+        data.fetch(NAME, sha(PAYLOAD), [cut.url], tmp_path)
+    assert data.fetch(NAME, sha(PAYLOAD), [cut.url, good.url], tmp_path).read_bytes() == PAYLOAD
     assert "incomplete read" in fallback_note(data.load("mnist", cache_dir=tmp_path / "c", mirrors=(cut.url,)))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c", NAME]
-
-
-def test_an_endless_body_is_cut_off_at_the_size_cap(tmp_path, serve):
-    """Issue 14: an endless reply wrote a 280 MB .part file for a 522-byte file."""
-    server = serve(endless)
-    start = time.monotonic()
-    with pytest.raises(data.DownloadError, match="sent more than the 66,058 bytes expected"):
-        data.fetch(NAME, 522, "0" * 64, [server.url], tmp_path)
-    assert time.monotonic() - start < 5
-    assert list(tmp_path.iterdir()) == [], "the cut-off download leaves nothing behind"
-    time.sleep(0.2)
-    assert server.sent < 16_000_000, f"the server got {server.sent:,} bytes out before the client hung up"
-
-
-def test_a_drip_feed_is_cut_off_at_the_overall_deadline(tmp_path, serve, monkeypatch):
-    """Issue 14: 1 byte every 5 s was never cut off, because the timeout applied to each read.
-
-    Here one byte every 0.2 s, a 5 s timeout for each read, and the overall deadline lowered to 1 s.
-    """
-    server = serve(drip)
-    monkeypatch.setattr(data, "DEADLINE", 1, raising=False)
-    start = time.monotonic()
-    with pytest.raises(data.DownloadError, match=r"longer than the 1 s deadline"):
-        data.fetch(NAME, 522, "0" * 64, [server.url], tmp_path, timeout=5)
-    assert time.monotonic() - start < 3
-    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_unusable_cache_folder_falls_back(tmp_path, serve):
@@ -557,15 +444,15 @@ def test_a_full_disk_falls_back(tmp_path, serve, monkeypatch):
 
 
 CONCURRENT_CHILD = """
-import sys
+import hashlib, sys
 from helpers import data
-name, size, digest = sys.argv[1:]
+name, digest = sys.argv[1:]
 print("ready", flush=True)
 for line in sys.stdin:                                 # one line per round: both processes get it at once
     url, cache = line.split()
     try:
-        path = data.fetch(name, int(size), digest, [url], cache, timeout=10)  # bounded even if a test breaks
-        print(data.sha256_of(path) == digest, flush=True)
+        path = data.fetch(name, digest, [url], cache)
+        print(hashlib.sha256(path.read_bytes()).hexdigest() == digest, flush=True)
     except Exception as error:
         print(repr(error).replace("\\n", " "), flush=True)
 """
@@ -582,7 +469,7 @@ def test_two_processes_at_once(tmp_path, serve, cached):
     payload = np.random.default_rng(0).integers(0, 256, 2 << 20, dtype=np.uint8).tobytes()
     damaged = bytearray(payload)
     damaged[-1] ^= 0xFF
-    children = [subprocess.Popen([sys.executable, "-c", CONCURRENT_CHILD, NAME, str(len(payload)), sha(payload)],
+    children = [subprocess.Popen([sys.executable, "-c", CONCURRENT_CHILD, NAME, sha(payload)],
                                  cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                  text=True) for _ in range(2)]
     try:
@@ -619,39 +506,6 @@ def test_two_processes_at_once(tmp_path, serve, cached):
             child.wait(10)
 
 
-KILLED_CHILD = """
-import sys
-from helpers import data
-data.fetch(sys.argv[1], 522, "0" * 64, [sys.argv[2]], sys.argv[3])
-"""
-
-
-def test_the_part_file_of_a_killed_download_is_cleaned_up(tmp_path, serve):
-    """Issue 14: a download killed with SIGKILL left its .part file forever."""
-    slow = serve(drip)
-    child = subprocess.Popen([sys.executable, "-c", KILLED_CHILD, NAME, slow.url, tmp_path], cwd=ROOT,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(200):  # up to 20 s for the child to start writing
-            parts = list(tmp_path.glob("*.part"))
-            if parts and slow.sent > 60:  # the headers (59 bytes) and the body's first byte are out
-                break
-            time.sleep(0.1)
-        else:
-            pytest.fail("the child never started its download")
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait(10)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [parts[0].name], "only the .part is left"
-    other = tmp_path / "other.gz.live.part"  # a fresh .part of another download is left alone
-    other.write_bytes(b"still being written")
-    old = time.time() - 2 * 300
-    os.utime(parts[0], (old, old))  # older than the deadline (300 s): no live download writes it
-    good = serve(files_answer({NAME: PAYLOAD}))
-    data.fetch(NAME, len(PAYLOAD), sha(PAYLOAD), [good.url], tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [NAME, other.name]
-
-
 # ---------------------------------------------------------------------------- whole data sets
 
 def fake_mnist_files(monkeypatch):
@@ -660,9 +514,9 @@ def fake_mnist_files(monkeypatch):
     arrays = {"train_images": np.zeros((60000, 28, 28)), "train_labels": np.arange(60000) % 10,
               "test_images": rng.integers(0, 256, (10000, 28, 28)), "test_labels": np.arange(10000) % 10}
     files, table = {}, {}
-    for key, (name, _, _) in data.MNIST_FILES.items():
+    for key, (name, _) in data.MNIST_FILES.items():
         files[name] = idx_bytes(arrays[key])
-        table[key] = (name, len(files[name]), sha(files[name]))
+        table[key] = (name, sha(files[name]))
     monkeypatch.setattr(data, "MNIST_FILES", table)
     return files, arrays
 
@@ -679,8 +533,8 @@ def test_load_mnist_end_to_end_from_a_local_mirror(tmp_path, monkeypatch, serve)
 def test_a_bad_idx_file_with_a_matching_checksum_falls_back(tmp_path, monkeypatch, serve):
     files, _ = fake_mnist_files(monkeypatch)
     files["train-labels-idx1-ubyte.gz"] = idx_bytes(np.arange(60000) % 11)  # a label 10
-    monkeypatch.setitem(data.MNIST_FILES, "train_labels", ("train-labels-idx1-ubyte.gz",
-                        len(files["train-labels-idx1-ubyte.gz"]), sha(files["train-labels-idx1-ubyte.gz"])))
+    monkeypatch.setitem(data.MNIST_FILES, "train_labels",
+                        ("train-labels-idx1-ubyte.gz", sha(files["train-labels-idx1-ubyte.gz"])))
     server = serve(files_answer(files))
     assert "labels must be 0…9" in fallback_note(data.load("mnist", cache_dir=tmp_path, mirrors=[server.url]))
 
@@ -702,75 +556,43 @@ def test_no_network_gives_the_subset_with_one_clear_line(tmp_path, no_network, c
     assert data.load("subset").note.startswith("the 5,000 MNIST digits shipped")
 
 
-def test_offline_opener_falls_back_to_the_subset_and_says_so(tmp_path):
-    ds = data.load("mnist", cache_dir=tmp_path, opener=offline)
-    assert "name resolution" in fallback_note(ds)
-
-
 def test_fashion_prefers_debian_files_and_skips_damaged_ones(tmp_path):
     system = tmp_path / "fashion-mnist"
     system.mkdir()
     arrays = {"train_images": np.full((60000, 28, 28), 3), "train_labels": np.arange(60000) % 10,
               "test_images": np.full((10000, 28, 28), 7), "test_labels": np.arange(10000) % 10}
-    for key, (name, _, _) in data.FASHION_FILES.items():
+    for key, (name, _) in data.FASHION_FILES.items():
         (system / name).write_bytes(idx_bytes(arrays[key]))
-    ds = data.load_fashion_mnist(system_dir=system, cache_dir=tmp_path / "cache", opener=offline)
+    ds = data.load_fashion_mnist(system_dir=system, cache_dir=tmp_path / "cache", mirrors=())
     assert ds.name == "fashion" and ds.classes[9] == "Ankle boot" and "Debian" in ds.note
     assert ds.x_test[0, 0, 0, 0] == 7 and ds.x_train.shape == (60000, 1, 28, 28)
     (system / "t10k-labels-idx1-ubyte.gz").write_bytes(b"damaged")
-    ds = data.load("fashion", system_dir=system, cache_dir=tmp_path / "cache", opener=offline)
-    assert "name resolution" in fallback_note(ds, "fashion")
+    ds = data.load("fashion", system_dir=system, cache_dir=tmp_path / "cache", mirrors=())
+    assert "no mirror to try" in fallback_note(ds, "fashion")
 
 
 def test_published_checksums_are_well_formed():
     for table in (data.MNIST_FILES, data.FASHION_FILES):
         assert set(table) == {"train_images", "train_labels", "test_images", "test_labels"}
-        for name, size, digest in table.values():
-            assert name.endswith("-ubyte.gz") and size > 4000 and re.fullmatch("[0-9a-f]{64}", digest)
+        for name, digest in table.values():
+            assert name.endswith("-ubyte.gz") and re.fullmatch("[0-9a-f]{64}", digest)
 
 
 def test_bad_names_and_options_are_refused_not_hidden_by_the_fallback():
-    with pytest.raises(ValueError, match="name must be one of"):
-        data.load("cifar")
-    with pytest.raises(ValueError, match="name must be one of"):
-        data.load(["mnist"])
-    with pytest.raises(TypeError, match="unknown cach_dir"):
+    for name in ("cifar", ["mnist"]):
+        with pytest.raises(ValueError, match="name"):
+            data.load(name)
+    with pytest.raises(TypeError, match="cach_dir"):
         data.load("mnist", cach_dir="/tmp")
-    with pytest.raises(TypeError, match="cache_dir must be a path"):
+    with pytest.raises(TypeError, match="cache_dir"):
         data.load("mnist", cache_dir=3)
-    with pytest.raises(TypeError, match="opener must be"):
-        data.load("mnist", opener="urllib")
-    with pytest.raises(ValueError, match="https only"):
-        data.load("fashion", mirrors=("http://fashion-mnist.example/",))
-    with pytest.raises(ValueError, match="timeout"):
-        data.load("mnist", timeout=-1)
-
-
-@pytest.mark.parametrize("call, message", [
-    (lambda d: data.fetch("../evil", 1, "0" * 64, ["https://a.example/"], d), "filename must be a plain"),
-    (lambda d: data.fetch(7, 1, "0" * 64, ["https://a.example/"], d), "filename"),
-    (lambda d: data.fetch(NAME, 0, "0" * 64, ["https://a.example/"], d), "size must be a whole number"),
-    (lambda d: data.fetch(NAME, 1.5, "0" * 64, ["https://a.example/"], d), "size"),
-    (lambda d: data.fetch(NAME, 1, "abc", ["https://a.example/"], d), "sha256 must be a SHA-256"),
-    (lambda d: data.fetch(NAME, 1, "0" * 64, ["https://a.example/"], 3.0), "cache_dir must be a path"),
-    (lambda d: data.fetch(NAME, 1, "0" * 64, ["https://a.example/"], d, opener=5), "opener must be"),
-    (lambda d: data.fetch(NAME, 1, "0" * 64, ["https://a.example/"], d, timeout=float("nan")), "timeout"),
-    (lambda d: data.read_idx(None), "path must be a path"),
-    (lambda d: data.read_idx(d / "x.gz", expected_count=-1), "expected_count"),
-    (lambda d: data.read_idx(d / "x.gz", max_bytes=True), "max_bytes"),
-    (lambda d: data.load_subset(5), "path must be a path"),
-    (lambda d: data.load_subset(sha256="nope"), "sha256"),
-    (lambda d: data.load_fashion_mnist(system_dir=1), "system_dir"),
-])
-def test_public_functions_name_the_wrong_argument(tmp_path, call, message):
-    with pytest.raises((TypeError, ValueError), match=message):
-        call(tmp_path)
-    assert list(tmp_path.iterdir()) == [], "nothing is written before the arguments are checked"
+    with pytest.raises(TypeError, match="path"):
+        data.load("subset", path=None)
 
 
 @pytest.mark.skipif(not data.FASHION_SYSTEM_DIR.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
 def test_debian_fashion_mnist_reads():
-    ds = data.load_fashion_mnist(opener=offline)
+    ds = data.load_fashion_mnist(mirrors=())
     assert np.bincount(ds.y_test).tolist() == [1000] * 10 and ds.x_train.shape == (60000, 1, 28, 28)
 
 
