@@ -1,5 +1,10 @@
-"""Argument checks shared by several modules (validate at the door): stride and padding, real arrays,
-integers in a range, truth values, dicts. Each raises ValueError or TypeError naming the argument."""
+"""The door: the learner-facing API (LEARNER_FACING) and the few argument checks it uses.
+
+A function a notebook calls directly checks its arguments once, here, and names the wrong one
+(ValueError or TypeError). Everything behind it (engine internals, helpers calling helpers) trusts
+its input and does not check again. The one memory guard of the course is check_memory."""
+import functools
+import inspect
 from collections.abc import Mapping
 from numbers import Integral
 
@@ -7,8 +12,7 @@ import numpy as np
 
 # The learner-facing API, {module: names}: every function and class a notebook calls directly, and the
 # hint/solution a learner types. tests/test_door.py keeps it equal to what the notebooks call. These are the
-# doors that check their arguments (through this module) and name the wrong one. (Issue 20, in progress:
-# much of what sits behind them still checks again; that is to go.)
+# doors that check their arguments (through this module) and name the wrong one.
 LEARNER_FACING = {
     "helpers.data": (
         "load", "to_unit_float",),
@@ -43,7 +47,7 @@ LEARNER_FACING = {
     "helpers.nn.layers": (
         "relu", "relu_backward",),
     "helpers.nn.network": (
-        "gradient_check", "init_params", "loss_and_grads", "loss_and_grads_reference", "train",),
+        "gradient_check", "init_params", "loss_and_grads", "train",),
     "helpers.nn.pool": (
         "maxpool2d", "maxpool2d_backward",),
     "helpers.study.filter_study": (
@@ -66,6 +70,37 @@ LEARNER_FACING = {
         "FilterExplorer", "TrainingProgress", "plot_baselines", "plot_curves", "plot_examples", "plot_filter_mosaic",
         "plot_layer_moves", "plot_responses", "plot_top_patches",),
 }
+
+
+def checked(check):
+    """Decorator that puts a function behind the door.
+
+    check(**arguments) receives the call's arguments by name (defaults filled in), raises ValueError or
+    TypeError naming the wrong one, and returns the arguments to run with (a dict, e.g. arrays converted).
+    The plain function stays reachable as .unchecked: the engine's own calls behind the door use it.
+    """
+    def wrap(function):
+        signature = inspect.signature(function)
+
+        @functools.wraps(function)
+        def door(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            return function(**check(**bound.arguments))
+        door.unchecked = function
+        return door
+    return wrap
+
+
+MEMORY_BUDGET = 1 << 30   # bytes one call may use: the course's one memory guard (a Binder has 2 GB in all)
+
+
+def check_memory(nbytes, name):
+    """Refuse a call that would need more than MEMORY_BUDGET bytes: ValueError naming the argument."""
+    if nbytes > MEMORY_BUDGET:
+        raise ValueError(f"{name} is too large: the call would need about {nbytes / 2**30:.1f} GB of memory, "
+                         f"over the {MEMORY_BUDGET >> 30} GB one call may use (a Binder has 2 GB in all); "
+                         f"pass a smaller {name}")
 
 
 def real_array(value, name):

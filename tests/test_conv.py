@@ -234,36 +234,32 @@ def test_accepts_non_contiguous_and_integer_input():
 GOOD_X, GOOD_W, GOOD_B = np.zeros((2, 3, 5, 5)), np.zeros((4, 3, 3, 3)), np.zeros(4)
 
 
-@pytest.mark.parametrize("x, w, b, kwargs, words", [
-    (np.zeros((3, 5, 5)), GOOD_W, GOOD_B, {}, ["x", "4-D", "(3, 5, 5)"]),
-    (GOOD_X, np.zeros((4, 3, 3)), GOOD_B, {}, ["w", "4-D", "(4, 3, 3)"]),
-    (GOOD_X, np.zeros((4, 2, 3, 3)), GOOD_B, {}, ["channels", "(4, 2, 3, 3)", "(2, 3, 5, 5)"]),
-    (GOOD_X, GOOD_W, np.zeros(3), {}, ["b", "(4,)", "(3,)"]),
-    (GOOD_X, GOOD_W, np.zeros((4, 1)), {}, ["b", "(4, 1)"]),
-    (GOOD_X, np.zeros((4, 3, 6, 2)), GOOD_B, {}, ["w", "6×2", "5×5", "(2, 3, 5, 5)"]),
-    (GOOD_X, np.zeros((4, 3, 8, 8)), GOOD_B, {"padding": 1}, ["w", "8×8", "7×7", "padding 1"]),
-    (GOOD_X, GOOD_W, GOOD_B, {"stride": 0}, ["stride", "0"]),
-    (GOOD_X, GOOD_W, GOOD_B, {"stride": -2}, ["stride", "-2"]),
-    (GOOD_X, GOOD_W, GOOD_B, {"stride": 1.5}, ["stride", "integer", "1.5"]),
-    (GOOD_X, GOOD_W, GOOD_B, {"stride": 2.0}, ["stride", "integer"]),
-    (GOOD_X, GOOD_W, GOOD_B, {"stride": True}, ["stride", "integer"]),
-    (GOOD_X, GOOD_W, GOOD_B, {"padding": -1}, ["padding", "-1"]),
-    (GOOD_X, GOOD_W, GOOD_B, {"padding": 0.5}, ["padding", "integer"]),
+@pytest.mark.parametrize("x, w, b, kwargs, argument", [
+    (np.zeros((3, 5, 5)), GOOD_W, GOOD_B, {}, "x"),
+    (GOOD_X, np.zeros((4, 3, 3)), GOOD_B, {}, "w"),
+    (GOOD_X, np.zeros((4, 2, 3, 3)), GOOD_B, {}, "w"),
+    (GOOD_X, GOOD_W, np.zeros(3), {}, "b"),
+    (GOOD_X, GOOD_W, np.zeros((4, 1)), {}, "b"),
+    (GOOD_X, np.zeros((4, 3, 6, 2)), GOOD_B, {}, "w"),
+    (GOOD_X, np.zeros((4, 3, 8, 8)), GOOD_B, {"padding": 1}, "w"),
+    (GOOD_X, GOOD_W, GOOD_B, {"stride": 0}, "stride"),
+    (GOOD_X, GOOD_W, GOOD_B, {"stride": -2}, "stride"),
+    (GOOD_X, GOOD_W, GOOD_B, {"stride": 1.5}, "stride"),
+    (GOOD_X, GOOD_W, GOOD_B, {"stride": 2.0}, "stride"),
+    (GOOD_X, GOOD_W, GOOD_B, {"stride": True}, "stride"),
+    (GOOD_X, GOOD_W, GOOD_B, {"padding": -1}, "padding"),
+    (GOOD_X, GOOD_W, GOOD_B, {"padding": 0.5}, "padding"),
 ])
-def test_bad_input_raises_value_error_naming_argument_and_shapes(x, w, b, kwargs, words):
-    with pytest.raises(ValueError) as forward_error:
+def test_bad_input_raises_value_error_naming_the_argument(x, w, b, kwargs, argument):
+    with pytest.raises(ValueError, match=rf"^{argument}\b"):
         conv2d(x, w, b, **kwargs)
-    for word in words:
-        assert word in str(forward_error.value), (word, str(forward_error.value))
     if b is GOOD_B:  # every problem except the bias's is a problem for the backward pass too
-        with pytest.raises(ValueError) as backward_error:
+        with pytest.raises(ValueError, match=rf"^{argument}\b"):
             conv2d_backward(np.zeros((2, 4, 3, 3)), x, w, **kwargs)
-        for word in words:
-            assert word in str(backward_error.value), (word, str(backward_error.value))
 
 
 def test_backward_rejects_upstream_of_the_wrong_shape():
-    with pytest.raises(ValueError, match=r"dy must have the output's shape .*\(2, 4, 3, 3\).*got \(2, 4, 3, 2\)"):
+    with pytest.raises(ValueError, match="^dy"):
         conv2d_backward(np.zeros((2, 4, 3, 2)), GOOD_X, GOOD_W)
     with pytest.raises(ValueError, match="dy"):
         conv2d_backward(np.zeros((2, 4, 9)), GOOD_X, GOOD_W)
@@ -301,10 +297,10 @@ def test_relative_error_properties():
     assert relative_error([0.0], [0.0]) == 0.0
     assert relative_error([1.0], [-1.0]) == 1.0
     assert abs(relative_error([1.0], [1.0 + 1e-6]) - 5e-7) < 1e-12
-    with pytest.raises(ValueError, match="same shape"):
+    with pytest.raises(ValueError, match="^a and b"):
         relative_error([1.0, 2.0], [1.0])
-    with pytest.raises(ValueError, match="float NumPy array"):
-        numerical_gradient(lambda v: 0.0, np.arange(3))
+    with pytest.raises(ValueError, match="^x"):
+        check_gradient(lambda v: 0.0, np.arange(3), np.zeros(3))
 
 
 # ------------------------------------------------------------------ the exercise checkers of notebook 03

@@ -1,5 +1,5 @@
 """The seed network: shapes and dtypes, an independent loop implementation, central differences,
-the fast path against the layer-by-layer reference, and training that lowers the loss on real digits."""
+the network against the same layers composed from the loop versions, and training that lowers the loss."""
 import numpy as np
 import pytest
 
@@ -69,7 +69,6 @@ def test_forward_and_loss_match_explicit_loops(digits):
     assert np.allclose(network.predict(params, x), expected, rtol=1e-10, atol=1e-12)
     loss, _ = network.loss_and_grads(params, x, y)
     assert loss == pytest.approx(loop_loss(expected, y), rel=1e-12)
-    assert np.allclose(network.loss_and_grads_reference(params, x, y)[0], loss, rtol=1e-12)
 
 
 # ---------------------------------------------------------------------------- gradients
@@ -114,21 +113,59 @@ def test_gradient_check_helper_agrees_and_catches_a_wrong_gradient(digits, monke
         grads["conv1.w"] = -grads["conv1.w"]
         return loss, grads
 
+    wrong.unchecked = wrong
     monkeypatch.setattr(network, "loss_and_grads", wrong)
     assert network.gradient_check(params, x, y, entries=4)["conv1.w"] > 0.5
 
 
+def loop_pool_backward(dy, z):
+    """2×2 max-pool routing with loops: the first maximum of each window (row-major) gets the gradient."""
+    dz = np.zeros_like(z)
+    for n, c, r, s in np.ndindex(dy.shape):
+        window = z[n, c, 2 * r:2 * r + 2, 2 * s:2 * s + 2]
+        i, j = np.unravel_index(np.argmax(window), (2, 2))     # argmax returns the first maximum
+        dz[n, c, 2 * r + i, 2 * s + j] = dy[n, c, r, s]
+    return dz
+
+
+def loops_loss_and_grads(params, x, y):
+    """The network composed of other implementations: conv from the loop versions, pooling from a loop."""
+    from helpers.nn.conv import conv2d_backward_loops, conv2d_loops
+
+    p = params
+    z1 = conv2d_loops(x, p["conv1.w"], p["conv1.b"])
+    m1 = z1.reshape(len(x), 6, 13, 2, 13, 2).max(axis=(3, 5))
+    a1 = np.maximum(m1, 0)
+    z2 = conv2d_loops(a1, p["conv2.w"], p["conv2.b"])
+    m2 = z2[:, :, :10, :10].reshape(len(x), 6, 5, 2, 5, 2).max(axis=(3, 5))
+    a2 = np.maximum(m2, 0).reshape(len(x), 150)
+    h = np.maximum(a2 @ p["fc1.w"].T + p["fc1.b"], 0)
+    logits = h @ p["fc2.w"].T + p["fc2.b"]
+    probabilities = np.exp(logits - logits.max(1, keepdims=True))
+    probabilities /= probabilities.sum(1, keepdims=True)
+    loss = -np.mean(np.log(probabilities[np.arange(len(y)), y]))
+    dlogits = (probabilities - np.eye(10)[y]) / len(y)
+    grads = {"fc2.w": dlogits.T @ h, "fc2.b": dlogits.sum(0)}
+    dh = (dlogits @ p["fc2.w"]) * (h > 0)
+    grads["fc1.w"], grads["fc1.b"] = dh.T @ a2, dh.sum(0)
+    dm2 = (dh @ p["fc1.w"]).reshape(m2.shape) * (m2 > 0)
+    da1, grads["conv2.w"], grads["conv2.b"] = conv2d_backward_loops(loop_pool_backward(dm2, z2), a1, p["conv2.w"])
+    dz1 = loop_pool_backward(da1 * (m1 > 0), z1)
+    _, grads["conv1.w"], grads["conv1.b"] = conv2d_backward_loops(dz1, x, p["conv1.w"])
+    return loss, grads
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_fast_path_equals_the_layer_by_layer_reference(digits, dtype):
-    """The pool-major fast path and the course's conv/pool layers give the same numbers, ties included."""
-    x = np.concatenate([digits[0][:30], rng.random((2, 1, 28, 28))]).astype(dtype)  # real digits have tied windows
-    y = np.concatenate([digits[1][:30], [3, 8]])
+def test_network_equals_the_same_layers_written_as_loops(digits, dtype):
+    """loss_and_grads (im2col, strided pooling views) against loops for conv and pooling, ties included."""
+    x = np.concatenate([digits[0][:5], rng.random((1, 1, 28, 28))]).astype(dtype)  # real digits have tied windows
+    y = np.concatenate([digits[1][:5], [3]])
     for seed in (0, 1):
         params = network.init_params(seed=seed, dtype=dtype)
         if seed:
             with_random_biases(params)
         loss, grads = network.loss_and_grads(params, x, y)
-        ref_loss, ref_grads = network.loss_and_grads_reference(params, x, y)
+        ref_loss, ref_grads = loops_loss_and_grads(params, x, y)
         tolerance = 1e-12 if dtype == np.float64 else 2e-5
         assert loss == pytest.approx(ref_loss, rel=tolerance)
         for name in network.SHAPES:
@@ -142,7 +179,7 @@ def test_tied_blank_windows_send_the_bias_gradient_once_per_window():
     params["conv1.b"][:] = 0.5
     x = np.zeros((1, 1, 28, 28))
     _, grads = network.loss_and_grads(params, x, np.array([0]))
-    _, ref = network.loss_and_grads_reference(params, x, np.array([0]))
+    _, ref = loops_loss_and_grads(params, x, np.array([0]))
     assert np.allclose(grads["conv1.b"], ref["conv1.b"]) and np.allclose(grads["conv1.w"], 0)
     assert np.allclose(grads["conv1.b"], [central_difference(params, x, np.array([0]), "conv1.b", f)
                                           for f in range(6)], atol=1e-8)
@@ -190,48 +227,37 @@ def test_loss_and_grads_shapes_and_dtypes(digits, dtype):
 def test_bad_arguments_raise_value_errors_naming_them(digits):
     x, y = digits[0][:2], digits[1][:2]
     params = network.init_params()
-    with pytest.raises(ValueError, match="init must be one of"):
-        network.init_params(init="xavier")
-    with pytest.raises(ValueError, match="dtype"):
-        network.init_params(dtype=np.int32)
-    with pytest.raises(ValueError, match=r"missing \['fc2.b'\]"):
-        network.loss_and_grads({k: v for k, v in params.items() if k != "fc2.b"}, x, y)
-    with pytest.raises(ValueError, match=r"params\['fc1.w'\] must be an array of shape \(128, 150\); got \(150, 128\)"):
-        network.loss_and_grads(dict(params, **{"fc1.w": params["fc1.w"].T}), x, y)
-    with pytest.raises(ValueError, match="must all be float32 or all float64"):
-        network.loss_and_grads(dict(params, **{"fc2.b": params["fc2.b"].astype(np.float64)}), x, y)
-    with pytest.raises(ValueError, match=r"x must have shape \(N, 1, 28, 28\).*\(2, 28, 28\)"):
-        network.predict(params, x[:, 0])
-    assert network.predict(params, x * 255).shape == (2, 10)          # any finite float is an input
-    with pytest.raises(ValueError, match=r"x must hold finite numbers; it has 1 NaN or inf value\(s\), the first "
-                                         r"at index \(1, 0, 3, 4\)"):
-        network.predict(params, np.where(np.arange(x.size).reshape(x.shape) == 784 + 3 * 28 + 4, np.nan, x))
-    with pytest.raises(ValueError, match="x must hold finite numbers"):
-        network.loss_and_grads(params, np.full_like(x, np.inf), y)
-    with pytest.raises(ValueError, match="beyond float32's range"):
-        network.loss_and_grads(params, np.full_like(x, 1e300), y)
-    with pytest.raises(ValueError, match="uint8"):
-        network.predict(params, (x * 255).astype(np.uint8))
-    with pytest.raises(ValueError, match=r"y must be 2 integer labels"):
-        network.loss_and_grads(params, x, y[:1])
-    with pytest.raises(ValueError, match="labels 0…9"):
-        network.loss_and_grads(params, x, np.array([0, 10]))
-    with pytest.raises(ValueError, match="learning_rate"):
-        network.sgd_step(params, params, -0.1)
-    with pytest.raises(ValueError, match="batch_size"):
-        network.train(params, x, y, batch_size=5)
-    with pytest.raises(ValueError, match="float64"):
-        network.gradient_check(params, x, y)
+    for call, argument in [
+        (lambda: network.init_params(init="xavier"), "init"),
+        (lambda: network.init_params(dtype=np.int32), "dtype"),
+        (lambda: network.init_params(seed=-1), "seed"),
+        (lambda: network.loss_and_grads({k: v for k, v in params.items() if k != "fc2.b"}, x, y), r"params\['fc2.b'\]"),
+        (lambda: network.loss_and_grads(dict(params, **{"fc1.w": params["fc1.w"].T}), x, y), r"params\['fc1.w'\]"),
+        (lambda: network.loss_and_grads(dict(params, **{"fc2.b": params["fc2.b"].astype(np.float64)}), x, y),
+         r"params\['fc2.b'\]"),
+        (lambda: network.loss_and_grads(params, x[:, 0], y), "x"),
+        (lambda: network.loss_and_grads(params, np.full_like(x, np.inf), y), "x"),
+        (lambda: network.loss_and_grads(params, x, y[:1]), "y"),
+        (lambda: network.loss_and_grads(params, x, np.array([0, 10])), "y"),
+        (lambda: network.loss_and_grads(network.init_params(dtype=np.float64), np.zeros((20000, 1, 28, 28)),
+                                        np.zeros(20000, int)), "x"),
+        (lambda: network.train(params, x, y, batch_size=5), "batch_size"),
+        (lambda: network.gradient_check(params, x, y), "params"),
+    ]:
+        with pytest.raises((ValueError, TypeError), match=rf"^{argument}"):
+            call()
+    assert np.isfinite(network.loss_and_grads(params, x * 255, y)[0])          # any finite float is an input
 
 
 # ---------------------------------------------------------------------------- learning
 
-def test_sgd_step_moves_against_the_gradient():
+def test_a_training_step_moves_every_weight_against_its_gradient(digits):
+    x, y = digits[0][:8], digits[1][:8]
     params = network.init_params(dtype=np.float64)
     before = {k: v.copy() for k, v in params.items()}
-    grads = {k: np.ones_like(v) for k, v in params.items()}
-    network.sgd_step(params, grads, 0.5)
-    assert all(np.allclose(params[k], before[k] - 0.5) for k in params)
+    _, grads = network.loss_and_grads(before, x, y)
+    network.train(params, x, y, learning_rate=0.5, batch_size=8, seed=0)      # one step on the whole batch
+    assert all(np.allclose(params[k], before[k] - 0.5 * grads[k]) for k in params)
 
 
 def test_loss_falls_within_a_few_steps_on_the_shipped_subset():
@@ -275,10 +301,7 @@ def test_standardized_inputs_give_central_difference_gradients(digits):
     assert x_std.min() < -0.3 and x_std.max() > 2          # outside [0, 1] on both sides
     params = with_random_biases(network.init_params(seed=2, dtype=np.float64))
     loss, grads = network.loss_and_grads(params, x_std, y)
-    ref_loss, ref_grads = network.loss_and_grads_reference(params, x_std, y)
-    assert loss == pytest.approx(ref_loss, rel=1e-12)
     for name in network.SHAPES:
-        assert np.allclose(grads[name], ref_grads[name], rtol=1e-10, atol=1e-13), name
         size = params[name].size
         for index in (range(size) if size <= 60 else rng.choice(size, 30, replace=False)):
             numeric = central_difference(params, x_std, y, name, index)
@@ -289,31 +312,33 @@ def test_standardized_inputs_give_central_difference_gradients(digits):
 
 
 def snapshots_of_params(history_list, params):
-    """on_progress callback (progress_every=1) that keeps a copy of params after every step."""
+    """on_progress callback (progress_every=1) that keeps a copy of params after every step (history_list[0]: start)."""
     def record(history):
-        if len(history_list) < len(history["loss"]):
+        if len(history_list) < len(history["loss"]) + 1:
             history_list.append({k: v.copy() for k, v in params.items()})
     return record
 
 
-def test_divergence_raises_naming_the_step_and_keeps_the_last_good_params():
+@pytest.mark.parametrize("learning_rate", [1e6, 1000, 30, 5])
+def test_divergence_raises_naming_the_step_and_keeps_the_last_good_params(learning_rate):
+    """Non-finite, blown-up (over BLOW_UP × the first loss) or all-dead: one notion, one exception, never a result."""
     subset = data.load_subset()
     params = network.init_params(seed=0)
-    after_step = []
+    after_step = [{k: v.copy() for k, v in params.items()}]
     with pytest.raises(network.TrainingDiverged) as caught:
-        network.train(params, subset.x_train[:640], subset.y_train[:640], learning_rate=1e6, batch_size=32,
-                      epochs=2, on_progress=snapshots_of_params(after_step, params), progress_every=1)
+        network.train(params, subset.x_train[:640], subset.y_train[:640], learning_rate=learning_rate,
+                      batch_size=32, epochs=10, on_progress=snapshots_of_params(after_step, params), progress_every=1)
     error = caught.value
-    assert isinstance(error, ValueError) and error.step >= 2 and error.learning_rate == 1e6
+    assert isinstance(error, ValueError) and error.learning_rate == learning_rate and error.reason
     message = str(error)
-    assert f"diverged at step {error.step} of 40" in message and "η = 1e+06" in message
-    assert "Lower η to about 100000" in message and "standardize" in message
+    assert f"diverged at step {error.step} of 200" in message and f"η = {learning_rate:g}" in message
+    assert f"try {learning_rate / 10:g}" in message and "standardize" in message
     history = error.history
-    assert len(history["loss"]) == len(history["up"]) == error.step - 1 == len(after_step)
-    assert all(np.isfinite(history["loss"]))
-    assert len(history["moves"]["fc1.w"]["up"]) == error.step - 1
-    assert history["snapshot_steps"][-1] == error.step - 1 and "dead_units" in history
-    for name in params:  # as after the last finite step, never touched by the failed one
+    good = len(history["loss"])                     # the steps that were taken
+    assert good in (error.step - 1, error.step) and len(history["up"]) == good == len(after_step) - 1
+    assert all(np.isfinite(history["loss"])) and len(history["moves"]["fc1.w"]["up"]) == good
+    assert history["snapshot_steps"][-1] == good and f"params are as after step {good}" in message
+    for name in params:  # as after the last good step, never touched by a failed one
         assert np.array_equal(params[name], after_step[-1][name]) and np.isfinite(params[name]).all()
 
 
@@ -372,32 +397,21 @@ def test_train_refuses_bad_arguments_before_touching_params():
     late_nan = x.astype(np.float32) / 255
     late_nan[3999, 0, 5, 5] = np.nan
     calls = [
-        (dict(y=late_label), r"y must hold labels 0…9; got min 0, max 10"),
-        (dict(x=late_nan), r"x must hold finite numbers.*index \(3999, 0, 5, 5\)"),
-        (dict(x_test=subset.x_test[:10]), "x_test and y_test come as a pair: x_test was given but y_test"),
-        (dict(y_test=subset.y_test[:10]), "x_test and y_test come as a pair: y_test was given but x_test"),
-        (dict(x_test=subset.x_test[:10], y_test=subset.y_test[:9]), r"y_test must be 10 integer labels"),
-        (dict(x_test=subset.x_test[:10, 0], y_test=subset.y_test[:10]), r"x_test must have shape"),
-        (dict(progress_every=0), "progress_every must be an integer ≥ 1; got 0"),
-        (dict(snapshot_every=-1), "snapshot_every must be an integer ≥ 1; got -1"),
-        (dict(snapshot_every=2.5), "snapshot_every must be an integer"),
-        (dict(learning_rate=float("nan")), "learning_rate must be a finite number > 0; got nan"),
-        (dict(learning_rate=float("inf")), "learning_rate must be a finite number > 0"),
-        (dict(learning_rate=0), "learning_rate must be a finite number > 0; got 0"),
-        (dict(learning_rate="0.1"), "learning_rate must be a finite number"),
-        (dict(on_progress="print"), "on_progress must be a callable"),
-        (dict(batch_size=0), "batch_size must be an integer from 1 to 4000"),
-        (dict(batch_size=True), "batch_size must be an integer"),
-        (dict(epochs=0), "epochs must be an integer ≥ 1"),
-        (dict(seed=-1), "seed must be an integer ≥ 0"),
-        (dict(seed="a"), "seed must be an integer ≥ 0"),
-        (dict(y=y[:-1]), r"y must be 4000 integer labels"),
-        (dict(y=y.astype(float)), r"y must be 4000 integer labels.*float64"),
-        (dict(x=x.astype(np.int64)), r"x must hold uint8 pixels \(0…255\) or finite floats"),
+        (dict(y=late_label), "y"), (dict(x=late_nan), "x"), (dict(x_test=subset.x_test[:10]), "x_test and y_test"),
+        (dict(y_test=subset.y_test[:10]), "x_test and y_test"),
+        (dict(x_test=subset.x_test[:10], y_test=subset.y_test[:9]), "y_test"),
+        (dict(x_test=subset.x_test[:10, 0], y_test=subset.y_test[:10]), "x_test"),
+        (dict(progress_every=0), "progress_every"), (dict(snapshot_every=-1), "snapshot_every"),
+        (dict(snapshot_every=2.5), "snapshot_every"), (dict(learning_rate=float("nan")), "learning_rate"),
+        (dict(learning_rate=float("inf")), "learning_rate"), (dict(learning_rate=0), "learning_rate"),
+        (dict(learning_rate="0.1"), "learning_rate"), (dict(on_progress="print"), "on_progress"),
+        (dict(batch_size=0), "batch_size"), (dict(batch_size=True), "batch_size"), (dict(epochs=0), "epochs"),
+        (dict(seed=-1), "seed"), (dict(seed="a"), "seed"), (dict(y=y[:-1]), "y"), (dict(y=y.astype(float)), "y"),
+        (dict(x=x.astype(complex)), "x"),
     ]
-    for change, message in calls:
+    for change, argument in calls:
         arguments = dict(x=x, y=y, learning_rate=0.1, batch_size=64, epochs=1) | change
-        with pytest.raises(ValueError, match=message):
+        with pytest.raises((ValueError, TypeError), match=rf"^{argument}"):
             network.train(params, arguments.pop("x"), arguments.pop("y"), **arguments)
         assert all(np.array_equal(params[k], start[k]) for k in params), change
     # uint8 pixels and floats still train
@@ -405,36 +419,12 @@ def test_train_refuses_bad_arguments_before_touching_params():
     assert len(network.train(network.init_params(), x[:128] / 255.0, y[:128], batch_size=64)["loss"]) == 2
 
 
-def test_sgd_step_accuracy_and_cross_entropy_check_first():
+def test_accuracy_and_cross_entropy():
     params = network.init_params(dtype=np.float64)
-    start = {k: v.copy() for k, v in params.items()}
-    grads = {k: np.ones_like(v) for k, v in params.items()}
-    for bad, message in [({k: v for k, v in grads.items() if k != "fc2.b"}, r"grads is missing \['fc2.b'\]"),
-                         (dict(grads, **{"fc2.w": np.ones((128, 10))}), r"grads\['fc2.w'\] must be a real array"),
-                         (dict(grads, **{"fc2.b": np.full(10, np.nan)}), r"grads\['fc2.b'\]: the update"),
-                         (dict(grads, **{"fc1.b": "1"}), r"grads\['fc1.b'\] must be a real array")]:
-        with pytest.raises(ValueError, match=message):
-            network.sgd_step(params, bad, 0.1)
-        assert all(np.array_equal(params[k], start[k]) for k in params)
-    with pytest.raises(ValueError, match="learning_rate"):
-        network.sgd_step(params, grads, float("nan"))
     subset = data.load_subset()
     x, y = subset.x_test[:20], subset.y_test[:20]
-    assert 0 <= network.accuracy(params, x, y) <= 1
-    with pytest.raises(ValueError, match=r"y must be 20 integer labels, shape \(20,\).*\(20, 1\)"):
-        network.accuracy(params, x, y[:, None])         # it used to return 3.0
-    with pytest.raises(ValueError, match="y must hold labels 0…9"):
-        network.accuracy(params, x, np.full(20, 10))
-    with pytest.raises(ValueError, match="batch_size"):
-        network.accuracy(params, x, y, batch_size=0)
-    with pytest.raises(ValueError, match=r"y must hold labels 0…9; got min -1"):
-        network.softmax_cross_entropy(np.zeros((1, 10)), np.array([-1]))   # it used to wrap around
-    with pytest.raises(ValueError, match=r"y must be 2 integer labels"):
-        network.softmax_cross_entropy(np.zeros((2, 10)), np.array([[0], [1]]))
-    with pytest.raises(ValueError, match="logits must be finite"):
-        network.softmax_cross_entropy(np.full((1, 10), np.nan), np.array([0]))
-    with pytest.raises(ValueError, match="logits must be a"):
-        network.softmax_cross_entropy(np.zeros(10), np.array([0]))
+    logits = network.predict(params, x)
+    assert network.accuracy(params, x, y) == np.mean(logits.argmax(1) == y)
     loss, dlogits = network.softmax_cross_entropy(np.zeros((2, 4)), np.array([0, 3]))
     assert loss == pytest.approx(np.log(4)) and np.allclose(dlogits.sum(axis=1), 0)
 
@@ -449,7 +439,7 @@ def test_dead_units_against_the_layers_and_in_the_history():
     params["conv1.b"][2] = -50.0                    # conv1 filter 2 never fires on pixels in [0, 1]
     params["conv2.b"][4] = -50.0
     params["fc1.b"][[7, 90]] = -50.0
-    dead = network.dead_units(params, x, batch_size=128)
+    dead = network.dead_units(params, x)
     # the same from the course's layers, written out
     images = x.astype(np.float64) / 255
     a1 = np.maximum(maxpool2d(conv2d(images, params["conv1.w"], params["conv1.b"])), 0)
@@ -462,30 +452,12 @@ def test_dead_units_against_the_layers_and_in_the_history():
     assert dead["conv1"] == [2] and 4 in dead["conv2"] and {7, 90} <= set(dead["fc1"])
     history = network.train(params, x[:64], subset.y_train[:64], learning_rate=0.01, batch_size=32)
     assert history["dead_units"] == network.dead_units(params, x[:64])
-    with pytest.raises(ValueError, match="x must have shape"):
-        network.dead_units(params, x[:, 0])
 
 
-def test_release_scratch_and_memory_budget():
-    subset = data.load_subset()
-    x, y = subset.x_train[:64].astype(np.float32) / 255, subset.y_train[:64]
-    params = network.init_params()
-    loss, grads = network.loss_and_grads(params, x, y)
-    assert network._SCRATCH
-    network.release_scratch()
-    assert not network._SCRATCH and not network.conv._WORKSPACE
-    again = network.loss_and_grads(params, x, y)
-    assert again[0] == loss and all(np.array_equal(again[1][k], grads[k]) for k in grads)
-    # a big batch runs, but its scratch arrays are not kept beyond SCRATCH_BYTES
-    big = np.repeat(x, 40, axis=0)
-    network.loss_and_grads(params, big, np.repeat(y, 40))
-    assert sum(a.nbytes for a in network._SCRATCH.values()) <= network.SCRATCH_BYTES
-    with pytest.raises(ValueError, match=r"x has 20000 images: .* over the budget of 1,024 MB; pass at most"):
-        network.loss_and_grads(network.init_params(dtype=np.float64), np.zeros((20000, 1, 28, 28)),
-                               np.zeros(20000, int))
+def test_a_batch_too_big_for_a_binder_is_refused_naming_it():
     float64 = network.init_params(dtype=np.float64)
     float64_start = {k: v.copy() for k, v in float64.items()}
-    with pytest.raises(ValueError, match="batch_size has 9000 images"):
+    with pytest.raises(ValueError, match="^batch_size is too large"):
         network.train(float64, np.zeros((9000, 1, 28, 28), np.uint8), np.zeros(9000, int), batch_size=9000)
     assert all(np.array_equal(float64[k], float64_start[k]) for k in float64)
 
@@ -577,17 +549,17 @@ def test_figures_have_titles_and_colorbars(short_run):
 
     params, history = short_run
     start = history["snapshots"][0]["conv1.w"]
-    figures = [tw.plot_curves(history), tw.plot_update_signs(history),
-               tw.plot_filters([start, params["conv1.w"]], ["start", "end"], "filters"),
+    figures = [tw.plot_curves(history),
+               tw.plot_filter_mosaic([start, params["conv1.w"]], ["start", "end"], "filters"),
                tw.plot_responses(np.zeros((28, 28)), [(start, np.zeros(6))], ["start"], "responses")]
     for fig in figures:
         assert fig._suptitle is not None or fig.axes[0].get_title()
         plt.close(fig)
-    filters = tw.plot_filters([start], ["start"], "one row")
+    filters = tw.plot_filter_mosaic([start], ["start"], "one row", colorbar_label="weight")
     assert any(ax.get_ylabel() == "weight" for ax in filters.axes), "a colorbar labelled 'weight'"
     plt.close(filters)
-    with pytest.raises(ValueError, match=r"\(6, 1, 3, 3\)"):
-        tw.plot_filters([np.zeros((6, 3, 3))], ["bad"], "bad")
+    with pytest.raises(ValueError, match="rows"):
+        tw.plot_filter_mosaic([np.zeros((6, 3, 3))], ["bad"], "bad")
 
 
 def test_mosaic_writes_values_or_marks_signs_and_examples_label_every_image():
@@ -616,15 +588,11 @@ def test_mosaic_writes_values_or_marks_signs_and_examples_label_every_image():
         plt.close(fig)
 
 
-def test_sign_changes_and_similarity():
+def test_sign_changes():
     before = np.array([[0.5, -0.2], [0.0, -1.0]])
     after = np.array([[-0.1, 0.3], [0.2, -0.5]])
     changes = network.sign_changes(before, after)
     assert changes["negative_before"] == 2 and changes["negative_after"] == 2
     assert changes["to_negative"] == [(0, 0)] and changes["to_positive"] == [(0, 1)]
-    filters = rng.normal(size=(6, 1, 3, 3))
-    assert np.allclose(network.best_match_correlation(filters, -2 * filters[::-1]), 1)
-    with pytest.raises(ValueError, match="same shape"):
-        network.sign_changes(before, after[0])
 
 

@@ -16,53 +16,67 @@ larger h only helps: with h = 1e-3 a conv layer's gradients check to about 1e-9 
 In float32 rounding dominates (ε ≈ 1e-7): expect ~1e-3 and check in float64. float16 (ε ≈ 1e-3) is
 refused: x + h rounds back to x for h = 1e-5, and the "gradient" comes out 0.
 """
-from numbers import Real
-
 import numpy as np
 
-from helpers.door import real_array
+from helpers.door import checked, real_array
+
+
+def _relative_args(a, b):
+    a, b = real_array(a, "a").astype(float), real_array(b, "b").astype(float)
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have the same shape; got {a.shape} and {b.shape}")
+    return {"a": a, "b": b}
+
+
+def _gradcheck_args(f, x, h, upstream=None, analytic=None, tolerance=None):
+    """The door of the gradient checks: x a writeable float array (it is perturbed in place), f callable, h > 0."""
+    arguments = {}
+    if not isinstance(x, np.ndarray) or x.dtype not in (np.float32, np.float64) or not x.flags.writeable:
+        raise ValueError(f"x must be a writeable float32 or float64 NumPy array (it is perturbed in place); got "
+                         f"{type(x).__name__} {getattr(x, 'dtype', '')}")
+    if not callable(f):
+        raise ValueError(f"f must be a function of x; got {type(f).__name__}")
+    if isinstance(h, bool) or not isinstance(h, (int, float)) or not 0 < h < np.inf:
+        raise ValueError(f"h must be a finite number > 0; got {h!r}")
+    arguments.update(x=x, f=f, h=float(h))
+    if upstream is not None:
+        arguments["upstream"] = real_array(upstream, "upstream").astype(float)
+        if np.shape(f(x)) != arguments["upstream"].shape:   # a broadcast would weigh the outputs wrongly, silently
+            raise ValueError(f"upstream must have the shape of f(x) {np.shape(f(x))}; got {upstream.shape}")
+    if analytic is not None:
+        arguments["analytic"] = real_array(analytic, "analytic").astype(float)
+        if arguments["analytic"].shape != x.shape:
+            raise ValueError(f"analytic must be shaped like x {x.shape}; got {arguments['analytic'].shape}")
+        if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance > 0:
+            raise ValueError(f"tolerance must be a number > 0; got {tolerance!r}")
+        arguments["tolerance"] = tolerance
+    return arguments
 
 
 def numerical_gradient(f, x, h=1e-5):
     """∂f/∂x by central differences, one entry of x at a time.
 
     f: a function of x returning a number (the loss); it is called 2·x.size times
-    x: float32 or float64 array (float64 recommended; float16 is refused); it is changed in place during
-       the check and restored afterwards, even when f raises
-    h: the step, a finite number > 0 (float64: 1e-5 balances truncation error ∝ h² against rounding ∝ ε/h)
+    x: float32 or float64 array (float64 recommended); changed in place during the check, restored after,
+       even when f raises
+    h: the step (float64: 1e-5 balances truncation error ∝ h² against rounding ∝ ε/h)
     Returns an array shaped like x.
     """
-    x = _check_float_array(x, "x")
-    h = _check_step(h)
-    if not callable(f):
-        raise ValueError(f"f must be a function of x returning a number; got {type(f).__name__}")
     grad = np.zeros_like(x)
     for index in np.ndindex(x.shape):
         kept = x[index]
         try:
             x[index] = kept + h
-            f_plus = _number(f(x))
+            f_plus = float(f(x))
             x[index] = kept - h
-            f_minus = _number(f(x))
+            f_minus = float(f(x))
         finally:
             x[index] = kept
         grad[index] = (f_plus - f_minus) / (2 * h)
     return grad
 
 
-def _number(value):
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"f must return a number (the loss); it returned a {type(value).__name__}") from None
-
-
-def _check_step(h):
-    if isinstance(h, bool) or not isinstance(h, Real) or not (np.isfinite(h) and h > 0):
-        raise ValueError(f"h must be a finite number > 0; got {h!r}")
-    return float(h)
-
-
+@checked(_gradcheck_args)
 def numerical_gradient_of_output(f, x, upstream, h=1e-5):
     """∂L/∂x for L = Σ f(x) · upstream, by central differences — for an f that returns an array.
 
@@ -71,32 +85,21 @@ def numerical_gradient_of_output(f, x, upstream, h=1e-5):
     upstream: δ = ∂L/∂f(x), the array that weighs f's outputs
     Returns an array shaped like x: what the layer's backward pass must return for dx given dy = upstream.
     """
-    upstream = _as_real_float(upstream, "upstream")
-    x = _check_float_array(x, "x")
-    _check_step(h)
-    if not callable(f):
-        raise ValueError(f"f must be a function of x returning an array; got {type(f).__name__}")
-    shape = np.shape(f(x))
-    if shape != upstream.shape:  # a broadcast would weigh the outputs wrongly without a word
-        raise ValueError(f"upstream must have the shape of f(x) {shape}; got {upstream.shape}")
     return numerical_gradient(lambda value: np.sum(f(value) * upstream), x, h)
 
 
-
-
+@checked(_relative_args)
 def relative_error(a, b):
     """max_i |a_i − b_i| / max(|a_i| + |b_i|, 1e-12): 0 for equal arrays, up to 1 for unrelated ones.
 
     a, b: array-likes of the same shape. See the module docstring for the sizes to expect.
     """
-    a, b = _as_real_float(a, "a"), _as_real_float(b, "b")
-    if a.shape != b.shape:
-        raise ValueError(f"a and b must have the same shape; got {a.shape} and {b.shape}")
     if a.size == 0:
         return 0.0
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12)))
 
 
+@checked(_gradcheck_args)
 def check_gradient(f, x, analytic, h=1e-5, tolerance=1e-7):
     """Compare an analytic gradient with central differences of f at x.
 
@@ -104,27 +107,5 @@ def check_gradient(f, x, analytic, h=1e-5, tolerance=1e-7):
     tolerance: largest acceptable relative error (default 1e-7, right for float64)
     Returns (ok, relative error).
     """
-    analytic = _as_real_float(analytic, "analytic")
-    x = _check_float_array(x, "x")
-    if isinstance(tolerance, bool) or not isinstance(tolerance, Real) or not tolerance > 0:
-        raise ValueError(f"tolerance must be a number > 0; got {tolerance!r}")
-    if analytic.shape != x.shape:
-        raise ValueError(f"analytic must be shaped like x {x.shape}; got {analytic.shape}")
-    error = relative_error(analytic, numerical_gradient(f, x, h))
+    error = relative_error.unchecked(analytic, numerical_gradient(f, x, h).astype(float))
     return error < tolerance, error
-
-
-def _check_float_array(x, name):
-    if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
-        raise ValueError(f"{name} must be a float NumPy array (it is perturbed in place); "
-                         f"got {type(x).__name__} {getattr(x, 'dtype', '')}")
-    if x.dtype.itemsize < 4:
-        raise ValueError(f"{name} is {x.dtype}: its rounding (ε ≈ {np.finfo(x.dtype).eps:.0e}) swamps a central "
-                         f"difference (x + h rounds back to x); use float64 (x.astype(np.float64))")
-    if not x.flags.writeable:
-        raise ValueError(f"{name} must be writeable (it is perturbed in place); pass a copy")
-    return x
-
-
-def _as_real_float(value, name):
-    return real_array(value, name).astype(float, copy=False)
