@@ -46,9 +46,13 @@ class TrainingDiverged(ValueError):
 
 
 def _init_args(seed, dtype, init):
-    if np.dtype(dtype) not in (np.float32, np.float64):
+    try:
+        float_dtype = np.dtype(dtype) in (np.float32, np.float64)
+    except (TypeError, ValueError):
+        float_dtype = False
+    if not float_dtype:
         raise ValueError(f"dtype must be np.float32 or np.float64; got {dtype!r}")
-    if init not in INITS:
+    if not isinstance(init, str) or init not in INITS:
         raise ValueError(f"init must be one of {INITS}; got {init!r}")
     return {"seed": integer_in(seed, "seed", 0, 2**63), "dtype": np.dtype(dtype), "init": init}
 

@@ -33,13 +33,15 @@ def pool_output_shape(input_hw, size=2, stride=None):
 def _pool_args(x, size, stride, dy=None, ties="first"):
     """The door of maxpool2d and maxpool2d_backward."""
     x = real_array(x, "x")
-    if x.ndim != 4:
-        raise ValueError(f"x must be 4-D (N, C, H, W); got shape {x.shape}")
-    size = integer_in(size, "size", 1, min(x.shape[2:]))
+    if x.ndim != 4 or min(x.shape) == 0:
+        raise ValueError(f"x must be a non-empty 4-D array (N, C, H, W); got shape {x.shape}")
+    size = integer_in(size, "size", 1, 2**31)
+    if size > min(x.shape[2:]):
+        raise ValueError(f"x is {x.shape[2]}×{x.shape[3]}: smaller than one window of size {size}×{size}")
     stride = size if stride is None else integer_in(stride, "stride", 1, 2**31)
     arguments = {"x": x, "size": size, "stride": stride}
     if dy is not None:
-        if ties not in TIE_RULES:
+        if not isinstance(ties, str) or ties not in TIE_RULES:
             raise ValueError(f"ties must be one of {TIE_RULES}; got {ties!r}")
         dy = real_array(dy, "dy")
         expected = x.shape[:2] + pool_output_shape(x.shape[2:], size, stride)
