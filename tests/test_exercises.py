@@ -17,7 +17,7 @@ from helpers.exercises import signs as signs_exercises
 from helpers.exercises import start as start_exercises
 from helpers.exercises import symbolic as sym
 from helpers.exercises import training as training_exercises
-from helpers.exercises.feedback import NOT_ANSWERED, NOT_IMPLEMENTED, Feedback
+from helpers.exercises.feedback import NOT_ANSWERED, NOT_IMPLEMENTED, Feedback, corr2d
 from helpers.nn.conv import conv2d_backward
 from helpers.nn.pool import maxpool2d_backward
 
@@ -71,6 +71,32 @@ def test_the_right_answer_passes(key):
     feedback = CHECKERS[key](*answer_arguments(key))
     assert isinstance(feedback, Feedback) and feedback.ok, str(feedback)
     assert "✔" in str(feedback) and "course-feedback" in feedback._repr_html_()
+
+
+def _other_forms(value):
+    """The same numbers as float32, as plain lists, as tuples and as SymPy numbers or a SymPy Matrix."""
+    array = np.asarray(value, dtype=float)
+    forms = [array.astype(np.float32), array.tolist()]
+    if array.ndim == 0:
+        forms += [sp.Float(array.item()), sp.nsimplify(array.item())]
+    if array.ndim == 1:
+        forms.append(tuple(array.tolist()))
+    if array.ndim == 2:
+        forms += [tuple(map(tuple, array.tolist())), sp.Matrix(array.tolist())]
+    return forms
+
+
+@pytest.mark.parametrize("key", [k for k in CHECKERS if not callable(answer_arguments(k)[0])
+                                 and not isinstance(answer_arguments(k)[0], sp.Expr)])
+def test_a_right_answer_passes_in_any_reasonable_form(key):
+    check, right = CHECKERS[key], answer_arguments(key)
+    parameters = list(inspect.signature(check).parameters)
+    for name in answer_parameters(key):
+        for form in _other_forms(right[parameters.index(name)]):
+            args = list(right)
+            args[parameters.index(name)] = form
+            feedback = check(*args)
+            assert feedback, (key, type(form).__name__, str(feedback))
 
 
 @pytest.mark.parametrize("key", list(CHECKERS))
@@ -159,6 +185,29 @@ def test_integers_asked_only_exact_whole_numbers_pass():
 
 # ---------------------------------------------------------------- each named misconception, its message
 
+def _assigning_col2im(dcols, x_shape, k, stride, padding):
+    """col2im with = instead of += (the overwrite slip): where windows overlap, the last tap written wins."""
+    n, c, height, width = x_shape
+    out_h, out_w = (height + 2 * padding - k) // stride + 1, (width + 2 * padding - k) // stride + 1
+    patches = dcols.reshape(c, k, k, n, out_h, out_w)
+    dx_pad = np.zeros((n, c, height + 2 * padding, width + 2 * padding))
+    for i in range(k):
+        for j in range(k):
+            rows, columns = slice(i, i + stride * out_h, stride), slice(j, j + stride * out_w, stride)
+            dx_pad[:, :, rows, columns] = patches[:, i, j].transpose(1, 0, 2, 3)
+    return dx_pad[:, :, padding:padding + height, padding:padding + width]
+
+
+def _assigning_maxpool_backward(dy, x, size, stride):
+    """Max-pool backward with = instead of += (the overwrite slip): the last window to write a pixel wins."""
+    dx = np.zeros(x.shape)
+    for n, c, r, s in np.ndindex(*dy.shape):
+        window = x[n, c, r * stride:r * stride + size, s * stride:s * stride + size]
+        i, j = np.unravel_index(np.argmax(window), window.shape)
+        dx[n, c, r * stride + i, s * stride + j] = dy[n, c, r, s]
+    return dx
+
+
 I4, D2 = symbolic.image_symbols(4), symbolic.delta_symbols(2)
 I5, W2 = symbolic.image_symbols(5), symbolic.filter_symbols(2)
 
@@ -167,7 +216,8 @@ MISCONCEPTIONS = {
     "00: an answer of 0 is an answer (o22)": (start_exercises.check_o12, (0,), "that is o22"),
     "00: the first product only": (start_exercises.check_o12, (2,), "only the first product"),
     "00: a flipped filter": (start_exercises.check_o12, (6,), "flipped the filter"),
-    "01 Ex1: a flipped filter": (sym.check_outputs, (sym.flipped_outputs(),), "you flipped W"),
+    "01 Ex1: a flipped filter": (sym.check_outputs, (sym.expected_outputs(np.array(sym.OUTPUTS_FILTER)[::-1, ::-1]),),
+                                 "you flipped W"),
     "01 Ex1: transposed": (sym.check_outputs, (sym.expected_outputs().T,), "transposed"),
     "01 Ex2: no + 1": (sym.check_output_sizes, ([4, 3, 9, 2, 0],), "forgot the + 1"),
     "01 Ex3: stride ignored": (sym.check_strided_output, (symbolic.correlate(I5, W2)[1, 0],), "stride 1"),
@@ -184,10 +234,10 @@ MISCONCEPTIONS = {
                                     dtype=float),), "you flipped δ"),
     "03 Ex1: stride ignored": (conv_exercises.check_shapes, ((54, 4608), (32, 10, 12, 12)), "ignored the stride"),
     "03 Ex2: flipped δ": (conv_exercises.check_filter_gradient_function,
-                          (lambda I, d: conv_exercises._corr(I, d[::-1, ::-1]),), "you flipped δ"),
-    "03 Ex3: stride 1 counts": (conv_exercises.check_coverage, (conv_exercises._coverage(6, 3, 1),), "stride 1"),
-    "03 Ex4: = instead of +=": (conv_exercises.check_col2im,
-                                (lambda *a: conv_exercises.reference_col2im(*a, add=False),), "+= (add)"),
+                          (lambda I, d: corr2d(I, d[::-1, ::-1]),), "you flipped δ"),
+    "03 Ex3: stride 1 counts": (conv_exercises.check_coverage, (conv_exercises._coverage((6, 6), (3, 3), 1),),
+                                "stride 1"),
+    "03 Ex4: = instead of +=": (conv_exercises.check_col2im, (_assigning_col2im,), "+= (add)"),
     "03 Ex5: flipped δ in dw": (conv_exercises.check_conv2d_backward,
                                 (lambda dy, x, w, s, p: (conv2d_backward(dy, x, w, s, p)[0],
                                                          conv2d_backward(dy[:, :, ::-1, ::-1], x, w, s, p)[1],
@@ -210,7 +260,7 @@ MISCONCEPTIONS = {
     "04 Ex5: no tie rule (copy-to-all)": (pool_exercises.check_maxpool_backward,
                                           (lambda dy, x, s, st: maxpool2d_backward(dy, x, s, st, ties="all"),),
                                           "copy-to-all"),
-    "04 Ex5: = instead of +=": (pool_exercises.check_maxpool_backward, (pool_exercises._assigned,), "+= (add)"),
+    "04 Ex5: = instead of +=": (pool_exercises.check_maxpool_backward, (_assigning_maxpool_backward,), "+= (add)"),
     "05 Ex1: transposed": (signs_exercises.check_update, (signs_exercises.update_answer().T,), "transposed"),
     "05 Ex1: dropped minus": (signs_exercises.check_update, (-signs_exercises.update_answer(),), "drop the minus"),
     "05 Ex2: the gradient's sign instead of the move": (signs_exercises.check_signs, (-signs_exercises.signs_answer(),),

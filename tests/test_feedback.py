@@ -7,13 +7,13 @@ from helpers.exercises.feedback import (
     NOT_ANSWERED,
     Exercise,
     Feedback,
-    HelpButtons,
+    OnRequest,
     Slip,
+    Wrong,
     check_numbers,
-    check_values,
+    checker,
+    read_exercises,
     read_numbers,
-    show_hint,
-    show_solution,
 )
 
 EXERCISE = Exercise("99-1", "Exercise 1: a test", hints=("first hint", "second hint"),
@@ -33,20 +33,34 @@ def test_feedback_keeps_its_interface():
     (sp.Symbol("x"), (), "SymPy formula"), (1e200, (), "far larger"), (10 ** 400, (), "far larger"),
     ([1, 2, 3], (2,), "shape (3,)"), ([[1, 2], [3]], (2, 2), "different lengths"), (True, (), "truth value"),
     ({1, 2}, (2,), "set"), (object(), (), "write a number"), (sp.I, (), "not a real number"),
+    ((54.9, 7), (2,), "entry 1: not a whole number"),
 ])
 def test_read_numbers_refuses_with_a_sentence(answer, shape, words):
-    values, problem = read_numbers(answer, shape)
-    assert values is None and words in problem
+    with pytest.raises(Wrong, match=words.replace("(", r"\(").replace(")", r"\)")):
+        read_numbers(answer, shape, integer=True)
 
 
 def test_read_numbers_accepts_numbers_of_every_kind():
-    values, problem = read_numbers([[1, np.float64(2.5)], [sp.Integer(3), sp.Rational(1, 2)]], (2, 2))
-    assert problem is None and values.tolist() == [[1, 2.5], [3, 0.5]]
-    values, problem = read_numbers((54.0, np.int64(7)), (2,), integer=True)
-    assert problem is None and values.dtype.kind == "i" and values.tolist() == [54, 7]
-    assert "not a whole number" in read_numbers((54.9, 7), (2,), integer=True)[1]   # never truncated
-    values, problem = read_numbers(sp.Matrix([[1, sp.Rational(1, 2)], [sp.Float(2.5), 3]]), (2, 2))
-    assert problem is None and values.tolist() == [[1, 0.5], [2.5, 3]]
+    values = read_numbers([[1, np.float64(2.5)], [sp.Integer(3), sp.Rational(1, 2)]], (2, 2))
+    assert values.tolist() == [[1, 2.5], [3, 0.5]]
+    values = read_numbers((54.0, np.int64(7)), (2,), integer=True)
+    assert values.dtype.kind == "i" and values.tolist() == [54, 7]
+    values = read_numbers(sp.Matrix([[1, sp.Rational(1, 2)], [sp.Float(2.5), 3]]), (2, 2))
+    assert values.tolist() == [[1, 0.5], [2.5, 3]]
+    assert read_numbers(np.float32(0.5), ()) == 0.5 and read_numbers([np.float32(1), 2.0], (2,)).tolist() == [1, 2]
+
+
+def test_the_checker_entry_point_turns_anything_into_feedback():
+    @checker(EXERCISE)
+    def check(answer):
+        if answer == "boom":
+            raise KeyError("an unforeseen corner")
+        return check_numbers(EXERCISE, answer, [[1, 2], [3, 4]])
+
+    assert check([[1, 2], [3, 4]]) and check.exercise is EXERCISE
+    for answer, words in ((None, NOT_ANSWERED), ([1, 2], "shape (2,)"), ("boom", "could not read")):
+        feedback = check(answer)
+        assert isinstance(feedback, Feedback) and not feedback and words in feedback.problems[0]
 
 
 def test_check_numbers_names_entries_and_signs_never_values():
@@ -73,25 +87,30 @@ def test_zeros_are_an_answer():
 
 
 def test_hints_and_solutions_only_on_request():
-    table = {1: EXERCISE}
-    assert "first hint" in show_hint(table, 1).data and "second hint" in show_hint(table, 1, 2).data
-    assert "the worked solution" in show_solution(table, 1).data
+    hint, solution, _ = OnRequest({"99-1": EXERCISE}).trio()
+    assert "first hint" in hint(1).data and "second hint" in hint(1, 2).data
+    assert "the worked solution" in solution(1).data
     for bad in (7, "1", None, True):
-        assert "There is no exercise" in show_hint(table, bad).data
-    assert "hints 1 to 2" in show_hint(table, 1, 3).data
+        assert "There is no exercise" in hint(bad).data and "There is no exercise" in solution(bad).data
+    assert "hints 1 to 2" in hint(1, 3).data
     feedback = check_numbers(EXERCISE, [[9, 9], [9, 9]], [[1, 2], [3, 4]])
     assert "first hint" not in str(feedback) and "worked solution" in feedback.hint   # only how to ask
 
 
 def test_help_buttons_reveal_nothing_until_clicked():
-    buttons = HelpButtons({1: EXERCISE}, 1)
+    buttons = OnRequest({"99-1": EXERCISE}).help(1)
     assert [b.description for b in buttons.buttons] == ["Hint 1", "Hint 2", "Worked solution"]
     assert buttons.shown == [] and "course-help" in buttons.widget._dom_classes
     buttons.buttons[2].click()
     assert buttons.shown == ["Worked solution"]
 
 
-def test_check_values_kept_for_old_callers_without_the_expected_values():
-    result = check_values("t", [[1, 2], [3, 5]], [[1, 2], [3, 4]], names=[["a", "b"], ["c", "d"]])
-    assert not result and result.problems == ["d is wrong; the other 3 are right"]
-    assert "expected" not in str(result)
+def test_the_texts_come_from_the_markdown_beside_each_module(tmp_path):
+    module = tmp_path / "demo.py"
+    (tmp_path / "demo.md").write_text("# 99-1 · Exercise 1: a test · 2 points\n\n## Hint\nfirst\nline\n\n"
+                                      "## Hint\nsecond\n\n## Solution\nBecause:\n\n```python\nx = 1\n```\n\n"
+                                      "# 99-2 · Exercise 2: another · 1 point\n\n## Solution\n```python\ny = 2\n```\n")
+    first, second = read_exercises(module).values()
+    assert (first.key, first.title, first.points, first.hints) == ("99-1", "Exercise 1: a test", 2,
+                                                                   ("first line", "second"))
+    assert first.solution.startswith("Because:") and first.answer_code == "x = 1" and second.answer_code == "y = 2"

@@ -1,61 +1,38 @@
 """What exercise checkers say: name the slip, never print the answer.
 
 Every exercise of the course is an ``Exercise``: its key ("01-2": notebook 01, exercise 2), its title, its
-hints and worked solution (shown only when the learner asks: ``ex.hint(2)``, ``ex.solution(2)`` or the
-buttons of ``ex.help_buttons(2)``), and the cell a right answer would hold (for instructors). Checkers in
-the ``*_exercises`` modules compare an answer with
+hints and worked solution (shown only when the learner asks: ``OnRequest``), and the cell a right answer
+holds (``answer_code``, for instructors). Their text is Markdown, in the file beside each checker module
+(conv.py → conv.md, read by ``read_exercises``). A checker compares an answer with
 
 - the expected answer — a right answer gets ✔ and one sentence on why it is right;
 - a catalogue of known wrong answers (``Slip``: the answer a named misconception gives, and a message that
   names the slip and the section that explains it);
-- otherwise they say *what* is wrong — which entries, which shape, which sign, which terms are extra —
+- otherwise it says *what* is wrong — which entries, which shape, which sign, which terms are extra —
   and never the expected values.
 
-Checkers never raise and never pass a wrong answer: ``read_numbers`` turns any input (None, text, complex,
-NaN, SymPy symbols, nested lists of the wrong shape, 54.9 where a whole number is asked, …) into numbers or
-into a sentence saying what is wrong with it; ``checker`` turns anything left over into a Feedback.
+``@checker(exercise)`` is the one entry point that turns a malformed answer into a message: the readers
+here (``read_numbers``, ``call_learner``, ``as_float_array``) raise ``Wrong`` with the sentence that says
+what is off (None, text, complex, NaN, SymPy symbols, ragged lists, 54.9 where a whole number is asked, …),
+and anything else a strange answer breaks becomes a Feedback too, never a traceback.
 """
 import functools
 import math
-import sys
+import re
 from dataclasses import dataclass, field
-from decimal import Decimal
-from fractions import Fraction
 from html import escape
-from numbers import Integral, Real
+from numbers import Integral
+from pathlib import Path
 
 import numpy as np
+from IPython.display import Markdown, display
+
+from helpers.nn.conv import conv2d
 
 NOT_ANSWERED = "not answered yet: replace the placeholder (None or ...) with your answer"
-NOT_ANSWERED_ZEROS = "not answered yet: every entry is still 0 — replace the starter values with your answer"
 NOT_IMPLEMENTED = ("not answered yet: your function still raises NotImplementedError (or returns None) — "
                    "write its body, then run this cell again")
 LIMIT = 1e6   # no answer of the course is larger; beyond it a number is a typo (and 1e200 must not overflow)
-
-
-def _check_shape(shape, name="shape"):
-    """shape as a tuple of ints ≥ 0, or ValueError naming the argument."""
-    try:
-        dims = tuple(shape)
-    except TypeError:
-        raise TypeError(f"{name} must be a tuple of whole numbers; got {shape!r:.60}") from None
-    if len(dims) > 8 or not all(isinstance(d, Integral) and not isinstance(d, bool) and 0 <= d <= 10_000
-                                for d in dims):
-        raise ValueError(f"{name} must be a tuple of at most 8 whole numbers 0 … 10000; got {shape!r:.60}")
-    return tuple(int(d) for d in dims)
-
-
-def _check_text(value, name):
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be text (str); got {type(value).__name__}")
-    return value
-
-
-def _check_exercises(exercises):
-    if not isinstance(exercises, dict) or not all(isinstance(e, Exercise) for e in exercises.values()):
-        raise TypeError("exercises must be a module's EXERCISES: a dict {number: Exercise}; got "
-                        f"{type(exercises).__name__}")
-    return exercises
 
 
 @dataclass
@@ -77,8 +54,7 @@ class Feedback:
         return self.ok
 
     def __str__(self):
-        head = ("✔ " if self.ok else "✘ ") + self.title
-        lines = [head] + [f"  - {p}" for p in self.problems]
+        lines = [("✔ " if self.ok else "✘ ") + self.title] + [f"  - {p}" for p in self.problems]
         if not self.ok and self.hint:
             lines.append(f"  Stuck? {self.hint}")
         return "\n".join(lines)
@@ -89,9 +65,6 @@ class Feedback:
         hint = f"<p><b>Stuck?</b> {escape(self.hint)}</p>" if (self.hint and not self.ok) else ""
         return (f'<div class="course-feedback" style="border-left:4px solid {colour};padding:4px 10px">'
                 f"<b>{mark} {escape(self.title)}</b><ul>{items}</ul>{hint}</div>")
-
-
-# ---------------------------------------------------------------- exercises, slips, help on request
 
 
 @dataclass
@@ -113,7 +86,7 @@ class Exercise:
     key:         "NN-k": notebook NN, exercise k (the cells' {"course": {"exercise": key}} metadata)
     title:       what the feedback box says first
     hints:       markdown strings, gentlest first; shown by ``hint(k, level)`` only
-    solution:    markdown worked solution; shown by ``solution(k)`` only
+    solution:    markdown worked solution, shown by ``solution(k)`` only
     answer_code: the source a right answer cell holds (instructors and the nbgrader converter use it)
     points:      what the exercise is worth in a graded assignment
     """
@@ -129,48 +102,74 @@ class Exercise:
     def number(self):
         return int(self.key.split("-")[1])
 
-    @property
-    def help_line(self):
-        return (f"ex.hint({self.number}) for a hint, ex.solution({self.number}) for the worked solution "
-                f"(or the buttons below).")
-
     def right(self, why=""):
         return Feedback(True, self.title, [why] if why else [])
 
     def wrong(self, *problems):
-        return Feedback(False, self.title, [p for p in problems if p], self.help_line)
+        help_line = (f"ex.hint({self.number}) for a hint, ex.solution({self.number}) for the worked solution "
+                     "(or the buttons below).")
+        return Feedback(False, self.title, [p for p in problems if p], help_line)
 
 
-def _markdown(text):
-    from IPython.display import Markdown
+def read_exercises(module_file):
+    """{key: Exercise} of a checker module, from the Markdown file beside it (conv.py → conv.md).
 
-    return Markdown(text)
-
-
-def _lookup(exercises, number):
-    if isinstance(number, bool) or not isinstance(number, Integral) or int(number) not in exercises:
-        return None
-    return exercises[int(number)]
-
-
-def show_hint(exercises, number, level=1):
-    """The hint number ``level`` (1 = gentlest) of exercise ``number`` of a module's EXERCISES, as Markdown."""
-    exercise = _lookup(_check_exercises(exercises), number)
-    if exercise is None:
-        return _markdown(f"There is no exercise {number!r} here; the exercises are {sorted(exercises)}.")
-    hints = exercise.hints
-    if isinstance(level, bool) or not isinstance(level, Integral) or not 1 <= level <= len(hints):
-        return _markdown(f"Exercise {exercise.number} has hints 1 to {len(hints)}; got {level!r}.")
-    more = f" (hint {level} of {len(hints)})" if len(hints) > 1 else ""
-    return _markdown(f"**Hint, exercise {exercise.number}{more}.** {hints[level - 1]}")
+    Each exercise is a section ``# 03-1 · title · 1 point`` with ``## Hint`` sections (gentlest first; a hint's
+    lines are one paragraph) and one ``## Solution``, whose last python code block is the answer_code.
+    """
+    text = Path(module_file).with_suffix(".md").read_text(encoding="utf-8")
+    exercises = {}
+    for head, body in re.findall(r"^# (\d\d-\d+ · [^\n]+)\n(.*?)(?=^# \d\d-\d+ · |\Z)", text, flags=re.M | re.S):
+        key, title, points = re.fullmatch(r"(\S+) · (.+) · (\d+) points?", head).groups()
+        parts = re.split(r"^## (Hint|Solution)\n", body, flags=re.M)[1:]
+        sections = list(zip(parts[::2], (part.strip() for part in parts[1::2]), strict=True))
+        hints = tuple(" ".join(part.split("\n")) for name, part in sections if name == "Hint")
+        solution = next(part for name, part in sections if name == "Solution")
+        answer_code = re.findall(r"```python\n(.*?)\n```", solution, flags=re.S)[-1]
+        exercises[key] = Exercise(key, title, hints, solution, answer_code, int(points))
+    return exercises
 
 
-def show_solution(exercises, number):
-    """The worked solution of exercise ``number`` of a module's EXERCISES, as Markdown."""
-    exercise = _lookup(_check_exercises(exercises), number)
-    if exercise is None:
-        return _markdown(f"There is no exercise {number!r} here; the exercises are {sorted(exercises)}.")
-    return _markdown(f"**Worked solution, exercise {exercise.number}.**\n\n{exercise.solution}")
+# ---------------------------------------------------------------- help, only on request
+class OnRequest:
+    """The help of one notebook's exercises, written once: ``hint``, ``solution`` and ``help``, shown only
+    when asked. Each checker module binds its own: ``hint, solution, help = OnRequest(EXERCISES).trio()``."""
+
+    def __init__(self, exercises):
+        self.EXERCISES = {exercise.number: exercise for exercise in exercises.values()}
+
+    def _exercise(self, number):
+        if isinstance(number, bool) or not isinstance(number, Integral) or int(number) not in self.EXERCISES:
+            return None
+        return self.EXERCISES[int(number)]
+
+    def _missing(self, number):
+        return Markdown(f"There is no exercise {number!r} here; the exercises are {sorted(self.EXERCISES)}.")
+
+    def hint(self, number, level=1):
+        """The hint ``level`` (1 = gentlest) of exercise ``number`` — shown only when you call this."""
+        exercise = self._exercise(number)
+        if exercise is None:
+            return self._missing(number)
+        hints = exercise.hints
+        if isinstance(level, bool) or not isinstance(level, Integral) or not 1 <= level <= len(hints):
+            return Markdown(f"Exercise {exercise.number} has hints 1 to {len(hints)}; got {level!r}.")
+        more = f" (hint {level} of {len(hints)})" if len(hints) > 1 else ""
+        return Markdown(f"**Hint, exercise {exercise.number}{more}.** {hints[level - 1]}")
+
+    def solution(self, number):
+        """The worked solution of exercise ``number`` — shown only when you call this."""
+        exercise = self._exercise(number)
+        if exercise is None:
+            return self._missing(number)
+        return Markdown(f"**Worked solution, exercise {exercise.number}.**\n\n{exercise.solution}")
+
+    def help(self, number):  # noqa: A003 - the name a learner types
+        """Buttons that show the hints and the worked solution of exercise ``number`` when clicked."""
+        return HelpButtons(self, number)
+
+    def trio(self):
+        return self.hint, self.solution, self.help
 
 
 class HelpButtons:
@@ -179,82 +178,54 @@ class HelpButtons:
     Display ``.widget``. ``.shown`` lists what was revealed (for tests: ``.buttons[i].click()``).
     """
 
-    def __init__(self, exercises, number):
+    def __init__(self, on_request, number):
         import ipywidgets as widgets
 
-        self.exercise = _lookup(_check_exercises(exercises), number)
-        self.output = widgets.Output()
-        self.shown = []
-        self.buttons = []
-        if self.exercise is None:
+        self.output, self.shown, self.buttons = widgets.Output(), [], []
+        exercise = on_request._exercise(number)
+        if exercise is None:
             self.widget = widgets.HTML(f"There is no exercise {escape(repr(number))} here.")
             return
-        labels = [f"Hint {i + 1}" for i in range(len(self.exercise.hints))] + ["Worked solution"]
-        for label in labels:
-            button = widgets.Button(description=label, tooltip=f"{label} for exercise {self.exercise.number}")
-            button.on_click(functools.partial(self._reveal, label))
+        shows = {f"Hint {level}": functools.partial(on_request.hint, number, level)
+                 for level in range(1, len(exercise.hints) + 1)}
+        shows["Worked solution"] = functools.partial(on_request.solution, number)
+        for label, show in shows.items():
+            button = widgets.Button(description=label, tooltip=f"{label} for exercise {exercise.number}")
+            button.on_click(functools.partial(self._reveal, label, show))
             button.add_class("course-help-button")
             self.buttons.append(button)
         self.widget = widgets.VBox([widgets.HBox(self.buttons), self.output])
         self.widget.add_class("course-help")
 
-    def _reveal(self, label, _button=None):
-        number = self.exercise.number
-        text = (show_solution({number: self.exercise}, number) if label == "Worked solution"
-                else show_hint({number: self.exercise}, number, int(label.split()[1])))
+    def _reveal(self, label, show, _button=None):
         self.shown.append(label)
         self.output.clear_output()
         with self.output:
-            from IPython.display import display
-
-            display(text)
+            display(show())
 
     def _ipython_display_(self):
-        from IPython.display import display
-
         display(self.widget)
 
 
-def help_buttons(exercises, number):
-    """``HelpButtons`` for exercise ``number`` of a module's EXERCISES."""
-    return HelpButtons(exercises, number)
-
-
-class OnRequest:
-    """The help of one notebook's exercises, written once: ``hint``, ``solution`` and ``help``, shown only
-    when asked. Each checker module binds its own: ``hint, solution, help = OnRequest(EXERCISES).trio()``."""
-
-    def __init__(self, exercises):
-        self.EXERCISES = exercises
-
-    def hint(self, number, level=1):
-        """The hint ``level`` (1 = gentlest) of exercise ``number`` — shown only when you call this."""
-        return show_hint(self.EXERCISES, number, level)
-
-    def solution(self, number):
-        """The worked solution of exercise ``number`` — shown only when you call this."""
-        return show_solution(self.EXERCISES, number)
-
-    def help(self, number):  # noqa: A003 - the name a learner types
-        """Buttons that show the hints and the worked solution of exercise ``number`` when clicked."""
-        return help_buttons(self.EXERCISES, number)
-
-    def trio(self):
-        return self.hint, self.solution, self.help
+# ---------------------------------------------------------------- the one entry point of every checker
+class Wrong(ValueError):
+    """An answer the checker cannot judge as given, with the sentence that says what is off."""
 
 
 def checker(exercise):
-    """Decorator: whatever goes wrong inside the checker, the learner gets a Feedback, never a traceback."""
+    """Decorator: whatever the learner's answer makes go wrong inside the checker, the learner gets a
+    Feedback saying what is off, never a traceback. The checker carries its ``.exercise``."""
 
     def wrap(function):
         @functools.wraps(function)
         def safe(*args, **kwargs):
             try:
-                result = function(*args, **kwargs)
+                return function(*args, **kwargs)
+            except Wrong as wrong:
+                return exercise.wrong(str(wrong))
             except Exception as error:  # the learner's input reached a corner we did not foresee
                 return exercise.wrong(f"the checker could not read this answer ({type(error).__name__}: "
                                       f"{str(error)[:200]}); write it as the exercise asks")
-            return result
 
         safe.exercise = exercise
         return safe
@@ -262,146 +233,137 @@ def checker(exercise):
     return wrap
 
 
-# ---------------------------------------------------------------- reading an answer as numbers
-
-
-class _Refused(ValueError):
-    """An answer that is not numbers, with the sentence that says why."""
-
-
-def _type_words(value):
-    return type(value).__name__
-
-
-def _leaf(value, name, integer, limit):
-    """One entry of an answer as an int or float, or _Refused naming what is wrong with it."""
+# ---------------------------------------------------------------- reading an answer
+def _number(value, name):
+    """One entry of an answer as an int or a float, or Wrong naming what is off with it."""
     if value is None or value is Ellipsis:
-        raise _Refused(f"{name} is still a placeholder ({value!r}); put a number there")
+        raise Wrong(f"{name} is still a placeholder ({value!r}); put a number there")
     if isinstance(value, (bool, np.bool_)):
-        raise _Refused(f"{name} is {value!r}, a truth value; write a number")
+        raise Wrong(f"{name} is {value!r}, a truth value; write a number")
     if isinstance(value, (str, bytes)):
-        raise _Refused(f"{name} is text in quotes ({value!r}); write the number itself, without quotes")
+        raise Wrong(f"{name} is text in quotes ({value!r:.60}); write the number itself, without quotes")
     if isinstance(value, (complex, np.complexfloating)):
-        raise _Refused(f"{name} is the complex number {value!r}; every answer here is a real number")
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value.item()
-        return _leaf(value, name, integer, limit)
-    sp = sys.modules.get("sympy")  # a SymPy answer means SymPy is loaded; importing it here took 0.6 s
-    if sp is not None and isinstance(value, sp.Basic):
-        if value.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
-            raise _Refused(f"{name} is {value}; every answer here is a finite number")
-        if value.free_symbols:
-            raise _Refused(f"{name} is the SymPy formula {value}, with symbols in it; compute the number")
-        if not value.is_number:
-            raise _Refused(f"{name} is the SymPy object {value!r}; write a number")
-        if value.is_real is False or (value.is_real is None and sp.im(value) != 0):
-            raise _Refused(f"{name} is {value}, not a real number; every answer here is real")
-        if value.is_Integer:
-            value = int(value)
-        else:
-            value = float(value)
-    elif isinstance(value, Decimal):
-        value = float(value)
-    elif isinstance(value, Fraction):
-        value = value.numerator if value.denominator == 1 else float(value)
-    elif isinstance(value, Integral):
+        raise Wrong(f"{name} is the complex number {value!r}; every answer here is a real number")
+    if getattr(value, "free_symbols", None):
+        raise Wrong(f"{name} is the SymPy formula {value}, with symbols in it; compute the number")
+    if isinstance(value, Integral):     # Python, NumPy and SymPy integers: exact, however large
         value = int(value)
-    elif isinstance(value, Real):
-        value = float(value)
     else:
-        raise _Refused(f"{name} is a {_type_words(value)} ({str(value)[:60]!r}); write a number")
-    if isinstance(value, float):
-        if math.isnan(value):
-            raise _Refused(f"{name} is nan (not a number); every entry must be a finite number")
-        if math.isinf(value):
-            raise _Refused(f"{name} is {value}; every entry must be a finite number")
-    if abs(value) > limit:
-        shown = (f"{value:.3g}" if isinstance(value, float) or value.bit_length() < 60
-                 else f"a number of about {int(value.bit_length() * 0.30103)} digits")
-        raise _Refused(f"{name} is {shown}, far larger than any answer of this exercise (at most "
-                       f"{limit:g} in size) — a typo?")
-    if integer:
-        if isinstance(value, float):
-            if not value.is_integer():
-                raise _Refused(f"{name} is {value:g}, not a whole number; this answer counts something, "
-                               "so it is a whole number (round nothing: find the step that gave a fraction)")
-            value = int(value)
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise Wrong(f"{name} is {str(value)[:60]!r} (of type {type(value).__name__}), not a real number: "
+                        "write a number") from None
+        if not math.isfinite(value):
+            raise Wrong(f"{name} is {value}; every entry must be a finite number")
+    if abs(value) > LIMIT:
+        raise Wrong(f"{name} is far larger than any answer of this exercise (at most {LIMIT:g} in size) — a typo?")
     return value
 
 
-def _nested(value, name, integer, limit):
-    """(shape, flat list of numbers) of a nested list/tuple/array answer."""
-    if isinstance(value, np.ndarray) and value.ndim > 0:
+def _nested(value, name):
+    """(shape, flat list of numbers) of a number, or of nested lists / tuples / arrays / SymPy matrices."""
+    if hasattr(value, "tolist") and hasattr(value, "shape"):
         value = value.tolist()
-    elif type(value).__module__.startswith("sympy") and hasattr(value, "tolist") and hasattr(value, "shape"):
-        value = value.tolist()   # a SymPy Matrix of numbers
-    if isinstance(value, (list, tuple)):
-        if not value:
-            return (0,), []
-        parts = [_nested(item, name, integer, limit) for item in value]
-        shapes = {shape for shape, _ in parts}
-        if len(shapes) != 1:
-            raise _Refused("the rows have different lengths (" + ", ".join(str(len(flat)) for _, flat in parts)
-                           + " numbers); every row needs the same number of entries")
-        shape = shapes.pop()
-        return (len(value),) + shape, [number for _, flat in parts for number in flat]
-    if isinstance(value, (set, frozenset, dict)):
-        raise _Refused(f"the answer is a {_type_words(value)}; write a list (order matters)")
-    return (), [_leaf(value, name, integer, limit)]
+    if not isinstance(value, (list, tuple)):
+        return (), [_number(value, name)]
+    parts = [_nested(item, name) for item in value]
+    shapes = {shape for shape, _ in parts}
+    if len(shapes) > 1:
+        raise Wrong("the rows have different lengths (" + ", ".join(str(len(flat)) for _, flat in parts)
+                    + " numbers); every row needs the same number of entries")
+    return (len(value), *(shapes.pop() if shapes else ())), [number for _, flat in parts for number in flat]
 
 
 def _shape_words(shape):
-    if shape == ():
+    if not shape:
         return "one number"
     if len(shape) == 1:
-        return f"a list of {shape[0]} number{'s' if shape[0] != 1 else ''}"
-    if len(shape) == 2:
-        return f"a {shape[0]}×{shape[1]} array ({shape[0]} rows of {shape[1]} numbers)"
-    return f"an array of shape {shape}"
+        return f"a list of {shape[0]} number{'s' if shape[0] != 1 else ''}, shape {shape}"
+    rows = f" ({shape[0]} rows of {shape[1]} numbers)" if len(shape) == 2 else ""
+    return f"an array of shape {shape}{rows}"
 
 
-def read_numbers(answer, shape, integer=False, limit=LIMIT, what="the answer"):
-    """The answer as a float (or int) NumPy array of ``shape``, or (None, the sentence saying what is wrong).
+def read_numbers(answer, shape, integer=False, what="the answer", names=None):
+    """The answer as a float NumPy array of ``shape`` (int with ``integer``), or Wrong saying what is off.
 
     shape:   the shape the exercise asks for (() for one number)
-    integer: only whole numbers pass (54.9 is refused, never truncated); the array is then int
-    Returns (array, None) or (None, problem). None or ``...`` gives (None, NOT_ANSWERED).
+    integer: only whole numbers pass (54.9 is refused, never truncated)
+    names:   names of the entries for the messages (default entry_names("", shape))
+    None or ``...`` is NOT_ANSWERED.
     """
-    shape = _check_shape(shape)
-    _check_text(what, "what")
-    if isinstance(limit, bool) or not isinstance(limit, Real) or not limit > 0 or math.isnan(limit):
-        raise ValueError(f"limit must be a positive number; got {limit!r}")
     if answer is None or answer is Ellipsis:
-        return None, NOT_ANSWERED
+        raise Wrong(NOT_ANSWERED)
     if isinstance(answer, (str, bytes)):
-        return None, (f"{what} is text in quotes ({str(answer)[:60]!r}); write "
-                      f"{'the number itself' if tuple(shape) == () else 'the numbers themselves'}, without quotes")
-    if callable(answer) and not isinstance(answer, np.ndarray):
-        return None, f"{what} is a function ({getattr(answer, '__name__', '?')}); write numbers"
+        raise Wrong(f"{what} is text in quotes ({str(answer)[:60]!r}); write "
+                    f"{'the numbers themselves' if shape else 'the number itself'}, without quotes")
+    got_shape, flat = _nested(answer, f"an entry of {what}" if shape else what)
+    if got_shape != tuple(shape):
+        raise Wrong(f"{what} is {_shape_words(got_shape)}; this exercise asks for {_shape_words(tuple(shape))}")
+    array = np.array(flat, dtype=float).reshape(shape)
+    if integer and np.any(array != np.round(array)):
+        names = np.asarray(names if names is not None else entry_names("", array.shape) if shape else what, object)
+        fractions = [names[i] for i in np.ndindex(array.shape) if array[i] != round(array[i])]
+        raise Wrong(f"{_listed(fractions)}: not a whole number; {what} counts something, so it is a whole number "
+                    "(round nothing: find the step that gave a fraction)")
+    return array.astype(np.int64) if integer else array
+
+
+def call_learner(function, *args, where=""):
+    """The learner's function run on copies of args: its result, or Wrong saying what failed.
+
+    where: words for the case, e.g. "on a 6×6 input with stride 2", put into the messages
+    """
+    if function is None or function is Ellipsis:
+        raise Wrong(NOT_ANSWERED)
+    if not callable(function):
+        raise Wrong("pass your function itself (its name, no parentheses); got an object of type "
+                    f"{type(function).__name__}")
+    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
     try:
-        got_shape, flat = _nested(answer, f"an entry of {what}" if shape else what, integer, limit)
-    except _Refused as refused:
-        return None, str(refused)
-    except RecursionError:
-        return None, f"{what} is nested too deeply to be numbers"
-    if got_shape != shape:
-        if got_shape == ():
-            return None, f"{what} is one number; this exercise asks for {_shape_words(shape)}"
-        return None, (f"{what} has shape {got_shape} ({_shape_words(got_shape)}); this exercise asks for "
-                      f"{_shape_words(shape)}")
-    array = np.array(flat, dtype=np.int64 if integer else float).reshape(shape)
-    return array, None
+        with np.errstate(all="ignore"):
+            result = function(*copies)
+    except NotImplementedError:
+        raise Wrong(NOT_IMPLEMENTED) from None
+    except Exception as error:  # the learner's code: report it, do not crash the notebook
+        raise Wrong(f"{where + ' ' if where else ''}your function raised {type(error).__name__}: "
+                    f"{str(error)[:200]}") from None
+    if result is None:
+        raise Wrong(NOT_IMPLEMENTED)
+    return result
+
+
+def as_float_array(value, shape, what):
+    """value (a learner's function's result) as a finite float array of ``shape``, or Wrong saying why not."""
+    try:
+        array = np.asarray(value)
+        array = array if array.dtype.kind == "c" else array.astype(float)
+    except (TypeError, ValueError, OverflowError):
+        raise Wrong(f"{what} (of type {type(value).__name__}) is not an array of real numbers") from None
+    if array.dtype.kind == "c":
+        raise Wrong(f"{what} is complex; it must be real numbers")
+    if array.shape != tuple(shape):
+        raise Wrong(f"{what} has shape {array.shape}; it must have shape {tuple(shape)}")
+    if not np.all(np.isfinite(array)):
+        raise Wrong(f"{what} contains nan or inf")
+    return array
+
+
+# ---------------------------------------------------------------- judging numbers
+def corr2d(image, kernel):
+    """image ⋆ kernel, the valid cross-correlation of one 2-D image (H, W) with one 2-D kernel (KH, KW):
+    the engine's conv2d. Returns (H − KH + 1, W − KW + 1)."""
+    return conv2d(np.asarray(image, float)[None, None], np.asarray(kernel, float)[None, None], np.zeros(1))[0, 0]
 
 
 def entry_names(prefix, shape):
-    """Names of a matrix's entries in the math's 1-based notation: entry_names("o", (2, 2))[0, 1] == "o12"."""
-    _check_text(prefix, "prefix")
-    shape = _check_shape(shape)
-    if len(shape) != 2:
-        raise ValueError(f"shape must have two entries (rows, columns); got {shape}")
+    """Names of an array's entries in the math's 1-based notation: entry_names("o", (2, 2))[0, 1] == "o12".
+
+    Without a prefix: "entry 1, 2"."""
     names = np.empty(shape, dtype=object)
-    for row, col in np.ndindex(*shape):
-        names[row, col] = f"{prefix}{row + 1}{col + 1}"
+    for index in np.ndindex(*shape):
+        names[index] = (prefix + "".join(str(i + 1) for i in index) if prefix
+                        else "entry " + ", ".join(str(i + 1) for i in index))
     return names
 
 
@@ -412,13 +374,17 @@ def _listed(names, most=6):
     return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
 
 
+def _near(a, b, atol):
+    return np.isclose(a, b, atol=atol, rtol=1e-6)   # rtol 1e-6: a float32 answer passes
+
+
 def _close(a, b, atol):
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return a.shape == b.shape and bool(np.allclose(a, b, atol=atol, rtol=1e-9))
+    return a.shape == b.shape and bool(np.all(_near(a, b, atol)))
 
 
 def check_numbers(exercise, answer, expected, names=None, slips=(), integer=False, atol=1e-9, why="",
-                  limit=LIMIT, what="the answer"):
+                  what="the answer"):
     """Judge a numeric answer: right, a known slip, or which entries are wrong (never the expected values).
 
     expected: number or array-like; the answer must have its shape
@@ -427,128 +393,29 @@ def check_numbers(exercise, answer, expected, names=None, slips=(), integer=Fals
     integer:  only whole numbers pass
     why:      the sentence a right answer gets
     """
-    if not isinstance(exercise, Exercise):
-        raise TypeError(f"exercise must be an Exercise; got {type(exercise).__name__}")
-    try:
-        expected_shape, flat = _nested(expected, "expected", False, math.inf)
-    except (_Refused, RecursionError) as refused:
-        raise ValueError(f"expected must be finite numbers: {refused}") from None
-    want = np.array(flat, dtype=float).reshape(expected_shape)
-    for value, name in ((atol, "atol"),):
-        if isinstance(value, bool) or not isinstance(value, Real) or not value >= 0:
-            raise ValueError(f"{name} must be a number ≥ 0; got {value!r}")
-    if names is not None and np.shape(np.asarray(names, dtype=object)) != want.shape:
-        raise ValueError(f"names must have the shape of expected {want.shape}; got {np.shape(names)}")
-    slips = list(slips) if isinstance(slips, (list, tuple)) else None
-    if slips is None or not all(isinstance(slip, Slip) for slip in slips):
-        raise TypeError("slips must be a list of Slip")
-    got, problem = read_numbers(answer, want.shape, integer=integer, limit=limit, what=what)
-    if problem:
-        return exercise.wrong(problem)
+    want = np.asarray(expected, dtype=float)
+    got = read_numbers(answer, want.shape, integer=integer, what=what, names=names)
     if _close(got, want, atol):
         return exercise.right(why)
     for slip in slips:
         if _close(got, slip.answer, atol) and not _close(slip.answer, want, atol):
             return exercise.wrong(slip.message)
     if want.ndim == 0:
-        if want != 0 and got != 0 and np.sign(got) != np.sign(want):
-            return exercise.wrong(f"{what} = {got.item():g} has the wrong sign")
-        return exercise.wrong(f"{what} = {got.item():g} is not right")
+        sign = " has the wrong sign" if want * got < 0 else " is not right"
+        return exercise.wrong(f"{what} = {got.item():g}{sign}")
     if want.ndim == 2 and want.shape[0] == want.shape[1] and _close(got.T, want, atol):
         return exercise.wrong("your rows and columns are swapped (transposed): the first index is the row, "
                               "the second the column — entry (1, 2) is row 1, column 2")
-    names = np.asarray(names, dtype=object) if names is not None else _default_names(want.shape)
-    wrong = [index for index in np.ndindex(want.shape) if not np.isclose(got[index], want[index], atol=atol)]
-    flipped_sign = [names[i] for i in wrong if want[i] != 0 and np.isclose(got[i], -want[i], atol=atol)]
-    other_sign = [names[i] for i in wrong if want[i] != 0 and got[i] != 0 and np.sign(got[i]) != np.sign(want[i])
-                  and names[i] not in flipped_sign]
-    problems = []
-    if len(wrong) == want.size:
-        problems.append(f"every entry is wrong ({want.size} of {want.size})")
-    else:
-        problems.append(f"{_listed([names[i] for i in wrong])} {'is' if len(wrong) == 1 else 'are'} wrong; "
-                        f"the other {want.size - len(wrong)} {'is' if want.size - len(wrong) == 1 else 'are'} right")
-    if flipped_sign:
-        problems.append(f"{_listed(flipped_sign)}: the right size but the wrong sign")
+    names = np.asarray(names, dtype=object) if names is not None else entry_names("", want.shape)
+    wrong = [index for index in np.ndindex(want.shape) if not _near(got[index], want[index], atol)]
+    flipped = [names[i] for i in wrong if want[i] != 0 and _near(got[i], -want[i], atol)]
+    other_sign = [names[i] for i in wrong if want[i] * got[i] < 0 and names[i] not in flipped]
+    right = want.size - len(wrong)
+    problems = [f"every entry is wrong ({want.size} of {want.size})" if not right else
+                f"{_listed([names[i] for i in wrong])} {'is' if len(wrong) == 1 else 'are'} wrong; "
+                f"the other {right} {'is' if right == 1 else 'are'} right"]
+    if flipped:
+        problems.append(f"{_listed(flipped)}: the right size but the wrong sign")
     if other_sign:
         problems.append(f"{_listed(other_sign)}: the wrong sign")
     return exercise.wrong(*problems)
-
-
-def _default_names(shape):
-    names = np.empty(shape, dtype=object)
-    for index in np.ndindex(shape):
-        names[index] = "entry " + ", ".join(str(i + 1) for i in index)
-    return names
-
-
-def call_learner(function, *args, where=""):
-    """Run the learner's function on copies of args: (result, None), or (None, the sentence saying what failed).
-
-    where: words for the case, e.g. "on a 6×6 input with stride 2", put into the messages
-    """
-    if function is None or function is Ellipsis:
-        return None, NOT_ANSWERED
-    if not callable(function):
-        return None, (f"pass your function itself (its name, no parentheses); got {_type_words(function)} "
-                      f"{function!r:.40}")
-    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-    try:
-        with np.errstate(all="ignore"):
-            result = function(*copies)
-    except NotImplementedError:
-        return None, NOT_IMPLEMENTED
-    except Exception as error:  # the learner's code: report it, do not crash the notebook
-        return None, f"{where + ' ' if where else ''}your function raised {type(error).__name__}: {str(error)[:200]}"
-    if result is None:
-        return None, NOT_IMPLEMENTED
-    return result, None
-
-
-def as_float_array(value, shape, what):
-    """value as a float array of ``shape`` (from a learner's function), or (None, the sentence saying why not)."""
-    shape = _check_shape(shape)
-    _check_text(what, "what")
-    try:
-        if np.iscomplexobj(value):
-            return None, f"{what} is complex; it must be real numbers"
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return None, f"{what} is a {_type_words(value)}, not an array of numbers"
-    if array.shape != tuple(shape):
-        return None, f"{what} has shape {array.shape}; it must have shape {tuple(shape)}"
-    if not np.all(np.isfinite(array)):
-        return None, f"{what} contains nan or inf"
-    return array, None
-
-
-# ---------------------------------------------------------------- the pre-issue-13 API (kept working)
-
-
-def check_values(title, answer, expected, names=None, atol=1e-8, hint=""):
-    """Compare an answer with the expected values entry by entry, without printing the expected values.
-
-    Kept for old callers; exercise checkers use ``check_numbers``. Returns a Feedback.
-    """
-    exercise = Exercise("00-0", title, (), "", "")
-    feedback = check_numbers(exercise, answer, expected, names=names, atol=atol)
-    feedback.hint = hint
-    return feedback
-
-
-def reveal(summary, markdown_text):
-    """A collapsed block (kept for old callers). Exercises use ``show_hint``/``show_solution`` on request."""
-    from IPython.display import Markdown
-
-    _check_text(summary, "summary")
-    _check_text(markdown_text, "markdown_text")
-    return Markdown(f"<details><summary><b>{escape(summary)}</b></summary>\n\n{markdown_text}\n\n</details>")
-
-
-def reveal_entry(summary, table, name):
-    """``reveal(summary, table[name])`` (kept for old callers), with a clear error for an unknown name."""
-    if not isinstance(table, dict):
-        raise TypeError(f"table must be a dict {{name: markdown}}; got {type(table).__name__}")
-    if not isinstance(name, str) or name not in table:
-        raise ValueError(f"name must be one of {tuple(table)}; got {name!r}")
-    return reveal(summary, table[name])
