@@ -47,7 +47,7 @@ LEARNER_FACING = {
     "helpers.nn.layers": (
         "relu", "relu_backward",),
     "helpers.nn.network": (
-        "gradient_check", "init_params", "loss_and_grads", "train",),
+        "forward", "gradient_check", "init_params", "loss_and_grads", "train",),
     "helpers.nn.pool": (
         "maxpool2d", "maxpool2d_backward",),
     "helpers.study.filter_study": (

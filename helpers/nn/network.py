@@ -27,13 +27,13 @@ FILTER_KEYS = ("conv1.w", "conv2.w")
 MOVE_KEYS = ("conv1.w", "conv2.w", "fc1.w")   # the layers whose per-step moves train records
 INITS = ("he", "glorot")
 BYTES_PER_IMAGE = 120_000    # working memory of one image's forward + backward pass, float64 (measured, rounded up)
-BLOW_UP = 10                 # a loss over BLOW_UP × the first step's loss means the run diverged
+BLOW_UP = 10   # a loss over BLOW_UP × the run's first loss means the run diverged
 
 
 class TrainingDiverged(ValueError):
     """``train`` stopped because the run diverged: the one notion of divergence in the course.
 
-    A run diverges when a step's loss is NaN or inf, when it climbs over BLOW_UP × the first step's loss,
+    A run diverges when a step's loss is NaN or inf, when it climbs over BLOW_UP × the run's first loss,
     when an update would make a weight non-finite, or when every unit of a layer is dead at an epoch's end
     (the network then answers the same for every image and can never learn again).
     .step: the step that failed; .reason: what happened; .learning_rate; .loss: that step's loss;
@@ -117,8 +117,16 @@ def _check_labels(y, n, name):
     return y
 
 
+def _forward_args(params, x):
+    _check_params(params)
+    x = _check_images(x, "x")
+    check_memory(len(x) * BYTES_PER_IMAGE, "x")
+    return {"params": params, "x": _images(x, params["conv1.w"].dtype)}
+
+
+@checked(_forward_args)
 def forward(params, x):
-    """The forward pass, layer by layer. x: (N, 1, 28, 28) floats in the params' dtype.
+    """The forward pass, layer by layer. x: (N, 1, 28, 28) images (uint8 pixels are divided by 255).
 
     Returns logits (N, 10) and every layer's output, in order, for the backward pass.
     """
@@ -135,10 +143,7 @@ def forward(params, x):
 
 
 def _loss_args(params, x, y):
-    _check_params(params)
-    x = _check_images(x, "x")
-    check_memory(len(x) * BYTES_PER_IMAGE, "x")
-    return {"params": params, "x": _images(x, params["conv1.w"].dtype), "y": _check_labels(y, len(x), "y")}
+    return {**_forward_args(params, x), "y": _check_labels(y, len(np.asarray(x)), "y")}
 
 
 @checked(_loss_args)
@@ -150,7 +155,7 @@ def loss_and_grads(params, x, y):
     Returns loss (a float) and grads, a dict with the keys, shapes and dtype of params.
     """
     p, grads = params, {}
-    logits, (z1, m1, a1, z2, m2, a2, h) = forward(p, x)
+    logits, (z1, m1, a1, z2, m2, a2, h) = forward.unchecked(p, x)
     loss, dlogits = softmax_cross_entropy(logits, y)
     # backward: the same layers in reverse, each taking ∂L/∂(its output) and giving ∂L/∂(its input)
     dh, grads["fc2.w"], grads["fc2.b"] = linear_backward(dlogits, h, p["fc2.w"])
@@ -166,7 +171,7 @@ def loss_and_grads(params, x, y):
 def predict(params, x, batch_size=500):
     """Logits (N, 10) of the network for images x (N, 1, 28, 28), uint8 or float, batch_size at a time."""
     dtype = params["conv1.w"].dtype
-    return np.concatenate([forward(params, _images(x[i:i + batch_size], dtype))[0]
+    return np.concatenate([forward.unchecked(params, _images(x[i:i + batch_size], dtype))[0]
                            for i in range(0, len(x), batch_size)])
 
 
@@ -182,7 +187,7 @@ def dead_units(params, x):
     image; an fc1 unit when its output is 0 for every image.
     Returns {"conv1": [filter indices], "conv2": [filter indices], "fc1": [unit indices]}, sorted.
     """
-    _, (_, _, a1, _, _, a2, h) = forward(params, _images(x, params["conv1.w"].dtype))
+    _, (_, _, a1, _, _, a2, h) = forward.unchecked(params, _images(x, params["conv1.w"].dtype))
     alive = {"conv1": (a1 > 0).any(axis=(0, 2, 3)), "conv2": (a2.reshape(len(x), 6, 25) > 0).any(axis=(0, 2)),
              "fc1": (h > 0).any(axis=0)}
     return {layer: [int(i) for i in np.flatnonzero(~on)] for layer, on in alive.items()}
@@ -260,7 +265,7 @@ def train(params, x, y, *, learning_rate=0.05, batch_size=64, epochs=1, seed=0,
             with np.errstate(over="ignore", invalid="ignore"):         # reported below, as a divergence
                 loss, grads = loss_and_grads.unchecked(params, x[batch], y[batch])
                 updated = {k: params[k] - dtype.type(learning_rate) * grads[k] for k in SHAPES}
-            if not np.isfinite(loss) or loss > BLOW_UP * max(history["loss"][:1] + [np.log(10)]):
+            if not np.isfinite(loss) or (history["loss"] and loss > BLOW_UP * history["loss"][0]):
                 diverged(step + 1, f"the loss was {loss:.3g}, up from {(history['loss'] or [loss])[0]:.3g}", loss, step)
             if not all(np.isfinite(new).all() for new in updated.values()):
                 diverged(step + 1, "the update W − η·∂L/∂W would make a weight infinite", loss, step)
