@@ -5,17 +5,18 @@
   of W: ``weight_copies`` lists where each W_ij sits, ``conv_matrix_figure`` colours each W_ij's copies.
 - ``window_matrix(image, k, stride)``: im2col in notebook 03's first layout, one row per window and one
   column per filter tap, shape (m², k²); ``col2im`` adds rows back onto the image with +=, because a pixel
-  read by several windows gets a share from each; ``im2col_figure`` shows which pixel lands where.
+  read by several windows gets a share from each; ``im2col_figure`` shows which pixel lands where. Both
+  are the engine's im2col / col2im (helpers.nn.conv) on one image, transposed.
 
 Indices: the math names entries from 1 (I11, W11, o11); arrays are 0-based. Shapes in every docstring.
 """
-from numbers import Integral
-
 import numpy as np
 import sympy as sp
 
 from helpers.derive import symbolic
-from helpers.door import check_stride_padding
+from helpers.door import real_array
+from helpers.nn.conv import col2im as engine_col2im
+from helpers.nn.conv import im2col
 
 # Okabe–Ito: distinguishable with every common colour-vision deficiency; one colour per filter weight
 WEIGHT_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
@@ -29,26 +30,16 @@ def _check_filter(W):
     return W.shape[0]
 
 
-def _check_whole(value, name, smallest=1):
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < smallest:
-        raise ValueError(f"{name} must be a whole number ≥ {smallest}; got {value!r}")
-    return int(value)
-
-
 # ---------------------------------------------------------------- O = M(W) · vec(I)
-
 
 def conv_matrix(W, n, stride=1, padding=0):
     """M(W), the matrix of the convolution: vec(I ⋆ W) = M(W) · vec(I).
 
-    W: (k, k) SymPy Matrix (symbols or numbers); n: the image side; stride, padding as in symbolic.correlate.
-    Returns M: (m², n²) SymPy Matrix, m = ⌊(n + 2p − k)/s⌋ + 1; row r·m + c is output o_(r+1)(c+1) and
-    column p·n + q is pixel I_(p+1)(q+1). Built by differentiating O with respect to every pixel,
-    ∂o_rc/∂I_pq, so it is read off the same outputs notebook 01 wrote out.
+    W: (k, k) SymPy Matrix (symbols or numbers); n: the image side; stride, padding as in symbolic.correlate
+    (which checks them). Returns M: (m², n²) SymPy Matrix, m = ⌊(n + 2p − k)/s⌋ + 1; row r·m + c is output
+    o_(r+1)(c+1) and column p·n + q is pixel I_(p+1)(q+1). Built by differentiating O with respect to every
+    pixel, ∂o_rc/∂I_pq, so it is read off the same outputs notebook 01 wrote out.
     """
-    _check_filter(W)
-    n = _check_whole(n, "n")
-    stride, padding = check_stride_padding(stride, padding)
     I = symbolic.image_symbols(n)
     O = symbolic.correlate(I, W, stride, padding)
     return sp.Matrix(list(O)).jacobian(sp.Matrix(list(I)))
@@ -68,8 +59,7 @@ def weight_copies(M, W):
     copies = {(i, j): [] for i in range(k) for j in range(k)}
     for (row, column), entry in np.ndenumerate(np.array(M.tolist(), dtype=object)):
         if entry != 0:
-            i, j = divmod(symbols.index(entry), k)
-            copies[(i, j)].append((row, column))
+            copies[divmod(symbols.index(entry), k)].append((row, column))
     return copies
 
 
@@ -86,6 +76,9 @@ def conv_matrix_figure(W, n, stride=1, padding=0):
     k = _check_filter(W)
     if k * k > len(WEIGHT_COLOURS):
         raise ValueError(f"W: at most {len(WEIGHT_COLOURS)} weights get their own colour; got {k}×{k}")
+    m = symbolic.output_size(n, k, stride, padding)
+    if (m * n) ** 2 > symbolic.TERM_BUDGET:
+        raise ValueError(f"n: M(W) would be {m * m}×{n * n}, too many cells to label; use a smaller n")
     M = conv_matrix(W, n, stride, padding)
     copies = weight_copies(M, W)
     rows, columns = M.shape
@@ -100,7 +93,6 @@ def conv_matrix_figure(W, n, stride=1, padding=0):
         label = "0" if index == 0 else f"W{divmod(index - 1, k)[0] + 1}{divmod(index - 1, k)[1] + 1}"
         ax.text(column, row, label, ha="center", va="center", fontsize=10,
                 color="#aaaaaa" if index == 0 else "#000000", fontweight="normal" if index == 0 else "bold")
-    m = int(round(rows ** 0.5))
     ax.set_xticks(range(columns), [f"I{p + 1}{q + 1}" for p in range(n) for q in range(n)], fontsize=9)
     ax.set_yticks(range(rows), [f"o{r + 1}{c + 1}" for r in range(m) for c in range(m)])
     ax.set_xticks(np.arange(-0.5, columns), minor=True)
@@ -121,34 +113,18 @@ def conv_matrix_figure(W, n, stride=1, padding=0):
 
 # ---------------------------------------------------------------- O = cols(I) · vec(W)
 
-
-def _check_image(image):
-    array = np.asarray(image)
-    if array.dtype.kind not in "iuf" or array.ndim != 2 or array.shape[0] != array.shape[1] or array.size == 0:
-        raise ValueError(f"image must be a square 2-D array of numbers; got shape {array.shape}, "
-                         f"dtype {array.dtype}")
-    return array
-
-
 def window_count(n, k, stride=1):
     """Side m of the grid of windows of a k×k filter on an n×n image (no padding): ⌊(n − k)/s⌋ + 1."""
-    n, k = _check_whole(n, "n"), _check_whole(k, "k")
-    stride, _ = check_stride_padding(stride, 0)
-    if k > n:
-        raise ValueError(f"k: a {k}×{k} filter does not fit on a {n}×{n} image")
-    return (n - k) // stride + 1
+    return symbolic.output_size(n, k, stride)
 
 
 def window_matrix(image, k, stride=1):
     """im2col, one row per window: cols[r·m + c, i·k + j] = image[r·s + i, c·s + j].
 
-    image: (n, n); k: the filter side; stride: the window's step. Returns cols: (m², k²), a copy
-    (each pixel appears once per window that reads it). Then vec(O) = cols @ vec(W).
+    image: (n, n); k: the filter side; stride: the window's step. Returns cols: (m², k²), a copy in the
+    image's dtype (each pixel appears once per window that reads it). Then vec(O) = cols @ vec(W).
     """
-    image = _check_image(image)
-    m = window_count(image.shape[0], k, stride)
-    windows = np.lib.stride_tricks.sliding_window_view(image, (k, k))[::stride, ::stride][:m, :m]
-    return windows.reshape(m * m, k * k).copy()
+    return im2col(image[None, None], k, k, stride).T.astype(image.dtype)
 
 
 def col2im(dcols, n, k, stride=1):
@@ -157,18 +133,12 @@ def col2im(dcols, n, k, stride=1):
     ``+=``, not ``=``: a pixel read by several windows receives a share from each of them; assigning
     would keep only the last window's share. Pixels no window reads stay 0.
     """
-    n, k = _check_whole(n, "n"), _check_whole(k, "k")
     m = window_count(n, k, stride)
-    dcols = np.asarray(dcols, dtype=float)
+    dcols = real_array(dcols, "dcols")
     if dcols.shape != (m * m, k * k):
         raise ValueError(f"dcols must have shape (m², k²) = {(m * m, k * k)} for n={n}, k={k}, stride={stride}; "
                          f"got {dcols.shape}")
-    image = np.zeros((n, n))
-    taps = dcols.reshape(m, m, k, k)
-    for i in range(k):          # one filter tap at a time: every window's (i, j) entry in one slice
-        for j in range(k):
-            image[i:i + stride * m:stride, j:j + stride * m:stride] += taps[:, :, i, j]
-    return image
+    return engine_col2im(dcols.T.astype(float), (1, 1, n, n), k, k, stride)[0, 0]
 
 
 def im2col_figure(n=4, k=2, stride=1):

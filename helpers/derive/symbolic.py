@@ -5,26 +5,115 @@ upstream gradient δ = ∂L/∂O (m×m), loss L, ⋆ cross-correlation. Indices 
 (the symbol I11 is the top-left pixel) and at 0 in code (that pixel is ``I[0, 0]``).
 
 Everything here takes and returns SymPy matrices of one channel; ``correlate_channels`` sums over
-channels. The NumPy version of the same maths lives in ``helpers.nn.conv``; this module sits below it.
-
-Size guards: symbolic work grows fast, so every function refuses, with a message naming the argument,
-grids over MAX_SIDE×MAX_SIDE (12×12: a padded image, a filter, δ, a figure's panel), more than
-MAX_CHANNELS channels, and derivations beyond DIFF_BUDGET derivative terms (about 5 s): use
-helpers.nn.conv (NumPy) for anything bigger. No function here parses text (``is_zero`` refuses strings).
+channels. The NumPy version of the same maths is ``helpers.nn.conv``. SymPy's work grows fast, so a call
+that would build, differentiate or draw more than TERM_BUDGET terms is refused, naming the argument.
+No function here parses text (``is_zero`` refuses strings).
 """
 from numbers import Integral, Number
 
+import numpy as np
 import sympy as sp
 
-from helpers.door import check_stride_padding
+from helpers.door import check_stride_padding, checked
 
-MAX_SIDE = 12          # the largest grid of symbols (n, k, m, a padded image) this module builds or accepts
-MAX_CHANNELS = 16      # input channels of correlate_channels
-MAX_PANELS = 8         # panels of grids_figure
-DIFF_BUDGET = 3000     # m² · (number of variables) derivative terms direct_gradient / prove_gradients may take
+TERM_BUDGET = 3000   # symbols, terms, derivatives or figure cells one call may make: about 5 s of SymPy
+
+
+# ---------------------------------------------------------------- checks at the door
+
+def _check_budget(terms, name, what):
+    if terms > TERM_BUDGET:
+        raise ValueError(f"{name}: {what} would make {terms:,} terms, over the symbolic limit TERM_BUDGET = "
+                         f"{TERM_BUDGET:,} (about 5 s of SymPy); use helpers.nn.conv for numbers of any size")
+
+
+def _whole(value, name, grid=False):
+    """value as a whole number ≥ 1 (with grid: the side of a square grid within TERM_BUDGET)."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        raise ValueError(f"{name} must be a whole number ≥ 1; got {value!r:.60}")
+    if grid:
+        _check_budget(value * value, name, f"{name} = {value}, a {value}×{value} grid,")
+    return int(value)
+
+
+def _matrix(value, name):
+    """The side of value, a non-empty square SymPy Matrix within TERM_BUDGET entries."""
+    if not isinstance(value, sp.MatrixBase):
+        raise ValueError(f"{name} must be a SymPy Matrix; got {type(value).__name__}")
+    rows, cols = value.shape
+    if rows != cols or rows == 0:
+        raise ValueError(f"{name} must be a non-empty square matrix; got shape {rows}×{cols}")
+    _check_budget(rows * rows, name, f"a {rows}×{rows} matrix")
+    return rows
+
+
+def _output_size(n, k, stride, padding):
+    if k > n + 2 * padding:
+        raise ValueError(f"k = {k}: the filter W is larger than the padded image: filter {k}×{k}, image {n}×{n} "
+                         f"with padding {padding} is {n + 2 * padding}×{n + 2 * padding}")
+    return (n + 2 * padding - k) // stride + 1
+
+
+def _geometry(I, W, stride, padding, names=("I", "W")):
+    n, k = _matrix(I, names[0]), _matrix(W, names[1])
+    stride, padding = check_stride_padding(stride, padding)
+    _check_budget((n + 2 * padding) ** 2, "padding", f"{names[0]} ({n}×{n}) with padding {padding}")
+    _output_size(n, k, stride, padding)
+    return {"I": I, "W": W, "stride": stride, "padding": padding}
+
+
+def _channels(images, filters, stride, padding):
+    if not isinstance(images, (list, tuple)) or not isinstance(filters, (list, tuple)):
+        raise ValueError("images and filters must be lists of SymPy matrices, one per channel")
+    if len(images) != len(filters) or not images:
+        raise ValueError(f"images and filters need the same number (≥ 1) of channels; "
+                         f"got {len(images)} images and {len(filters)} filters")
+    for c, (I, W) in enumerate(zip(images, filters, strict=True)):
+        checked_args = _geometry(I, W, stride, padding, (f"images[{c}]", f"filters[{c}]"))
+    stride, padding = checked_args["stride"], checked_args["padding"]
+    sizes = {_output_size(I.shape[0], W.shape[0], stride, padding) for I, W in zip(images, filters, strict=True)}
+    if len(sizes) != 1:
+        raise ValueError(f"images and filters: every channel must give the same output size; got {sorted(sizes)}")
+    return {"images": images, "filters": filters, "stride": stride, "padding": padding}
+
+
+def _check_delta(delta, stride, padding, n, k):
+    """δ of filter_gradient and input_gradient must have the output's shape for n, k, stride, padding."""
+    m, expected = _matrix(delta, "delta"), _output_size(n, k, stride, padding)
+    _check_budget((n + 2 * padding) ** 2, "padding", f"an image ({n}×{n}) with padding {padding}")
+    if m != expected:
+        raise ValueError(f"delta must have the output's shape {expected}×{expected} for a {k}×{k} filter on a "
+                         f"{n}×{n} image (stride {stride}, padding {padding}); got {m}×{m}")
+
+
+def _filter_gradient_args(I, delta, stride, padding, filter_size):
+    n, m = _matrix(I, "I"), _matrix(delta, "delta")
+    stride, padding = check_stride_padding(stride, padding)
+    k = _whole(n + 2 * padding - (m - 1) * stride if filter_size is None else filter_size, "filter_size", grid=True)
+    _check_delta(delta, stride, padding, n, k)
+    return {"I": I, "delta": delta, "stride": stride, "padding": padding, "filter_size": k}
+
+
+def _input_gradient_args(W, delta, stride, padding, image_size):
+    k, m = _matrix(W, "W"), _matrix(delta, "delta")
+    stride, padding = check_stride_padding(stride, padding)
+    n = _whole((m - 1) * stride + k - 2 * padding if image_size is None else image_size, "image_size", grid=True)
+    _check_delta(delta, stride, padding, n, k)
+    return {"W": W, "delta": delta, "stride": stride, "padding": padding, "image_size": n}
+
+
+def _direct_args(O, variables, delta):
+    m = _matrix(O, "O")
+    if not isinstance(variables, sp.MatrixBase):
+        raise ValueError(f"variables must be a SymPy Matrix of symbols; got {type(variables).__name__}")
+    _check_budget(m * m * len(variables), "variables", f"{len(variables)} variables times {m * m} outputs")
+    delta = _symbol_grid(m, m, "delta") if delta is None else delta
+    if _matrix(delta, "delta") != m:
+        raise ValueError(f"delta must have O's shape {m}×{m}; got {delta.shape[0]}×{delta.shape[1]}")
+    return {"O": O, "variables": variables, "delta": delta}
+
 
 # ---------------------------------------------------------------- symbols
-
 
 def _symbol_grid(rows, cols, name, channel=None):
     # I11 for small grids (SymPy typesets it as I_{11}); I1_10 style beyond 9 to stay unambiguous;
@@ -36,121 +125,79 @@ def _symbol_grid(rows, cols, name, channel=None):
     return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}{i + 1}_{j + 1}"))
 
 
-def _check_size(value, name, limit=MAX_SIDE):
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(f"{name} must be a whole number ≥ 1; got {value!r}")
-    if limit is not None and value > limit:
-        raise ValueError(f"{name} = {value} is over the symbolic limit of {limit} (a {limit}×{limit} grid of symbols; "
-                         f"bigger ones take SymPy minutes): use helpers.nn.conv for numbers of any size")
-    return int(value)
-
-
-def _check_side(size, name, what):
-    """Refuse a grid this call would build beyond MAX_SIDE, naming the argument that made it big."""
-    if size > MAX_SIDE:
-        raise ValueError(f"{name}: {what} would be {size}×{size}, over the symbolic limit of "
-                         f"{MAX_SIDE}×{MAX_SIDE}; use helpers.nn.conv for numbers of any size")
-
-
 def image_symbols(n, name="I", channel=None):
     """The n×n image of symbols I11 … Inn (SymPy Matrix, shape (n, n)); ``I[0, 0]`` is I11.
 
     channel: optional channel number c, giving symbols I^(c)_11 … for a several-channel input.
     """
-    _check_size(n, "n")
-    return _symbol_grid(n, n, name, channel)
+    return _symbol_grid(_whole(n, "n", grid=True), n, name, channel)
 
 
 def filter_symbols(k, name="W", channel=None):
     """The k×k filter of symbols W11 … Wkk (SymPy Matrix, shape (k, k)); channel as in ``image_symbols``."""
-    _check_size(k, "k")
-    return _symbol_grid(k, k, name, channel)
+    return _symbol_grid(_whole(k, "k", grid=True), k, name, channel)
 
 
 def output_symbols(m, name="o"):
     """The m×m output of symbols o11 … omm, standing for the outputs when the loss is a function of them."""
-    _check_size(m, "m")
-    return _symbol_grid(m, m, name)
+    return _symbol_grid(_whole(m, "m", grid=True), m, name)
 
 
 def delta_symbols(m, name="delta"):
     """The m×m upstream gradient δ11 … δmm, where δ_mn = ∂L/∂o_mn (typeset as \\delta_{mn})."""
-    _check_size(m, "m")
-    return _symbol_grid(m, m, name)
-
-
-# ---------------------------------------------------------------- checks at the door
-
-
-def _check_matrix(value, name):
-    if not isinstance(value, sp.MatrixBase):
-        raise ValueError(f"{name} must be a SymPy Matrix; got {type(value).__name__}")
-    rows, cols = value.shape
-    if rows != cols or rows == 0:
-        raise ValueError(f"{name} must be a non-empty square matrix; got shape {rows}×{cols}")
-    if rows > MAX_SIDE:
-        raise ValueError(f"{name} is {rows}×{rows}, over the symbolic limit of {MAX_SIDE}×{MAX_SIDE}; "
-                         f"use helpers.nn.conv for numbers of any size")
-    return rows
-
+    return _symbol_grid(_whole(m, "m", grid=True), m, name)
 
 
 def output_size(n, k, stride=1, padding=0):
-    """Side m of the output of a k×k filter on an n×n image: m = ⌊(n + 2·padding − k) / stride⌋ + 1.
-
-    Plain arithmetic: any size (the other functions refuse grids over MAX_SIDE).
-    """
-    _check_size(n, "n", limit=None)
-    _check_size(k, "k", limit=None)
-    stride, padding = check_stride_padding(stride, padding)
-    if k > n + 2 * padding:
-        raise ValueError(f"k = {k}: the filter W is larger than the padded image: filter {k}×{k}, image {n}×{n} "
-                         f"with padding {padding} is {n + 2 * padding}×{n + 2 * padding}")
-    return (n + 2 * padding - k) // stride + 1
+    """Side m of the output of a k×k filter on an n×n image: m = ⌊(n + 2·padding − k) / stride⌋ + 1 (any size)."""
+    return _output_size(_whole(n, "n"), _whole(k, "k"), *check_stride_padding(stride, padding))
 
 
 # ---------------------------------------------------------------- building blocks
 
+def _padding_args(I, padding):
+    n, (_, padding) = _matrix(I, "I"), check_stride_padding(1, padding)
+    _check_budget((n + 2 * padding) ** 2, "padding", f"I ({n}×{n}) with padding {padding}")
+    return {"I": I, "padding": padding}
 
+
+@checked(_padding_args)
 def pad(I, padding):
     """I (n×n) surrounded by ``padding`` rows and columns of zeros: shape (n + 2p, n + 2p)."""
-    n = _check_matrix(I, "I")
-    _, padding = check_stride_padding(1, padding)
-    size = n + 2 * padding
-    _check_side(size, "padding", f"I ({n}×{n}) with padding {padding}")
-    return _pad(I, padding)
-
-
-def _pad(I, padding):
-    n = I.shape[0]
-    size = n + 2 * padding
+    n, size = I.shape[0], I.shape[0] + 2 * padding
     return sp.Matrix(size, size, lambda i, j: I[i - padding, j - padding]
                      if padding <= i < padding + n and padding <= j < padding + n else 0)
 
 
+def _matrices(**arguments):
+    """The check of a function whose arguments are all square SymPy matrices."""
+    for name, value in arguments.items():
+        _matrix(value, name)
+    return arguments
+
+
+@checked(_matrices)
 def rotate180(W):
     """W (k×k) turned by 180°: entry (i, j) becomes entry (k−1−i, k−1−j) (0-based)."""
-    k = _check_matrix(W, "W")
+    k = W.shape[0]
     return sp.Matrix(k, k, lambda i, j: W[k - 1 - i, k - 1 - j])
 
 
+def _dilate_args(delta, stride):
+    m, (stride, _) = _matrix(delta, "delta"), check_stride_padding(stride, 0)
+    _check_budget(((m - 1) * stride + 1) ** 2, "stride", f"δ ({m}×{m}) dilated by stride {stride}")
+    return {"delta": delta, "stride": stride}
+
+
+@checked(_dilate_args)
 def dilate(delta, stride):
     """δ (m×m) with stride − 1 zeros between neighbouring entries: shape ((m−1)·s + 1, (m−1)·s + 1)."""
-    m = _check_matrix(delta, "delta")
-    stride, _ = check_stride_padding(stride, 0)
-    size = (m - 1) * stride + 1
-    _check_side(size, "stride", f"δ ({m}×{m}) dilated by stride {stride}")
+    size = (delta.shape[0] - 1) * stride + 1
     return sp.Matrix(size, size, lambda i, j: delta[i // stride, j // stride]
                      if i % stride == 0 and j % stride == 0 else 0)
 
 
-def _correlate_valid(P, W, stride, m):
-    # o_(r+1)(c+1) = Σ_ij P[r·s + i, c·s + j] · W[i, j]   (0-based r, c, i, j)
-    k = W.shape[0]
-    return sp.Matrix(m, m, lambda r, c: sp.Add(*[P[r * stride + i, c * stride + j] * W[i, j]
-                                                  for i in range(k) for j in range(k)]))
-
-
+@checked(_geometry)
 def correlate(I, W, stride=1, padding=0):
     """Cross-correlation O = I ⋆ W, what deep learning calls a convolution (no flip).
 
@@ -160,20 +207,20 @@ def correlate(I, W, stride=1, padding=0):
     Returns O: (m, m) SymPy Matrix with m = ⌊(n + 2·padding − k) / stride⌋ + 1 and, in 1-based math,
     o_rc = Σ_ij I_pad(s(r−1) + i, s(c−1) + j) · W_ij.
     """
-    n = _check_matrix(I, "I")
-    k = _check_matrix(W, "W")
-    stride, padding = check_stride_padding(stride, padding)
-    _check_side(n + 2 * padding, "padding", f"I ({n}×{n}) with padding {padding}")
-    m = output_size(n, k, stride, padding)
-    return _correlate_valid(_pad(I, padding) if padding else I, W, stride, m)
+    k, m = W.shape[0], _output_size(I.shape[0], W.shape[0], stride, padding)
+    P = pad.unchecked(I, padding) if padding else I
+    # o_(r+1)(c+1) = Σ_ij P[r·s + i, c·s + j] · W[i, j]   (0-based r, c, i, j)
+    return sp.Matrix(m, m, lambda r, c: sp.Add(*[P[r * stride + i, c * stride + j] * W[i, j]
+                                                 for i in range(k) for j in range(k)]))
 
 
+@checked(_geometry)
 def convolve(I, W, stride=1, padding=0):
     """True (flipping) convolution I * W = I ⋆ rotate180(W); shapes as in ``correlate``."""
-    _check_matrix(W, "W")
-    return correlate(I, rotate180(W), stride, padding)
+    return correlate.unchecked(I, rotate180.unchecked(W), stride, padding)
 
 
+@checked(_channels)
 def correlate_channels(images, filters, stride=1, padding=0):
     """One output channel from C input channels: O = Σ_c I_c ⋆ W_c.
 
@@ -181,37 +228,13 @@ def correlate_channels(images, filters, stride=1, padding=0):
     filters: list of C SymPy matrices (k, k), the filter's slice for each channel
     Returns O: (m, m) SymPy Matrix.
     """
-    if not isinstance(images, (list, tuple)) or not isinstance(filters, (list, tuple)):
-        raise ValueError("images and filters must be lists of SymPy matrices, one per channel")
-    if len(images) > MAX_CHANNELS:
-        raise ValueError(f"images: {len(images)} channels, over the symbolic limit of {MAX_CHANNELS}")
-    if len(images) != len(filters) or not images:
-        raise ValueError(f"images and filters need the same number (≥ 1) of channels; "
-                         f"got {len(images)} images and {len(filters)} filters")
-    for c, (I, W) in enumerate(zip(images, filters, strict=True)):
-        _check_matrix(I, f"images[{c}]")
-        _check_matrix(W, f"filters[{c}]")
-    outputs = [correlate(I, W, stride, padding) for I, W in zip(images, filters, strict=True)]
-    if len({O.shape for O in outputs}) != 1:
-        raise ValueError(f"every channel must give the same output size; got {[O.shape for O in outputs]}")
-    total = outputs[0]
-    for O in outputs[1:]:
-        total = total + O
-    return total
+    outputs = [correlate.unchecked(I, W, stride, padding) for I, W in zip(images, filters, strict=True)]
+    return sum(outputs[1:], outputs[0])
 
 
 # ---------------------------------------------------------------- the general gradient formulas
 
-
-def _check_delta(delta, n, k, stride, padding):
-    m = _check_matrix(delta, "delta")
-    expected = output_size(n, k, stride, padding)
-    if m != expected:
-        raise ValueError(f"delta must have the output's shape {expected}×{expected} for a {k}×{k} filter on a "
-                         f"{n}×{n} image (stride {stride}, padding {padding}); got {m}×{m}")
-    return m
-
-
+@checked(_filter_gradient_args)
 def filter_gradient(I, delta, stride=1, padding=0, filter_size=None):
     """∂L/∂W = I ⋆ δ: a valid cross-correlation of the (padded) input with the upstream gradient, no flip.
 
@@ -221,24 +244,17 @@ def filter_gradient(I, delta, stride=1, padding=0, filter_size=None):
     filter_size: k; needed only when stride > 1 leaves it ambiguous (default: n + 2p − (m−1)s).
     Returns ∂L/∂W: (k, k) SymPy Matrix, ∂L/∂W_ij = Σ_rc I_pad(s(r−1) + i, s(c−1) + j) · δ_rc.
     """
-    n = _check_matrix(I, "I")
-    m = _check_matrix(delta, "delta")
-    stride, padding = check_stride_padding(stride, padding)
-    k = n + 2 * padding - (m - 1) * stride if filter_size is None else filter_size
-    _check_size(k, "filter_size")
-    _check_side(n + 2 * padding, "padding", f"I ({n}×{n}) with padding {padding}")
-    _check_delta(delta, n, k, stride, padding)
-    spread = dilate(delta, stride)
-    # the valid correlation may be larger than k×k when the last window stops short; only k×k weights exist
-    return _correlate_valid(_pad(I, padding), spread, 1, k)
+    # the valid correlation is larger than k×k when the last window stops short; only k×k weights exist
+    full = correlate.unchecked(I, dilate.unchecked(delta, stride), 1, padding)
+    return full[:filter_size, :filter_size]
 
 
 def bias_gradient(delta):
     """∂L/∂b = Σ_rc δ_rc, for delta (m, m); returns a SymPy expression."""
-    _check_matrix(delta, "delta")
     return sp.Add(*delta)
 
 
+@checked(_input_gradient_args)
 def input_gradient(W, delta, stride=1, padding=0, image_size=None):
     """∂L/∂I = the full cross-correlation of δ with the 180°-rotated W (= a true full convolution δ * W).
 
@@ -248,24 +264,14 @@ def input_gradient(W, delta, stride=1, padding=0, image_size=None):
     or get 0. image_size: n; needed only when stride > 1 leaves it ambiguous (default: (m−1)s + k − 2p).
     Returns ∂L/∂I: (n, n) SymPy Matrix.
     """
-    k = _check_matrix(W, "W")
-    m = _check_matrix(delta, "delta")
-    stride, padding = check_stride_padding(stride, padding)
-    n = (m - 1) * stride + k - 2 * padding if image_size is None else image_size
-    _check_size(n, "image_size")
-    _check_side(n + 2 * padding, "padding", f"the image ({n}×{n}) with padding {padding}")
-    _check_delta(delta, n, k, stride, padding)
-    spread = dilate(delta, stride)
-    size = spread.shape[0]                                       # full correlation: pad by k − 1 (internal)
-    full = _correlate_valid(_pad(spread, k - 1), rotate180(W), 1, size + k - 1)   # shape (m−1)s + k
-    reached = full.shape[0]
-    padded = sp.Matrix(n + 2 * padding, n + 2 * padding,
-                       lambda i, j: full[i, j] if i < reached and j < reached else 0)
+    n, k = image_size, W.shape[0]
+    full = correlate.unchecked(dilate.unchecked(delta, stride), rotate180.unchecked(W), 1, k - 1)  # (m−1)s + k
+    size = full.shape[0]
+    padded = sp.Matrix(n + 2 * padding, n + 2 * padding, lambda i, j: full[i, j] if i < size and j < size else 0)
     return padded[padding:padding + n, padding:padding + n]
 
 
 # ---------------------------------------------------------------- direct differentiation and proof
-
 
 def _chain_factor_to_delta(expr, loss_function, delta):
     """Replace each ∂L/∂(argument number q) that SymPy writes as Subs(Derivative(L(…), ξ), ξ, o) by δ_q."""
@@ -282,6 +288,7 @@ def _chain_factor_to_delta(expr, loss_function, delta):
     return expr.xreplace({d: delta_for(d) for d in expr.atoms(sp.Derivative)})
 
 
+@checked(_direct_args)
 def direct_gradient(O, variables, delta=None):
     """Differentiate L(o11, …, omm) with L an unknown function, straight from the outputs' expressions.
 
@@ -291,15 +298,6 @@ def direct_gradient(O, variables, delta=None):
     Returns a Matrix shaped like ``variables`` of ∂L/∂variable, written with the δ symbols.
     No formula from this module is used: SymPy applies its own chain rule to L(O(variables)).
     """
-    m = _check_matrix(O, "O")
-    if not isinstance(variables, sp.MatrixBase):
-        raise ValueError(f"variables must be a SymPy Matrix of symbols; got {type(variables).__name__}")
-    if m * m * len(variables) > DIFF_BUDGET:
-        raise ValueError(f"variables: {len(variables)} variables times {m * m} outputs is {m * m * len(variables)} "
-                         f"derivative terms, over DIFF_BUDGET = {DIFF_BUDGET} (about 5 s); use smaller matrices")
-    delta = delta_symbols(m) if delta is None else delta
-    if _check_matrix(delta, "delta") != m:
-        raise ValueError(f"delta must have O's shape {m}×{m}; got {delta.shape[0]}×{delta.shape[1]}")
     loss_function = sp.Function("L")
     loss = loss_function(*O)
     return variables.applyfunc(lambda v: _chain_factor_to_delta(sp.diff(loss, v), loss_function, delta))
@@ -316,20 +314,6 @@ def is_zero(expr):
     return sp.expand(expr) == 0 or sp.simplify(expr) == 0
 
 
-def _check_proof(n, k, stride, padding):
-    """The output side m of a proof of prove_gradients' geometry, if its size is within DIFF_BUDGET."""
-    _check_size(n, "n")
-    _check_size(k, "k")
-    m = output_size(n, k, stride, padding)
-    _check_side(n + 2 * padding, "padding", f"I ({n}×{n}) with padding {padding}")
-    terms = (n * n + k * k + 1) * m * m
-    if terms > DIFF_BUDGET:
-        raise ValueError(f"n = {n}, k = {k} (stride {stride}, padding {padding}): the proof differentiates "
-                         f"(n² + k² + 1)·m² = {terms} terms, over DIFF_BUDGET = {DIFF_BUDGET} (about 5 s); "
-                         f"try n ≤ 8")
-    return m
-
-
 def prove_gradients(n, k, stride=1, padding=0):
     """Prove, entry by entry, that the general formulas equal direct differentiation of L(o11, …).
 
@@ -338,39 +322,38 @@ def prove_gradients(n, k, stride=1, padding=0):
     simplifies to 0 for every entry.
     Returns a dict: {"dW": (entries proved, entries), "dI": (…, …), "db": (…, …), "proved": bool}.
     """
-    m = _check_proof(n, k, stride, padding)
-    I, W, b, delta = image_symbols(n), filter_symbols(k), sp.Symbol("b"), delta_symbols(m)
-    O = correlate(I, W, stride, padding) + b * sp.ones(m, m)
+    m = _output_size(n, k, stride, padding)
+    I, W, b, delta = _symbol_grid(n, n, "I"), _symbol_grid(k, k, "W"), sp.Symbol("b"), _symbol_grid(m, m, "delta")
+    O = correlate.unchecked(I, W, stride, padding) + b * sp.ones(m, m)
+    differentiate = direct_gradient.unchecked
     checks = {
-        "dW": (direct_gradient(O, W, delta), filter_gradient(I, delta, stride, padding, filter_size=k)),
-        "dI": (direct_gradient(O, I, delta), input_gradient(W, delta, stride, padding, image_size=n)),
-        "db": (direct_gradient(O, sp.Matrix([[b]]), delta), sp.Matrix([[bias_gradient(delta)]])),
+        "dW": (differentiate(O, W, delta), filter_gradient.unchecked(I, delta, stride, padding, k)),
+        "dI": (differentiate(O, I, delta), input_gradient.unchecked(W, delta, stride, padding, n)),
+        "db": (differentiate(O, sp.Matrix([[b]]), delta), sp.Matrix([[bias_gradient(delta)]])),
     }
-    result = {}
-    for name, (direct, formula) in checks.items():
-        proved = sum(is_zero(d - f) for d, f in zip(direct, formula, strict=True))
-        result[name] = (proved, len(formula))
-    result["proved"] = all(p == total for p, total in (result[key] for key in ("dW", "dI", "db")))
+    result = {name: (sum(is_zero(d - f) for d, f in zip(direct, formula, strict=True)), len(formula))
+              for name, (direct, formula) in checks.items()}
+    result["proved"] = all(proved == total for proved, total in result.values())
     return result
 
 
 def proof_table(cases):
     """prove_gradients for each (n, k, stride, padding) of cases, as a Markdown table (one row a case).
 
-    cases: a list of 1 to MAX_PANELS · 2 tuples (n, k, stride, padding), each as prove_gradients takes them
-    (every case is checked before the first proof runs). Columns: image, filter, stride, padding, the entries
-    proved of ∂L/∂W, ∂L/∂I and ∂L/∂b, and ✔ when all are.
+    cases: a non-empty list of tuples (n, k, stride, padding), every one checked before the first proof runs.
+    Columns: image, filter, stride, padding, the entries proved of ∂L/∂W, ∂L/∂I and ∂L/∂b, and ✔ when all are.
     """
-    if not isinstance(cases, (list, tuple)) or not 1 <= len(cases) <= 2 * MAX_PANELS:
-        raise ValueError(f"cases must be a list of 1 to {2 * MAX_PANELS} (n, k, stride, padding) tuples; got "
-                         f"{cases!r:.80}")
+    if not isinstance(cases, (list, tuple)) or not cases:
+        raise ValueError(f"cases must be a non-empty list of (n, k, stride, padding) tuples; got {cases!r:.80}")
     for case in cases:
         if not (isinstance(case, tuple) and len(case) == 4):
             raise ValueError(f"cases: each case must be a tuple (n, k, stride, padding); got {case!r:.60}")
         try:
-            _check_proof(*case)
+            n, k = _whole(case[0], "n"), _whole(case[1], "k")
+            m = _output_size(n, k, *check_stride_padding(*case[2:]))
+            _check_budget((n * n + k * k + 1) * m * m, f"n = {n}, k = {k}", "the proof's (n² + k² + 1)·m² derivatives")
         except ValueError as error:
-            raise ValueError(f"cases: {case}: {error}") from None
+            raise ValueError(f"cases: {case!r:.60}: {error}") from None
     rows = ["| image | filter | stride | padding | ∂L/∂W | ∂L/∂I | ∂L/∂b | all proved |",
             "|---|---|---|---|---|---|---|---|"]
     for n, k, stride, padding in cases:
@@ -382,7 +365,6 @@ def proof_table(cases):
 
 # ---------------------------------------------------------------- rendering
 
-
 def latex_equations(lhs, rhs):
     """LaTeX for 'lhs_rc = rhs_rc' on one aligned line each; lhs, rhs: matrices of the same shape.
 
@@ -390,8 +372,6 @@ def latex_equations(lhs, rhs):
     """
     if not isinstance(lhs, sp.MatrixBase) or not isinstance(rhs, sp.MatrixBase) or lhs.shape != rhs.shape:
         raise ValueError("lhs and rhs must be SymPy matrices of the same shape")
-    if max(lhs.shape) > MAX_SIDE:
-        raise ValueError(f"lhs is {lhs.shape[0]}×{lhs.shape[1]}, over the symbolic limit of {MAX_SIDE}×{MAX_SIDE}")
     lines = [f"{sp.latex(left)} &= {sp.latex(right)}" for left, right in zip(lhs, rhs, strict=True)]
     return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
 
@@ -401,16 +381,11 @@ def latex_row(named_values):
 
     named_values: list of (LaTeX name, SymPy object or number); values are typeset with sympy.latex.
     """
-    if not isinstance(named_values, (list, tuple)) or not named_values:
-        raise ValueError("named_values must be a list of at least one (name, value) pair")
-    for pair in named_values:
-        if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and isinstance(pair[0], str)):
-            raise ValueError(f"named_values must hold (LaTeX name, value) pairs; got {pair!r:.60}")
-        if isinstance(pair[1], sp.MatrixBase) and max(pair[1].shape) > MAX_SIDE:
-            raise ValueError(f"named_values: {pair[0]} is {pair[1].shape[0]}×{pair[1].shape[1]}, over the "
-                             f"symbolic limit of {MAX_SIDE}×{MAX_SIDE}")
-        if isinstance(pair[1], str):
-            raise ValueError(f"named_values: the value of {pair[0]} is text; pass a SymPy object or a number")
+    if not isinstance(named_values, (list, tuple)) or not named_values or not all(
+            isinstance(pair, (list, tuple)) and len(pair) == 2 and isinstance(pair[0], str)
+            and not isinstance(pair[1], str) for pair in named_values):
+        raise ValueError(f"named_values must be a non-empty list of (LaTeX name, SymPy object or number) pairs; "
+                         f"got {named_values!r:.80}")
     return r",\qquad ".join(f"{name} = {sp.latex(value)}" for name, value in named_values)
 
 
@@ -421,14 +396,38 @@ def latex_gradient(gradient, name):
     """
     if not isinstance(gradient, sp.MatrixBase):
         raise ValueError(f"gradient must be a SymPy Matrix; got {type(gradient).__name__}")
-    if max(gradient.shape) > MAX_SIDE:
-        raise ValueError(f"gradient is {gradient.shape[0]}×{gradient.shape[1]}, over the symbolic limit of "
-                         f"{MAX_SIDE}×{MAX_SIDE}")
     if not isinstance(name, str):
         raise ValueError(f"name must be a string such as 'W'; got {type(name).__name__}")
     lines = [rf"\frac{{\partial L}}{{\partial {name}_{{{i + 1}{j + 1}}}}} &= {sp.latex(gradient[i, j])}"
              for i in range(gradient.shape[0]) for j in range(gradient.shape[1])]
     return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
+
+
+def _check_panels(panels, title):
+    """Every panel checked before a figure exists: returns the value grids as float arrays."""
+    if not isinstance(title, str):
+        raise ValueError(f"title must be a string; got {type(title).__name__}")
+    if not isinstance(panels, (list, tuple)) or not panels:
+        raise ValueError("panels must be a list of at least one (name, values, box)")
+    grids = []
+    for panel in panels:
+        if not (isinstance(panel, (list, tuple)) and len(panel) == 3):
+            raise ValueError(f"panels must hold (name, values, box) triples; got {panel!r:.60}")
+        name, values, box = panel
+        try:
+            grid = np.array(values.tolist() if isinstance(values, sp.MatrixBase) else values, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"panel {name!r}: values must be a 2-D grid of numbers") from None
+        if grid.ndim != 2 or not grid.size or not np.isfinite(grid).all():
+            raise ValueError(f"panel {name!r}: values must be 2-D, non-empty and finite; got shape {grid.shape}")
+        if box is not None and not (isinstance(box, (list, tuple)) and len(box) == 3 and all(
+                isinstance(v, Integral) and not isinstance(v, bool) for v in box) and 0 <= box[0] and 0 <= box[1]
+                and 1 <= box[2] and box[0] + box[2] <= grid.shape[0] and box[1] + box[2] <= grid.shape[1]):
+            raise ValueError(f"panel {name!r}: box must be None or (row, col, size) integers that fit in the "
+                             f"{grid.shape[0]}×{grid.shape[1]} grid; got {box!r:.60}")
+        grids.append(grid)
+    _check_budget(sum(grid.size for grid in grids), "panels", "writing every value in its cell")
+    return grids
 
 
 def grids_figure(panels, title):
@@ -440,9 +439,8 @@ def grids_figure(panels, title):
     Rows and columns are labelled 1, 2, … as in the math. Returns the matplotlib Figure.
     """
     import matplotlib.pyplot as plt
-    import numpy as np
 
-    grids = _check_panels(panels, title, np)
+    grids = _check_panels(panels, title)
     fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels), 3.0), squeeze=False)
     for ax, (name, _, box), grid in zip(axes[0], panels, grids, strict=True):
         limit = max(float(np.abs(grid).max()), 1e-12)
@@ -456,47 +454,8 @@ def grids_figure(panels, title):
             ax.add_patch(plt.Rectangle((col - 0.5, row - 0.5), size, size, fill=False, lw=3, ec="#222222"))
         ax.set_xticks(range(grid.shape[1]), [str(j + 1) for j in range(grid.shape[1])])
         ax.set_yticks(range(grid.shape[0]), [str(i + 1) for i in range(grid.shape[0])])
-        ax.set_xlabel("column")
-        ax.set_ylabel("row")
-        ax.set_title(name)
+        ax.set(xlabel="column", ylabel="row", title=name)
         fig.colorbar(image, ax=ax, shrink=0.8, label="value (− blue, + red)")
     fig.suptitle(title)
     fig.tight_layout()
     return fig
-
-
-def _check_panels(panels, title, np):
-    """Every panel checked before a figure exists: returns the value grids as float arrays."""
-    if not isinstance(title, str):
-        raise ValueError(f"title must be a string; got {type(title).__name__}")
-    if not isinstance(panels, (list, tuple)) or not panels:
-        raise ValueError("panels must be a list of at least one (name, values, box)")
-    if len(panels) > MAX_PANELS:
-        raise ValueError(f"panels: {len(panels)} panels, over the limit of {MAX_PANELS} in one row")
-    grids = []
-    for panel in panels:
-        if not (isinstance(panel, (list, tuple)) and len(panel) == 3):
-            raise ValueError(f"panels must hold (name, values, box) triples; got {panel!r:.60}")
-        name, values, box = panel
-        try:
-            grid = np.array(values.tolist() if isinstance(values, sp.MatrixBase) else values, dtype=float)
-        except (TypeError, ValueError):
-            raise ValueError(f"panel {name!r}: values must be a 2-D grid of numbers") from None
-        if grid.ndim != 2 or min(grid.shape) < 1:
-            raise ValueError(f"panel {name!r}: values must be 2-D and non-empty; got shape {grid.shape}")
-        if max(grid.shape) > MAX_SIDE:
-            raise ValueError(f"panel {name!r}: values are {grid.shape[0]}×{grid.shape[1]}, over the limit of "
-                             f"{MAX_SIDE}×{MAX_SIDE} (every value is written in its cell)")
-        if not np.isfinite(grid).all():
-            raise ValueError(f"panel {name!r}: values must be finite; got NaN or inf")
-        if box is not None:
-            if not (isinstance(box, (list, tuple)) and len(box) == 3
-                    and all(isinstance(v, Integral) and not isinstance(v, bool) for v in box)):
-                raise ValueError(f"panel {name!r}: box must be None or (row, col, size) integers; got {box!r:.60}")
-            row, col, size = box
-            if not (0 <= row and 0 <= col and 1 <= size and row + size <= grid.shape[0]
-                    and col + size <= grid.shape[1]):
-                raise ValueError(f"panel {name!r}: box {tuple(box)} does not fit in the {grid.shape[0]}×"
-                                 f"{grid.shape[1]} grid")
-        grids.append(grid)
-    return grids

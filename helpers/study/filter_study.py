@@ -1,23 +1,11 @@
 """Comparing banks of filters and how training changed them (notebook 06's evidence).
 
-Every claim about trained filters needs a baseline. This module measures, in NumPy:
-
-- ``net_change``: how many weights of a layer ended higher / lower than at the start, and by how much;
-- ``common_mode``: a filter's gradient (or change) split into its mean over the kernel's KH·KW weights
-  (the part that moves all of them the same way) and the rest; with inputs ≥ 0 the mean part is
-  Σ δ · (patch mean), the bias gradient Σ δ weighted by how bright each patch is;
-- ``filter_correlation`` and ``match_filters``: how alike two banks are, matched one-to-one by the best
-  of all F! orderings (720 for six filters), with the *signed* Pearson correlation;
-- ``random_banks``: He-initialized banks, the "chance alone" baseline for any similarity statistic;
-- ``top_patches``: the patches of the data that excite each filter most;
-- ``orientation_score``: how much of a 3×3 filter is an oriented ramp (an edge detector's shape).
-
+Every claim about trained filters needs a baseline. Here, in NumPy: how many weights ended higher or lower
+(``net_change_table``), the common-mode part of a change (``common_mode``), how alike two banks are when
+matched one-to-one by the best of all F! orderings (``match_filters``), against random He banks
+(``random_banks``), the patches that excite each filter most (``top_patches``), how edge-like a filter is
+(``orientation_score``), and short runs that change one thing (``contrast_runs``) with their tables.
 Shapes follow NCHW: a bank of filters is (F, C, KH, KW); a stack of P banks is (P, F, C, KH, KW).
-
-Arguments are checked at the door: a wrong one raises ValueError or TypeError naming it, before any work.
-Sizes are bounded so that no call takes seconds or gigabytes: at most MAX_ELEMENTS entries in one array (and
-in all the layers or samples of one table), MAX_ROWS rows in a table, MAX_PIXELS pixels to scale, and
-MAX_RUN_STEPS steps of MAX_RUN_IMAGES images in all for one short run.
 """
 import itertools
 import math
@@ -26,104 +14,75 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from helpers.door import mapping, real_array
+from helpers.door import check_memory, checked, integer_in, mapping, real_array
 from helpers.nn import network
-
-MAX_MATCH_FILTERS = 8   # 8! = 40,320 orderings; beyond that brute force is the wrong tool
-MAX_TOP_PATCH_PRODUCTS = 10**9   # top_patches' multiply-adds (seconds of work): 1,000 MNIST digits need 37 M
-MAX_ELEMENTS = 10**7    # entries of one array argument (80 MB as float64); the seed network has 21,000 weights
-MAX_ROWS = 100          # rows of one table: layers, named samples, settings, or the seeds of one setting
-MAX_PIXELS = 70_000 * 28 * 28   # pixels scale_inputs converts at once: all of MNIST (220 MB as float32)
-MAX_RUN_STEPS = 1_000   # SGD steps of one short run (notebook 06: 100)
-MAX_RUN_IMAGES = 32_000   # steps · batch_size of one short run, about 3 s on one core (notebook 06: 1,600)
+from helpers.nn.conv import conv2d
 
 
-def _array(value, name, ndim=None, min_ndim=None):
+def _array(value, name, ndim=None, min_ndim=0):
+    """value as a non-empty float array of finite numbers: ValueError naming name."""
     array = real_array(value, name)
-    if ndim is not None and array.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D; got shape {array.shape}")
-    if min_ndim is not None and array.ndim < min_ndim:
-        raise ValueError(f"{name} must have at least {min_ndim} dimensions; got shape {array.shape}")
-    if array.size == 0:
-        raise ValueError(f"{name} must not be empty; got shape {array.shape}")
-    if array.size > MAX_ELEMENTS:
-        raise ValueError(f"{name} has {array.size:,} entries (shape {array.shape}); at most {MAX_ELEMENTS:,}")
-    array = np.asarray(array, dtype=float)
-    if not np.all(np.isfinite(array)):
+    if array.ndim < min_ndim or (ndim is not None and array.ndim != ndim) or not array.size:
+        wanted = f"{ndim}-D" if ndim is not None else f"at least {min_ndim}-D"
+        raise ValueError(f"{name} must be a non-empty {wanted} array; got shape {array.shape}")
+    check_memory(8 * array.size, name)
+    array = array.astype(float, copy=False)
+    if not np.isfinite(array).all():
         raise ValueError(f"{name} must hold finite numbers (no NaN or inf)")
     return array
 
 
-def _count(value, name, low=1):
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
-        raise ValueError(f"{name} must be an integer ≥ {low}; got {value!r}")
+def _count(value, name):
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        raise ValueError(f"{name} must be an integer ≥ 1; got {value!r:.60}")
     return int(value)
 
 
 def _names(value, name):
-    """value as a list of 1 to MAX_ROWS strings (layer names such as "conv1.w")."""
-    if not (isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim == 1)):
-        raise TypeError(f"{name} must be a list or tuple of layer names; got {type(value).__name__}")
-    if not 1 <= len(value) <= MAX_ROWS:
-        raise ValueError(f"{name} must hold 1 to {MAX_ROWS} layer names; got {len(value)}")
-    if not all(isinstance(key, str) for key in value):
-        raise TypeError(f"{name} must be layer names (strings) such as 'conv1.w'; got {list(value)!r:.80}")
+    """value as a non-empty list of strings (layer names such as "conv1.w")."""
+    if not isinstance(value, (list, tuple)) or not value or not all(isinstance(key, str) for key in value):
+        raise TypeError(f"{name} must be a non-empty list of layer names such as 'conv1.w'; got {value!r:.80}")
     return list(value)
 
 
 def _layer_pairs(start, end, keys, start_name, end_name):
-    """{key: (start[key], end[key])} for every name of keys: float arrays of one shape, MAX_ELEMENTS in all."""
+    """{key: (start[key], end[key])} for every name of keys: float arrays of one shape."""
     start = mapping(start, start_name, "a dict {layer name: weights}")
     end = mapping(end, end_name, "a dict {layer name: weights}")
     keys = _names(keys, "keys")
     missing = [key for key in keys if key not in start or key not in end]
     if missing:
         raise ValueError(f"keys must name arrays present in both {start_name} and {end_name}; missing {missing}")
-    pairs, total = {}, 0
+    pairs = {}
     for key in keys:
         before, after = _array(start[key], f"{start_name}[{key!r}]"), _array(end[key], f"{end_name}[{key!r}]")
         if before.shape != after.shape:
             raise ValueError(f"{start_name}[{key!r}] and {end_name}[{key!r}] must have one shape; got "
                              f"{before.shape} and {after.shape}")
-        total += before.size
-        if total > MAX_ELEMENTS:
-            raise ValueError(f"keys name more than {MAX_ELEMENTS:,} weights in all; show fewer layers")
         pairs[key] = before, after
     return pairs
 
 
-# ---------------------------------------------------------------------------- net change
+# ---------------------------------------------------------------------------- net change and common mode
 
 def net_change(start, end):
-    """How one weight array changed from start to end of a run.
+    """How one weight array changed from start to end (arrays of one shape, e.g. conv1.w (6, 1, 3, 3)).
 
-    start, end: arrays of the same shape (e.g. conv1.w (6, 1, 3, 3) at step 0 and after training)
-    Returns a dict of numbers: "size", "higher", "lower", "unchanged" (how many weights ended above / below /
-    exactly at their start), "mean_change" (mean of end − start, signed) and "mean_abs_start" (mean |w| at
-    the start: the scale the change should be compared with).
+    Returns a dict of numbers: "size", "higher", "lower", "unchanged" (weights that ended above / below / at
+    their start), "mean_change" (mean of end − start) and "mean_abs_start" (the scale to compare it with).
     """
-    start, end = _array(start, "start"), _array(end, "end")
-    if start.shape != end.shape:
-        raise ValueError(f"start and end must have the same shape; got {start.shape} and {end.shape}")
-    change = end - start
+    start = np.asarray(start, dtype=float)
+    change = np.asarray(end, dtype=float) - start
     return {"size": int(change.size), "higher": int(np.sum(change > 0)), "lower": int(np.sum(change < 0)),
             "unchanged": int(np.sum(change == 0)), "mean_change": float(change.mean()),
             "mean_abs_start": float(np.abs(start).mean())}
 
 
 def net_change_table(starts, ends, keys):
-    """A Markdown table of ``net_change`` for several layers.
-
-    starts, ends: dicts {name: array} (e.g. {"conv1.w": (6, 1, 3, 3), ...}), finite numbers, each layer's two
-    arrays of one shape; keys: 1 to MAX_ROWS names (strings) of both, in order, at most MAX_ELEMENTS weights
-    in all.
-    Returns a Markdown string: one row per layer with the counts higher ↑ / lower ↓, the mean change and
-    the mean |w| at the start.
-    """
-    pairs = _layer_pairs(starts, ends, keys, "starts", "ends")
+    """A Markdown table of ``net_change``, one row per layer of keys (names in both dicts {name: array})."""
     rows = ["| layer | weights | ended higher ↑ | ended lower ↓ | mean change | mean \\|w\\| at start |",
             "|---|---|---|---|---|---|"]
-    for key, (start, end) in pairs.items():
+    for key, (start, end) in _layer_pairs(starts, ends, keys, "starts", "ends").items():
         c = net_change(start, end)
         rows.append(f"| `{key}` | {c['size']:,} | {c['higher']:,} ({100 * c['higher'] / c['size']:.0f} %) | "
                     f"{c['lower']:,} ({100 * c['lower'] / c['size']:.0f} %) | {c['mean_change']:+.3f} | "
@@ -131,56 +90,39 @@ def net_change_table(starts, ends, keys):
     return "\n".join(rows)
 
 
-# ---------------------------------------------------------------------------- common mode
-
+@checked(lambda weights: {"weights": _array(weights, "weights", ndim=4)})
 def common_mode(weights):
-    """Split each kernel into its mean over the KH·KW weights and the rest.
+    """Split each kernel of weights (F, C, KH, KW) (filters, ∂L/∂W or ΔW) into its mean and the rest.
 
-    weights: (F, C, KH, KW): filters, a gradient ∂L/∂W or a change ΔW
-    Returns (mean, rest, share): mean (F, C) the kernel means; rest (F, C, KH, KW) = weights − mean, which
-    sums to 0 over each kernel; share (F, C) = KH·KW·mean² / Σ weights², the fraction of each kernel's
-    squared norm that moves all its weights the same way (0 when there is no kernel energy). For a
-    direction with no preference (independent normal entries) the expected share is 1/(KH·KW).
+    Returns (mean (F, C), rest = weights − mean (F, C, KH, KW), share (F, C) = KH·KW·mean² / Σ weights²): the
+    fraction of each kernel's squared norm that moves all its weights one way (0 for an all-zero kernel;
+    1/(KH·KW) expected for a direction with no preference, independent normal entries).
     """
-    weights = _array(weights, "weights", ndim=4)
     mean = weights.mean(axis=(2, 3))
-    rest = weights - mean[:, :, None, None]
     energy = np.sum(weights ** 2, axis=(2, 3))
-    size = weights.shape[2] * weights.shape[3]
-    share = np.divide(size * mean ** 2, energy, out=np.zeros_like(energy), where=energy > 0)
-    return mean, rest, share
-
-
-def patch_means(x, kernel_shape=(3, 3)):
-    """The mean of every KH×KW patch a stride-1 valid conv reads.
-
-    x: (N, C, H, W) inputs; kernel_shape: (KH, KW)
-    Returns (N, C, H−KH+1, W−KW+1). With these, the mean over a kernel of ∂L/∂W (one input channel) is
-    Σ_{n, m, k} δ[n, f, m, k] · patch_mean[n, c, m, k], while ∂L/∂b_f = Σ δ[n, f, m, k].
-    """
-    x = _array(x, "x", ndim=4)
-    kh, kw = kernel_shape
-    if not (1 <= kh <= x.shape[2] and 1 <= kw <= x.shape[3]):
-        raise ValueError(f"kernel_shape must fit inside the images {x.shape[2:]}; got {kernel_shape}")
-    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))
-    return windows.mean(axis=(-2, -1))
+    share = np.divide(weights.shape[2] * weights.shape[3] * mean ** 2, energy, out=np.zeros_like(energy),
+                      where=energy > 0)
+    return mean, weights - mean[:, :, None, None], share
 
 
 # ---------------------------------------------------------------------------- matching banks
 
-def filter_correlation(bank_a, bank_b):
-    """Signed Pearson correlation of every filter of bank_a with every filter of bank_b.
-
-    bank_a: (F, C, KH, KW) and bank_b: (G, C, KH, KW), or stacks (P, F, C, KH, KW) and (P, G, C, KH, KW).
-    Returns (F, G) (or (P, F, G)): +1 the same pattern up to a positive scale and an added constant,
-    −1 the same pattern negated, 0 unrelated. A filter with no variation counts as 0 against everything.
-    """
+def _check_banks(bank_a, bank_b, same_count):
     a, b = _array(bank_a, "bank_a", min_ndim=4), _array(bank_b, "bank_b", min_ndim=4)
-    if a.ndim not in (4, 5) or a.ndim != b.ndim or a.shape[-3:] != b.shape[-3:] or a.shape[:-4] != b.shape[:-4]:
+    if (a.ndim not in (4, 5) or a.ndim != b.ndim or a.shape[-3:] != b.shape[-3:] or a.shape[:-4] != b.shape[:-4]
+            or (same_count and a.shape != b.shape)):
         raise ValueError(f"bank_a and bank_b must be (F, C, KH, KW) (or stacks (P, F, C, KH, KW)) with filters of "
-                         f"one shape; got {a.shape} and {b.shape}")
-    a = a.reshape(a.shape[:-3] + (-1,))
-    b = b.reshape(b.shape[:-3] + (-1,))
+                         f"one shape{' and as many filters' if same_count else ''}; got {a.shape} and {b.shape}")
+    return a, b
+
+
+def _check_orderings(count, stacks, name):
+    """Refuse a brute-force match whose F! orderings (F entries each, for every stack) would not fit in memory."""
+    check_memory(8 * math.factorial(count) * count * (stacks + 1), name)
+
+
+def _correlation(a, b):
+    a, b = a.reshape(a.shape[:-3] + (-1,)), b.reshape(b.shape[:-3] + (-1,))
 
     def unit(v):
         v = v - v.mean(axis=-1, keepdims=True)
@@ -190,81 +132,73 @@ def filter_correlation(bank_a, bank_b):
     return unit(a) @ np.swapaxes(unit(b), -1, -2)
 
 
-def _permutations(count):
-    return np.array(list(itertools.permutations(range(count))), dtype=np.intp)
+def filter_correlation(bank_a, bank_b):
+    """Signed Pearson correlation of every filter of bank_a (F, C, KH, KW) with every filter of bank_b (G, …).
+
+    Stacks (P, F, C, KH, KW) and (P, G, C, KH, KW) give (P, F, G); else (F, G). +1: the same pattern up to a
+    positive scale and an added constant; −1: negated; 0: unrelated (or a filter with no variation).
+    """
+    return _correlation(*_check_banks(bank_a, bank_b, same_count=False))
 
 
 def best_assignment(similarity):
-    """The one-to-one pairing with the largest total similarity, by trying every ordering.
+    """The one-to-one pairing of rows and columns of similarity (F, F) or (P, F, F) with the largest total.
 
-    similarity: (F, F) matrix, or a stack (P, F, F); F ≤ MAX_MATCH_FILTERS (6 filters: 720 orderings)
-    Returns (order, matched): order (F,) or (P, F) ints, row i is paired with column order[i]; matched
-    (F,) or (P, F): similarity[i, order[i]]. Ties go to the first ordering in itertools order.
+    Tries all F! orderings (720 for six filters); ties go to the first in itertools order. Returns (order,
+    matched), (F,) or (P, F) each: row i is paired with column order[i], matched = similarity[i, order[i]].
     """
-    s = _array(similarity, "similarity", min_ndim=2)
-    if s.ndim not in (2, 3) or s.shape[-1] != s.shape[-2]:
-        raise ValueError(f"similarity must be square (F, F) or a stack (P, F, F); got {s.shape}")
+    s = np.asarray(similarity, dtype=float)
     count = s.shape[-1]
-    if count > MAX_MATCH_FILTERS:
-        raise ValueError(f"similarity has {count} filters; brute force handles at most {MAX_MATCH_FILTERS}")
     stack = s[None] if s.ndim == 2 else s
-    orders = _permutations(count)                                      # (count!, F)
-    totals = stack[:, np.arange(count), orders].sum(axis=-1)           # (P, count!)
-    order = orders[np.argmax(totals, axis=1)]                          # (P, F)
+    orders = np.array(list(itertools.permutations(range(count))), dtype=np.intp)   # (count!, F)
+    totals = stack[:, np.arange(count), orders].sum(axis=-1)                        # (P, count!)
+    order = orders[np.argmax(totals, axis=1)]                                       # (P, F)
     matched = np.take_along_axis(stack, order[:, :, None], axis=2)[:, :, 0]
     return (order[0], matched[0]) if s.ndim == 2 else (order, matched)
+
+
+def _match(a, b):
+    order, matched = best_assignment(_correlation(a, b))
+    score = matched.mean(axis=-1)
+    return {"order": order, "correlations": matched, "score": float(score) if a.ndim == 4 else score}
 
 
 def match_filters(bank_a, bank_b):
     """Pair the filters of two banks one-to-one so that the mean signed correlation is largest.
 
-    bank_a, bank_b: (F, C, KH, KW) of one shape, or stacks (P, F, C, KH, KW); F ≤ MAX_MATCH_FILTERS.
+    bank_a, bank_b: (F, C, KH, KW) of one shape, or stacks (P, F, C, KH, KW).
     Signed, because a ReLU follows the conv: W and −W are different detectors (one answers a bright
     stroke, the other its absence), so a negated copy must not count as a match.
     Returns a dict: "order" (F,) or (P, F) (filter i of a ↔ filter order[i] of b), "correlations" (F,) or
     (P, F) the matched correlations, "score" the mean over the F pairs (a float, or (P,)).
     """
-    a, b = _array(bank_a, "bank_a", min_ndim=4), _array(bank_b, "bank_b", min_ndim=4)
-    if a.shape != b.shape or a.ndim not in (4, 5):
-        raise ValueError(f"bank_a and bank_b must both be (F, C, KH, KW) or (P, F, C, KH, KW) of one shape; "
-                         f"got {a.shape} and {b.shape}")
-    order, matched = best_assignment(filter_correlation(a, b))
-    score = matched.mean(axis=-1)
-    return {"order": order, "correlations": matched, "score": float(score) if a.ndim == 4 else score}
+    a, b = _check_banks(bank_a, bank_b, same_count=True)
+    _check_orderings(a.shape[-4], len(a) if a.ndim == 5 else 1, "bank_a")
+    return _match(a, b)
 
 
 def random_banks(count, shape=(6, 1, 3, 3), seed=0):
-    """``count`` independent He-initialized banks (normal, std √(2 / fan-in)), as init_params draws them.
+    """``count`` He-initialized banks of ``shape`` (F, C, KH, KW) (normal, std √(2 / fan-in)), as init_params.
 
-    count: integer ≥ 1; shape: (F, C, KH, KW); seed: for np.random.default_rng
-    Returns (count, F, C, KH, KW) float64. (The Pearson statistics above are scale-free, so the std only
-    matters for statistics of raw values.)
+    seed: an integer ≥ 0. Returns (count, F, C, KH, KW) float64.
     """
     count = _count(count, "count")
-    if len(shape) != 4 or any(isinstance(s, bool) or not isinstance(s, Integral) or s < 1 for s in shape):
-        raise ValueError(f"shape must be four positive integers (F, C, KH, KW); got {shape!r}")
-    fan_in = shape[1] * shape[2] * shape[3]
-    return np.random.default_rng(seed).normal(0.0, np.sqrt(2.0 / fan_in), size=(count,) + tuple(shape))
+    if not (isinstance(shape, tuple) and len(shape) == 4 and all(
+            isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in shape)):
+        raise ValueError(f"shape must be four positive integers (F, C, KH, KW); got {shape!r:.80}")
+    seed = integer_in(seed, "seed", 0, 2**63)
+    check_memory(8 * count * math.prod(shape), "count")
+    return np.random.default_rng(seed).normal(0.0, np.sqrt(2.0 / math.prod(shape[1:])), size=(count, *shape))
 
 
 def pair_scores(banks):
-    """``match_filters`` score of every pair of banks in a list.
-
-    banks: (P, F, C, KH, KW) or a list of P banks (F, C, KH, KW), P ≥ 2
-    Returns (P·(P−1)/2,) scores in itertools.combinations order.
-    """
+    """``match_filters`` score of every pair of P ≥ 2 banks (P, F, C, KH, KW): (P·(P−1)/2,), combinations order."""
     banks = _array(banks, "banks", ndim=5)
     if len(banks) < 2:
         raise ValueError(f"banks must hold at least two banks; got {len(banks)}")
     pairs = np.array(list(itertools.combinations(range(len(banks)), 2)))
-    return match_filters(banks[pairs[:, 0]], banks[pairs[:, 1]])["score"]
-
-
-def spread(values):
-    """(mean, 5th percentile, 95th percentile) of a 1-D sample, as floats."""
-    values = _array(values, "values").ravel()
-    low, high = np.percentile(values, [5, 95])
-    return float(values.mean()), float(low), float(high)
+    _check_orderings(banks.shape[1], len(pairs), "banks")
+    return _match(banks[pairs[:, 0]], banks[pairs[:, 1]])["score"]
 
 
 # ---------------------------------------------------------------------------- what filters respond to
@@ -272,59 +206,37 @@ def spread(values):
 def top_patches(x, filters, bias=None, count=8):
     """For each filter, the ``count`` patches of the data that give its largest output, one per image.
 
-    x: (N, 1, H, W) images (floats); filters: (F, 1, KH, KW); bias: (F,) or None; count ≤ N
-    One patch per image, so that the same stroke seen at neighbouring positions does not fill the row.
-    Returns (patches, responses, where): patches (F, count, KH, KW); responses (F, count), largest first;
-    where (F, count, 3) the (image, row, column) of each patch's top-left pixel.
+    x: (N, 1, H, W) images; filters: (F, 1, KH, KW); bias: (F,) or None; count ≤ N. One patch per image,
+    so that one stroke seen at neighbouring positions does not fill the row. Returns (patches (F, count, KH,
+    KW), responses (F, count) largest first, where (F, count, 3): image, row, column of the top-left pixel).
     """
-    x = _array(x, "x", ndim=4)
-    filters = _array(filters, "filters", ndim=4)
-    if x.shape[1] != 1 or filters.shape[1] != 1:
-        raise ValueError(f"x (N, 1, H, W) and filters (F, 1, KH, KW) must have one channel; got {x.shape} and "
-                         f"{filters.shape}")
-    kh, kw = filters.shape[2:]
-    if kh > x.shape[2] or kw > x.shape[3]:
-        raise ValueError(f"filters {filters.shape} do not fit inside images {x.shape}")
+    x, filters = _array(x, "x", ndim=4), _array(filters, "filters", ndim=4)
+    if x.shape[1] != 1 or filters.shape[1] != 1 or filters.shape[2] > x.shape[2] or filters.shape[3] > x.shape[3]:
+        raise ValueError(f"x (N, 1, H, W) and filters (F, 1, KH, KW) must have one channel, the filters fitting "
+                         f"inside the images; got {x.shape} and {filters.shape}")
     bias = np.zeros(len(filters)) if bias is None else _array(bias, "bias", ndim=1)
     if bias.shape != (len(filters),):
         raise ValueError(f"bias must be (F,) = ({len(filters)},); got {bias.shape}")
-    count = _count(count, "count")
-    if count > len(x):
-        raise ValueError(f"count must be at most the number of images {len(x)}; got {count}")
-    n, oh, ow = len(x), x.shape[2] - kh + 1, x.shape[3] - kw + 1
-    per_image = oh * ow * kh * kw
-    if n * per_image * len(filters) > MAX_TOP_PATCH_PRODUCTS or per_image > 10**7:
-        raise ValueError(f"x {x.shape} with filters {filters.shape} needs more than {MAX_TOP_PATCH_PRODUCTS:,} "
-                         "multiply-adds; pass fewer images or filters")
-    windows = np.lib.stride_tricks.sliding_window_view(x[:, 0], (kh, kw), axis=(1, 2))   # (N, OH, OW, KH, KW)
-    # the outputs of a chunk of images: (F, KH·KW) times the chunk's shifted copies, one BLAS product
-    kernels = filters.reshape(len(filters), -1)
-    best_position = np.empty((len(filters), n), np.intp)                       # (F, N)
-    best_value = np.empty((len(filters), n))
-    step = max(1, 10**6 // per_image)   # images per chunk (164 digits): the working arrays stay in cache
-    for first in range(0, n, step):
-        chunk = x[first:first + step, 0]
-        shifted = np.stack([chunk[:, i:i + oh, j:j + ow] for i in range(kh) for j in range(kw)])
-        flat = (kernels @ shifted.reshape(kh * kw, -1)).reshape(len(filters), len(chunk), -1)
-        best_position[:, first:first + step] = flat.argmax(axis=2)
-        best_value[:, first:first + step] = flat.max(axis=2) + bias[:, None]
-    images = np.argsort(-best_value, axis=1, kind="stable")[:, :count]         # (F, count)
-    positions = np.take_along_axis(best_position, images, axis=1)
-    rows, cols = np.divmod(positions, ow)
-    patches = windows[images, rows, cols]                                      # (F, count, KH, KW)
-    where = np.stack([images, rows, cols], axis=-1)
-    return patches.copy(), np.take_along_axis(best_value, images, axis=1), where
+    count = integer_in(count, "count", 1, len(x))
+    kh, kw = filters.shape[2:]
+    outputs = conv2d(x, filters, bias)          # (N, F, OH, OW); its door refuses an x too large for memory
+    flat = outputs.reshape(len(x), len(filters), -1).transpose(1, 0, 2)         # (F, N, OH·OW)
+    best_value = flat.max(axis=2)                                               # (F, N): each image's best
+    images = np.argsort(-best_value, axis=1, kind="stable")[:, :count]          # (F, count)
+    positions = np.take_along_axis(flat.argmax(axis=2), images, axis=1)
+    rows, cols = np.divmod(positions, outputs.shape[3])
+    # one KH×KW window per (filter, rank), read by indexing: (F, count, KH, KW)
+    patches = x[images[..., None, None], 0, rows[..., None, None] + np.arange(kh)[:, None],
+                cols[..., None, None] + np.arange(kw)]
+    return patches, np.take_along_axis(best_value, images, axis=1), np.stack([images, rows, cols], axis=-1)
 
 
 def orientation_score(filters):
-    """How much of each kernel is an oriented ramp — the shape of an edge detector (Sobel, Prewitt).
+    """How much of each kernel of filters (..., KH, KW) is an oriented ramp, an edge detector's shape: (...,).
 
-    filters: (..., KH, KW), e.g. (6, 1, 3, 3) or (P, 6, 1, 3, 3)
-    Each kernel minus its mean is projected on the two ramps (column − centre) and (row − centre); the score
-    is the share of its squared norm the best-fitting ramp a·column + b·row explains, in [0, 1]:
-    1 for a pure ramp (a perfect oriented edge), 0 for a kernel with no linear trend. For a 3×3 kernel of
-    independent normal numbers the expected score is 2/8 = 0.25 (two ramp directions out of the eight
-    that sum to zero). Returns (...,); a constant kernel scores 0.
+    The share of the centred kernel's squared norm that the best ramp a·(column − centre) + b·(row − centre)
+    explains: 1 for a perfect oriented edge, 0 for no linear trend (or a constant kernel); 2/8 = 0.25
+    expected for a 3×3 kernel of independent normal numbers (two of the eight zero-sum directions).
     """
     filters = _array(filters, "filters", min_ndim=2)
     kh, kw = filters.shape[-2:]
@@ -343,75 +255,28 @@ def orientation_score(filters):
 INPUT_SCALES = ("unit", "standardized", "pixels")
 
 
-def _pixels(value, name):
-    """value as uint8 images (N, C, H, W), N ≥ 1, at most MAX_PIXELS pixels."""
-    images = real_array(value, name)
-    if images.dtype != np.uint8 or images.ndim != 4 or not images.size:
-        raise ValueError(f"{name} must be uint8 pixels (N, 1, H, W) with N ≥ 1; got {images.dtype} {images.shape}")
-    if images.size > MAX_PIXELS:
-        raise ValueError(f"{name} has {images.size:,} pixels {images.shape}; scale at most {MAX_PIXELS:,} at once")
-    return images
+def scale_inputs(x, how):
+    """uint8 pixels x (N, 1, H, W) as float32 in one of INPUT_SCALES.
 
-
-def scale_inputs(x, how, reference=None):
-    """The images as the network should see them in one of three settings.
-
-    x: (N, 1, H, W) uint8 pixels, N ≥ 1, at most MAX_PIXELS in all; how: "unit" (x / 255, the course's
-    default, all ≥ 0), "standardized" ((x / 255 − mean) / std, the usual normalization: background < 0,
-    ink > 0) or "pixels" (the raw numbers 0…255 as floats); reference: (M, 1, H, W) uint8 images whose mean
-    and std are used for "standardized" (default: x itself — pass the training images for test images); the
-    images standardized by must not all be one value (std 0).
-    Returns (N, 1, H, W) float32.
+    "unit": x / 255, the course's default, all ≥ 0; "standardized": (x / 255 − mean) / std over x, background
+    < 0 and ink > 0; "pixels": the raw numbers 0…255.
     """
-    if not isinstance(how, str) or how not in INPUT_SCALES:
-        raise ValueError(f"how must be one of {INPUT_SCALES}; got {how!r:.80}")
-    x = _pixels(x, "x")
-    if reference is not None:
-        reference = _pixels(reference, "reference")
-    if how == "standardized":
-        name, images = ("x", x) if reference is None else ("reference", reference)
-        if images.min() == images.max():
-            raise ValueError(f"{name} holds one value everywhere ({images.min()}): its std is 0, nothing to "
-                             "standardize by")
     if how == "pixels":
         return x.astype(np.float32)
     unit = x.astype(np.float32) / np.float32(255)
     if how == "unit":
         return unit
-    reference = unit if reference is None else reference.astype(np.float32) / np.float32(255)
-    return (unit - reference.mean()) / reference.std()
-
-
-def _run_length(steps, batch_size, images):
-    """steps and batch_size of a short run as ints: at most MAX_RUN_STEPS steps of at most `images` images,
-    MAX_RUN_IMAGES in all."""
-    steps, batch_size = _count(steps, "steps"), _count(batch_size, "batch_size")
-    if steps > MAX_RUN_STEPS or batch_size > images or steps * batch_size > MAX_RUN_IMAGES:
-        raise ValueError(f"steps and batch_size must be at most {MAX_RUN_STEPS:,} steps of at most N = {images} "
-                         f"images, {MAX_RUN_IMAGES:,} images in all (a short run); got {steps:,} and {batch_size:,}")
-    return steps, batch_size
+    return (unit - unit.mean()) / unit.std()
 
 
 def short_run(x, y, seed, steps, batch_size=64, learning_rate=0.1, init="he", on_progress=None, progress_every=25):
     """Train a fresh seed network (``network.init_params(seed, init=init)``) for about ``steps`` SGD steps.
 
-    x: (N, 1, 28, 28) images as the network should see them (uint8 or floats, see ``scale_inputs``), N ≥ 1;
-    y: (N,) labels; seed: init and shuffling; steps, batch_size: the run uses the first
-    min(N, steps · batch_size) images for as many epochs as the steps need (a partial last batch is skipped,
-    so history["steps_total"] says how many steps ran); 1 ≤ steps ≤ MAX_RUN_STEPS, 1 ≤ batch_size ≤ N,
-    steps · batch_size ≤ MAX_RUN_IMAGES; on_progress, progress_every: passed to ``network.train``
-    (a short run reports every 25 steps: each report repaints a widget).
-    seed and init are checked by ``network.init_params``; learning_rate, on_progress, progress_every and the
-    values of the images and labels the run uses by ``network.train``, before its first step.
+    x: (N, 1, 28, 28) images, scaled; y: (N,) labels. The run uses the first min(N, steps · batch_size) images
+    for as many epochs as needed (a partial last batch is skipped: history["steps_total"] counts the steps).
     Returns a dict: "start" and "end" {name: array} for network.MOVE_KEYS and "conv1.b"; "history" (train's,
-    or the recorded part when the run diverged); "diverged_at": the failing step, or None; "seed".
+    or the recorded part of a diverged run); "diverged_at": the failing step, or None; "seed".
     """
-    x, y = real_array(x, "x"), real_array(y, "y")
-    if x.ndim != 4 or x.shape[1:] != (1, 28, 28) or not len(x):
-        raise ValueError(f"x must be images (N, 1, 28, 28) with N ≥ 1; got shape {x.shape}")
-    if y.ndim != 1 or len(x) != len(y):
-        raise ValueError(f"x and y must hold as many images as labels, y (N,); got {x.shape} and {y.shape}")
-    steps, batch_size = _run_length(steps, batch_size, len(y))
     images = min(len(y), steps * batch_size)
     epochs = -(-steps * batch_size // images)
     images = min(len(y), (steps // epochs) * batch_size) if steps % epochs == 0 else images
@@ -432,12 +297,10 @@ def short_run(x, y, seed, steps, batch_size=64, learning_rate=0.1, init="he", on
 def contrast_runs(x, y, settings, seeds, steps, batch_size, progress=None):
     """Short runs of several settings on the same seeds: same starts, same batches, one thing changed.
 
-    x: (N, 1, H, W) uint8 pixels; y: (N,) labels; settings: {label: (input scale, init, learning rate)},
-    the scale one of INPUT_SCALES (see ``scale_inputs``), the init "he" or "glorot"; seeds: the seeds every
-    setting runs with; steps, batch_size: each run's (see ``short_run``); progress: None, or an object whose
-    ``.part(label)`` returns the on_progress callable of the next run, e.g. a
-    ``training_widget.TrainingProgress(len(settings) · len(seeds) · steps)``.
-    Every setting is checked before the first run. Returns {label: [short_run result, one per seed]}.
+    x: (N, 1, 28, 28) uint8 pixels; y: (N,) labels; settings: {label: (scale in INPUT_SCALES, init in
+    network.INITS, learning rate)}; seeds: a list of integers; steps, batch_size: each run's (``short_run``);
+    progress: None, or an object whose ``.part(label)`` gives the next run's on_progress (a TrainingProgress).
+    Every argument is checked before the first run. Returns {label: [short_run result, one per seed]}.
     """
     if not isinstance(settings, dict) or not settings:
         raise ValueError(f"settings must be a non-empty dict {{label: (scale, init, learning rate)}}; got "
@@ -447,14 +310,17 @@ def contrast_runs(x, y, settings, seeds, steps, batch_size, progress=None):
                 and setting[1] in network.INITS and isinstance(setting[2], Real) and not isinstance(setting[2], bool)
                 and np.isfinite(setting[2]) and setting[2] > 0):
             raise ValueError(f"settings[{label!r}] must be (scale in {INPUT_SCALES}, init in {network.INITS}, "
-                             f"learning rate); got {setting!r}"[:300])
+                             f"learning rate > 0); got {setting!r}"[:300])
     seeds = list(seeds) if isinstance(seeds, (list, tuple, range)) else None
     if not seeds or not all(isinstance(seed, Integral) and not isinstance(seed, bool) for seed in seeds):
         raise ValueError("seeds must be a non-empty list or range of integers")
-    y = real_array(y, "y")
-    if y.ndim != 1:
-        raise ValueError(f"y must be labels (N,); got shape {y.shape}")
-    steps, batch_size = _run_length(steps, batch_size, len(y))
+    x, y = real_array(x, "x"), real_array(y, "y")
+    if y.ndim != 1 or not len(y):
+        raise ValueError(f"y must be labels (N,) with N ≥ 1; got shape {y.shape}")
+    if x.dtype != np.uint8 or x.shape != (len(y), 1, 28, 28):
+        raise ValueError(f"x must be uint8 pixels (N, 1, 28, 28), one image per label of y ({len(y)}); got "
+                         f"{x.dtype} {x.shape}")
+    steps, batch_size = _count(steps, "steps"), integer_in(batch_size, "batch_size", 1, len(y))
     if progress is not None and not callable(getattr(progress, "part", None)):
         raise ValueError(f"progress must be None or have a .part(label) method; got {type(progress).__name__}")
     runs = {}
@@ -466,106 +332,61 @@ def contrast_runs(x, y, settings, seeds, steps, batch_size, progress=None):
     return runs
 
 
-def _short_run_result(run, name):
-    """Check that run looks like a short_run result (name: how messages call it, e.g. "runs[0]")."""
-    what = "a short_run result with 'start', 'end', 'history' and 'diverged_at'"
-    run = mapping(run, name, what)
-    missing = [key for key in ("start", "end", "history", "diverged_at") if key not in run]
-    if missing:
-        raise ValueError(f"{name} must be {what}; it has no {missing}")
-    for part in ("start", "end"):
-        weights = mapping(run[part], f"{name}[{part!r}]", "a dict {layer name: weights}")
-        for key in network.MOVE_KEYS:
-            if key not in weights:
-                raise ValueError(f"{name}[{part!r}] must hold the weights {network.MOVE_KEYS}; it has no {key!r}")
-            shape = _array(weights[key], f"{name}[{part!r}][{key!r}]").shape
-            if shape != network.SHAPES[key]:
-                raise ValueError(f"{name}[{part!r}][{key!r}] must have shape {network.SHAPES[key]}; got {shape}")
-    history = mapping(run["history"], f"{name}['history']", "the history network.train returns")
-    if "loss" not in history or real_array(history["loss"], f"{name}['history']['loss']").ndim != 1:
-        raise ValueError(f"{name}['history'] must hold 'loss', a list of one number per step")
-    dead = history.get("dead_units")
-    if dead and not (isinstance(dead, Mapping) and all(isinstance(dead.get(layer), (list, tuple, np.ndarray))
-                                                       for layer in ("conv1", "conv2", "fc1"))):
-        raise ValueError(f"{name}['history']['dead_units'] must be None or a dict {{'conv1', 'conv2', 'fc1': "
-                         f"[unit indices]}}; got {dead!r:.80}")
-    step = run["diverged_at"]
-    if step is not None and (isinstance(step, bool) or not isinstance(step, Integral) or step < 1):
-        raise ValueError(f"{name}['diverged_at'] must be None or the step (≥ 1) that diverged; got {step!r:.80}")
+def _check_runs(runs):
+    """runs if it is a non-empty list of short_run results: ValueError or TypeError naming the wrong one."""
+    if not isinstance(runs, (list, tuple)) or not runs:
+        raise TypeError(f"runs must be a non-empty list of short_run results; got {type(runs).__name__}")
+    for k, run in enumerate(runs):
+        parts = [run.get(part) if isinstance(run, Mapping) else None for part in ("start", "end", "history")]
+        if not (all(isinstance(part, Mapping) for part in parts) and "loss" in parts[2] and "diverged_at" in run
+                and all(np.shape(part.get(key)) == network.SHAPES[key] for part in parts[:2]
+                        for key in network.MOVE_KEYS)):
+            raise ValueError(f"runs[{k}] must be a short_run result: 'start' and 'end' with the seed network's "
+                             f"{network.MOVE_KEYS}, 'history' with 'loss', and 'diverged_at'")
+    return runs
+
+
+DRIFT_COLUMNS = ("conv1_higher", "conv1_lower", "conv1_mean_change", "conv1_common_mode", "conv2_higher_share",
+                 "conv2_lower_share", "fc1_higher_share", "final_loss", "dead", "diverged_at", "seeds")
 
 
 def drift_row(runs):
-    """The numbers of one setting, over its seeds, for the drift table.
+    """The numbers of one setting for the drift table: runs, a list of ``short_run`` results (one per seed).
 
-    runs: list of 1 to MAX_ROWS ``short_run`` results (one per seed): "start" and "end" with the seed
-          network's conv1.w (6, 1, 3, 3), conv2.w (6, 6, 3, 3) and fc1.w (128, 150), finite; "history" with
-          "loss" (and "dead_units"); "diverged_at" None or a step
-    Returns a dict of lists (one entry per seed): "conv1_higher", "conv1_lower" (of 54), "conv1_mean_change",
-    "conv1_common_mode" (mean over the six filters of the common-mode share of ΔW), "conv2_higher_share",
-    "conv2_lower_share",
-    "fc1_higher_share" (fractions), "final_loss" (mean of the last 10 batches), "dead" (dead conv1, conv2, fc1
-    units after the run, from history["dead_units"]; None if the run diverged), "diverged_at" and "seeds".
+    Returns a dict of DRIFT_COLUMNS, one entry per seed each: conv1 weights that ended higher / lower (of 54),
+    conv1's mean change and mean common-mode share of ΔW, the shares of conv2 / fc1 weights that ended higher
+    (and conv2 lower), the final loss (mean of the last 10 batches), the dead conv1 / conv2 / fc1 units
+    (None if the run diverged), the step it diverged at, and the seed.
     """
-    if not isinstance(runs, (list, tuple)):
-        raise TypeError(f"runs must be a list of short_run results; got {type(runs).__name__}")
-    if not 1 <= len(runs) <= MAX_ROWS:
-        raise ValueError(f"runs must hold 1 to {MAX_ROWS} short_run results; got {len(runs)}")
-    for k, run in enumerate(runs):
-        _short_run_result(run, f"runs[{k}]")
-    row = {key: [] for key in ("conv1_higher", "conv1_lower", "conv1_mean_change", "conv1_common_mode",
-                               "conv2_higher_share", "conv2_lower_share", "fc1_higher_share", "final_loss", "dead",
-                               "diverged_at", "seeds")}
-    for run in runs:
-        row["seeds"].append(run.get("seed"))
-        conv1 = net_change(run["start"]["conv1.w"], run["end"]["conv1.w"])
+    row = {key: [] for key in DRIFT_COLUMNS}
+    for run in _check_runs(runs):
+        start, end = run["start"], run["end"]
+        conv1, conv2, fc1 = (net_change(start[key], end[key]) for key in network.MOVE_KEYS)
         row["conv1_higher"].append(conv1["higher"])
         row["conv1_lower"].append(conv1["lower"])
         row["conv1_mean_change"].append(conv1["mean_change"])
-        row["conv1_common_mode"].append(float(common_mode(run["end"]["conv1.w"] - run["start"]["conv1.w"])[2].mean()))
-        for layer in ("conv2", "fc1"):
-            change = net_change(run["start"][f"{layer}.w"], run["end"][f"{layer}.w"])
-            row[f"{layer}_higher_share"].append(change["higher"] / change["size"])
-            if layer == "conv2":
-                row["conv2_lower_share"].append(change["lower"] / change["size"])
+        change = np.asarray(end["conv1.w"], dtype=float) - start["conv1.w"]
+        row["conv1_common_mode"].append(float(common_mode.unchecked(change)[2].mean()))
+        row["conv2_higher_share"].append(conv2["higher"] / conv2["size"])
+        row["conv2_lower_share"].append(conv2["lower"] / conv2["size"])
+        row["fc1_higher_share"].append(fc1["higher"] / fc1["size"])
         losses = run["history"]["loss"][-10:]
-        row["final_loss"].append(float(np.mean(losses)) if losses else float("nan"))
+        row["final_loss"].append(float(np.mean(losses)) if len(losses) else float("nan"))
         dead = run["history"].get("dead_units")
         row["dead"].append(tuple(len(dead[layer]) for layer in ("conv1", "conv2", "fc1")) if dead else None)
         row["diverged_at"].append(run["diverged_at"])
+        row["seeds"].append(run.get("seed"))
     return row
 
 
-DRIFT_NUMBERS = ("conv1_higher", "conv1_lower", "conv1_mean_change", "conv1_common_mode", "conv2_higher_share",
-                 "conv2_lower_share", "fc1_higher_share", "final_loss")   # drift_row's columns of numbers
-
-
 def _drift_rows(rows):
-    """rows if it is a dict of 1 to MAX_ROWS {setting label: drift_row result}, each column one entry per seed."""
-    rows = mapping(rows, "rows", "a dict {setting label: drift_row(...)}")
-    if not 1 <= len(rows) <= MAX_ROWS:
-        raise ValueError(f"rows must hold 1 to {MAX_ROWS} settings; got {len(rows)}")
-    for label, row in rows.items():
-        name = f"rows[{label!r:.40}]"
-        row = mapping(row, name, "a drift_row result")
-        missing = [key for key in (*DRIFT_NUMBERS, "dead", "diverged_at", "seeds") if key not in row]
-        if missing:
-            raise ValueError(f"{name} must be a drift_row result; it has no {missing}")
-        seeds = row["seeds"]
-        if not isinstance(seeds, (list, tuple)) or not 1 <= len(seeds) <= MAX_ROWS:
-            raise ValueError(f"{name}['seeds'] must be a list of 1 to {MAX_ROWS} seeds; got {seeds!r:.80}")
-        for key in DRIFT_NUMBERS:
-            shape = real_array(row[key], f"{name}[{key!r}]").shape
-            if shape != (len(seeds),):
-                raise ValueError(f"{name}[{key!r}] must hold one number per seed ({len(seeds)}); got shape {shape}")
-        dead, diverged = row["dead"], row["diverged_at"]
-        if not (isinstance(dead, (list, tuple)) and len(dead) == len(seeds) and all(
-                units is None or (isinstance(units, tuple) and len(units) == 3
-                                  and all(isinstance(count, Integral) for count in units)) for units in dead)):
-            raise ValueError(f"{name}['dead'] must hold, per seed, None or three counts (conv1, conv2, fc1); got "
-                             f"{dead!r:.80}")
-        if not (isinstance(diverged, (list, tuple)) and len(diverged) == len(seeds) and all(
-                step is None or (isinstance(step, Integral) and not isinstance(step, bool)) for step in diverged)):
-            raise ValueError(f"{name}['diverged_at'] must hold, per seed, None or a step; got {diverged!r:.80}")
+    """rows if it is a dict {setting label: drift_row result}, every column one entry per seed."""
+    for label, row in mapping(rows, "rows", "a dict {setting label: drift_row(...)}").items():
+        seeds = row.get("seeds") if isinstance(row, Mapping) else None
+        if not (isinstance(seeds, (list, tuple)) and seeds and all(
+                isinstance(row.get(key), (list, tuple)) and len(row[key]) == len(seeds) for key in DRIFT_COLUMNS)):
+            raise ValueError(f"rows[{label!r:.40}] must be a drift_row result: one entry per seed in every column "
+                             f"{DRIFT_COLUMNS}")
     return rows
 
 
@@ -575,17 +396,13 @@ def _loss_text(loss):
 
 
 def drift_table(rows):
-    """A Markdown table with one line per setting and seed (the setting named on its first line).
-
-    rows: dict of 1 to MAX_ROWS {setting label: drift_row(...)}, each of 1 to MAX_ROWS seeds
-    """
-    rows = _drift_rows(rows)
+    """A Markdown table of rows {setting label: drift_row(...)}, one line per setting and seed."""
     lines = ["| setting | seed | conv1 ended higher (of 54) | conv1 mean change | conv1 ΔW common-mode share "
              "(no preference: 0.11) | conv2 ended higher | fc1 ended higher | loss at the end (chance: 2.30) "
              "| dead units conv1 / conv2 / fc1 (of 6 / 6 / 128) |",
              "|---|---|---|---|---|---|---|---|---|"]
-    for label, row in rows.items():
-        for k in range(len(row["conv1_higher"])):
+    for label, row in _drift_rows(rows).items():
+        for k in range(len(row["seeds"])):
             loss = (f"diverged at step {row['diverged_at'][k]}" if row["diverged_at"][k]
                     else _loss_text(row["final_loss"][k]))
             dead = " / ".join(map(str, row["dead"][k])) if row["dead"][k] else "–"
@@ -596,38 +413,45 @@ def drift_table(rows):
     return "\n".join(lines)
 
 
+def drift_summary(rows):
+    """A Markdown table that counts, per setting of rows {label: drift_row(...)}, the seeds that drifted down.
+
+    Columns: seeds where most conv1 weights ended lower, where all 54 did, where most conv2 weights did; the
+    means over seeds of |conv1 mean change|, of the conv1 ΔW common-mode share and of the final loss.
+    """
+    lines = ["| setting | seeds | most conv1 weights ended lower | all 54 conv1 weights ended lower | most conv2 "
+             "weights ended lower | mean \\|conv1 mean change\\| | mean conv1 common-mode share | mean final loss |",
+             "|---|---|---|---|---|---|---|---|"]
+    for label, row in _drift_rows(rows).items():
+        seeds = len(row["seeds"])
+        conv1_lower = sum(lower > higher for lower, higher in zip(row["conv1_lower"], row["conv1_higher"], strict=True))
+        all_lower = sum(lower == 54 for lower in row["conv1_lower"])
+        conv2_lower = sum(share > 0.5 for share in row["conv2_lower_share"])
+        finite = [loss for loss in row["final_loss"] if np.isfinite(loss)]   # a diverged run has no loss
+        lines.append(f"| {label} | {seeds} | {conv1_lower} of {seeds} | {all_lower} of {seeds} "
+                     f"| {conv2_lower} of {seeds} | {np.mean(np.abs(row['conv1_mean_change'])):.3g} "
+                     f"| {np.mean(row['conv1_common_mode']):.2f} "
+                     f"| {_loss_text(np.mean(finite)) if finite else '–'} |")
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------------------- tables for notebook 06
 
 def step_moves_table(history, keys):
-    """Per layer, what each step did: a Markdown table of the shares moved ↑ and ↓ per step.
+    """Per layer of keys, the shares of weights each step moved ↑ and ↓ (Markdown).
 
-    history: ``network.train``'s result: "moves" {name: {"up": (S,), "down": (S,)}}, the fractions of the
-             layer's weights each of S ≥ 1 steps moved up and down (MAX_ELEMENTS steps in all the layers shown)
-    keys:    1 to MAX_ROWS layer names (strings) of history["moves"]
+    history: ``network.train``'s result, with "moves" {name: {"up": (S,), "down": (S,)}}, S ≥ 1 steps
     """
-    moves = mapping(history, "history", "the dict network.train returns").get("moves", {})
-    moves = mapping(moves, "history['moves']", "a dict {layer name: {'up': [...], 'down': [...]}}")
-    keys = _names(keys, "keys")
-    missing = [key for key in keys if key not in moves]
-    if missing:
-        raise ValueError(f"keys must name layers of history['moves']; missing {missing}")
-    total = 0
-    for key in keys:
-        name = f"history['moves'][{key!r}]"
-        layer = mapping(moves[key], name, "a dict {'up': [...], 'down': [...]}")
-        if "up" not in layer or "down" not in layer:
-            raise ValueError(f"{name} must hold 'up' and 'down', one fraction per step; it has {list(layer)!r:.80}")
-        up, down = real_array(layer["up"], f"{name}['up']"), real_array(layer["down"], f"{name}['down']")
-        if up.ndim != 1 or up.shape != down.shape or not len(up):
-            raise ValueError(f"{name}['up'] and ['down'] must be lists of one fraction per step, of one length ≥ 1; "
-                             f"got shapes {up.shape} and {down.shape}")
-        total += len(up)
-        if total > MAX_ELEMENTS:
-            raise ValueError(f"history['moves'] holds more than {MAX_ELEMENTS:,} steps for these keys")
+    moves = mapping(history, "history", "the dict network.train returns").get("moves")
     lines = ["| layer | ↑ per step: mean (lowest–highest) | ↓ per step: mean (lowest–highest) | "
              "steps that moved every weight one way |", "|---|---|---|---|"]
-    for key in keys:
-        up, down = 100 * np.asarray(moves[key]["up"]), 100 * np.asarray(moves[key]["down"])
+    for key in _names(keys, "keys"):
+        layer = moves.get(key) if isinstance(moves, Mapping) else None
+        if not (isinstance(layer, Mapping) and np.ndim(layer.get("up")) == 1 and len(layer["up"])
+                and np.shape(layer["up"]) == np.shape(layer.get("down"))):
+            raise ValueError(f"history['moves'][{key!r}] must hold 'up' and 'down', one fraction per step")
+        up = 100 * real_array(layer["up"], f"history['moves'][{key!r}]['up']")
+        down = 100 * real_array(layer["down"], f"history['moves'][{key!r}]['down']")
         one_way = int(np.sum((up == 0) | (down == 0)))
         lines.append(f"| `{key}` | {up.mean():.1f} % ({up.min():.1f}–{up.max():.1f}) | {down.mean():.1f} % "
                      f"({down.min():.1f}–{down.max():.1f}) | {one_way} of {len(up)} |")
@@ -635,15 +459,10 @@ def step_moves_table(history, keys):
 
 
 def crossing_table(start, end, keys):
-    """Per layer: negative weights before and after, and how many crossed zero each way (Markdown).
-
-    start, end: dicts {name: array} of finite numbers, each layer's two arrays of one shape;
-    keys: 1 to MAX_ROWS names (strings) of both, at most MAX_ELEMENTS weights in all
-    """
-    pairs = _layer_pairs(start, end, keys, "start", "end")
+    """Per layer of keys (names in both dicts {name: array}): negative weights before and after, crossings."""
     lines = ["| layer | negative at step 0 | negative at the end | crossed + → − | crossed − → + |",
              "|---|---|---|---|---|"]
-    for key, (before, after) in pairs.items():
+    for key, (before, after) in _layer_pairs(start, end, keys, "start", "end").items():
         down = int(np.sum((before >= 0) & (after < 0)))
         up = int(np.sum((before < 0) & (after >= 0)))
         lines.append(f"| `{key}` | {int(np.sum(before < 0))} of {before.size} | {int(np.sum(after < 0))} | "
@@ -652,22 +471,17 @@ def crossing_table(start, end, keys):
 
 
 def crossed_weights_table(before, after, layer="", limit=60):
-    """The weights of one conv layer that crossed zero, one line each: filter, weight, before, after (Markdown).
+    """The weights of one conv layer that crossed zero, one line each (Markdown), at most ``limit`` lines.
 
-    before, after: (F, C, KH, KW) finite weights of one shape, e.g. conv1.w at step 0 and after training;
-    layer: the layer's name for the heading, e.g. "conv1" (a string, may be empty);
-    limit: at most this many lines (1 to MAX_ROWS), then one line saying how many more crossed.
-    A weight crossed when it went from ≥ 0 to < 0 (+ → −) or from < 0 to ≥ 0 (− → +); indices from 1, as
-    in the math ($W_{ij}$, with the channel too when C > 1).
+    before, after: (F, C, KH, KW), e.g. conv1.w at step 0 and after training; layer: its name for the heading.
+    + → − is from ≥ 0 to < 0, − → + the other way; indices from 1, as in the math ($W_{ij}$, $W_{c,ij}$).
     """
     before, after = _array(before, "before", ndim=4), _array(after, "after", ndim=4)
     if before.shape != after.shape:
         raise ValueError(f"before and after must have one shape (F, C, KH, KW); got {before.shape} and {after.shape}")
-    if not isinstance(layer, str) or len(layer) > 40:
-        raise ValueError(f"layer must be a short name such as 'conv1'; got {layer!r:.60}")
+    if not isinstance(layer, str):
+        raise TypeError(f"layer must be a name such as 'conv1'; got {type(layer).__name__}")
     limit = _count(limit, "limit")
-    if limit > MAX_ROWS:
-        raise ValueError(f"limit must be at most {MAX_ROWS}; got {limit}")
     crossed = [("+ → −", index) for index in zip(*np.nonzero((before >= 0) & (after < 0)), strict=True)]
     crossed += [("− → +", index) for index in zip(*np.nonzero((before < 0) & (after >= 0)), strict=True)]
     heading = f"**The {len(crossed)} {layer + ' ' if layer else ''}weights that crossed zero**"
@@ -683,68 +497,42 @@ def crossed_weights_table(before, after, layer="", limit=60):
 
 
 def baseline_table(samples):
-    """Mean and 5–95 % range of each named sample of scores (Markdown).
-
-    samples: dict of 1 to MAX_ROWS {label: scores}, each a number or an array of finite numbers (flattened),
-             MAX_ELEMENTS in all; e.g. {"random vs random": (1000,), "trained vs trained": (10,)}
-    """
+    """Mean and 5–95 % range of each sample of samples {label: scores} (scores flattened), as Markdown."""
     samples = mapping(samples, "samples", "a dict {label: scores}")
-    if not 1 <= len(samples) <= MAX_ROWS:
-        raise ValueError(f"samples must hold 1 to {MAX_ROWS} named samples; got {len(samples)}")
-    checked, total = {}, 0
-    for label, values in samples.items():
-        checked[label] = _array(values, f"samples[{label!r:.40}]")
-        total += checked[label].size
-        if total > MAX_ELEMENTS:
-            raise ValueError(f"samples hold more than {MAX_ELEMENTS:,} scores in all")
+    if not samples:
+        raise ValueError("samples must hold at least one named sample")
+    checked = {label: _array(values, f"samples[{label!r:.40}]") for label, values in samples.items()}
     lines = ["| comparison | pairs | mean | 5 % | 95 % |", "|---|---|---|---|---|"]
     for label, values in checked.items():
-        mean, low, high = spread(values)
-        lines.append(f"| {label} | {values.size} | {mean:.2f} | {low:.2f} | {high:.2f} |")
+        low, high = np.percentile(values, [5, 95])
+        lines.append(f"| {label} | {values.size} | {values.mean():.2f} | {low:.2f} | {high:.2f} |")
     return "\n".join(lines)
 
 
 def chance_of_at_least(count, trials, share):
-    """P(X ≥ count) for X ~ Binomial(trials, share): how often chance alone gives `count` or more successes.
-
-    count, trials: integers with 0 ≤ count ≤ trials ≤ MAX_ELEMENTS; share: a probability, 0 ≤ share ≤ 1
-    """
-    trials = _count(trials, "trials", low=0)
-    count = _count(count, "count", low=0)
-    if count > trials or trials > MAX_ELEMENTS:
-        raise ValueError(f"count must be at most trials (and trials at most {MAX_ELEMENTS:,}); got {count} of {trials}")
-    if isinstance(share, bool) or not isinstance(share, Real) or not 0 <= share <= 1:
-        raise ValueError(f"share must be a probability from 0 to 1; got {share!r:.40}")
-    if count == 0 or share == 1:
-        return 1.0
-    if share == 0:
-        return 0.0
-    k = np.arange(count, trials + 1)
-    log_terms = (math.lgamma(trials + 1) - np.array([math.lgamma(i + 1) + math.lgamma(trials - i + 1) for i in k])
-                 + k * math.log(share) + (trials - k) * math.log1p(-share))
-    return float(min(1.0, np.exp(log_terms).sum()))
-
-
-def _percent(probability):
-    return "< 1 %" if probability < 0.005 else f"{100 * probability:.0f} %"
+    """P(X ≥ count) for X ~ Binomial(trials, share): how often chance alone gives ``count`` or more successes."""
+    if count == 0 or share in (0, 1):
+        return float(count == 0 or share == 1)
+    log_terms = [math.lgamma(trials + 1) - math.lgamma(i + 1) - math.lgamma(trials - i + 1) + i * math.log(share)
+                 + (trials - i) * math.log1p(-share) for i in range(count, trials + 1)]
+    return min(1.0, math.fsum(math.exp(term) for term in log_terms))
 
 
 def orientation_table(samples, reference):
     """How edge-like filters are against random filters (Markdown).
 
-    samples: dict {label: ``orientation_score`` of one bank, (F, C), or of a stack of banks, (B, F, C)};
-    reference: the same of random He banks, (P, F, C)
-    Each row: how many filters, their mean score, how many score above the random filters' 95th percentile
-    (by chance alone: 5 %), how often that many or more would pass by chance (random filters, as many as the
-    row has), and how many banks hold at least one such filter.
+    samples: {label: ``orientation_score`` of a bank (F, C) or a stack (B, F, C)}; reference: that of random
+    He banks (P, F, C). Each row: filters, mean score, how many score above the random 95th percentile (5 %
+    by chance), how often chance gives that many or more, and how many banks have one such filter.
     """
     reference = _array(reference, "reference", min_ndim=2)
+    samples = {label: _array(values, f"samples[{label!r:.40}]", min_ndim=2)
+               for label, values in mapping(samples, "samples", "a dict {label: scores}").items()}
     cut = float(np.percentile(reference, 95))
     share = float(np.mean(reference > cut))
     lines = [f"| filters | count | mean score | above the random 95th percentile ({cut:.2f}) | as many or more by "
              "chance | banks with at least one filter above it |", "|---|---|---|---|---|---|"]
     for row, (label, values) in enumerate({"random He filters (the baseline)": reference, **samples}.items()):
-        values = _array(values, "samples", min_ndim=2)
         banks = values.reshape(-1, values.shape[-2] * values.shape[-1])      # one row per bank
         above = int(np.sum(banks > cut))
         with_one = int(np.sum((banks > cut).any(axis=1)))
@@ -754,24 +542,5 @@ def orientation_table(samples, reference):
     return "\n".join(lines)
 
 
-def drift_summary(rows):
-    """A Markdown table that counts, per setting, the seeds in which each layer drifted down.
-
-    rows: dict of 1 to MAX_ROWS {setting label: drift_row(...)}, each of 1 to MAX_ROWS seeds
-    Columns: seeds; seeds where most conv1 weights ended lower; where all 54 did; where most conv2 weights did;
-    the mean over seeds of |conv1 mean change| and of the conv1 ΔW common-mode share; the mean final loss.
-    """
-    rows = _drift_rows(rows)
-    lines = ["| setting | seeds | most conv1 weights ended lower | all 54 conv1 weights ended lower | most conv2 "
-             "weights ended lower | mean \\|conv1 mean change\\| | mean conv1 common-mode share | mean final loss |",
-             "|---|---|---|---|---|---|---|---|"]
-    for label, row in rows.items():
-        seeds = len(row["conv1_higher"])
-        conv1_lower = sum(lower > higher for lower, higher in zip(row["conv1_lower"], row["conv1_higher"], strict=True))
-        all_lower = sum(lower == 54 for lower in row["conv1_lower"])
-        conv2_lower = sum(share > 0.5 for share in row["conv2_lower_share"])
-        lines.append(f"| {label} | {seeds} | {conv1_lower} of {seeds} | {all_lower} of {seeds} "
-                     f"| {conv2_lower} of {seeds} | {np.mean(np.abs(row['conv1_mean_change'])):.3g} "
-                     f"| {np.mean(row['conv1_common_mode']):.2f} "
-                     f"| {_loss_text(np.nanmean(row['final_loss']))} |")
-    return "\n".join(lines)
+def _percent(probability):
+    return "< 1 %" if probability < 0.005 else f"{100 * probability:.0f} %"
