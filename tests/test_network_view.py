@@ -1,7 +1,6 @@
 """helpers.widgets.network_view: notebook 06's linked view of one digit, driven headless by `.value`.
 
-Its δ and ∂L/∂W contributions are checked against network.loss_and_grads_reference (and the fast
-network.loss_and_grads) on the same single image.
+Its δ and ∂L/∂W contributions are checked against network.loss_and_grads on the same single image.
 """
 import html
 import re
@@ -42,7 +41,7 @@ def _reference(params, view):
     params64 = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
     x = view.state["x"][None, None]
     y = np.array([view.state["label"]])
-    return network.loss_and_grads_reference(params64, x, y), network.loss_and_grads(params64, x, y)
+    return network.loss_and_grads(params64, x, y)
 
 
 def _text(widget):
@@ -60,13 +59,12 @@ def _select(view, f, r, c):
 def test_contributions_sum_to_the_reference_gradient_of_that_image(trained, view, digit):
     params, _, _ = trained
     view.digit.value = digit
-    (loss, reference), (fast_loss, fast) = _reference(params, view)
+    loss, reference = _reference(params, view)
     s = view.state
-    assert np.isclose(s["loss"], loss) and np.isclose(fast_loss, loss)
+    assert np.isclose(s["loss"], loss)
     summed = s["contributions"].sum(axis=(1, 2))[:, None]           # over all 26 × 26 positions
     assert np.allclose(summed, reference["conv1.w"], rtol=1e-9, atol=1e-12)
     assert np.allclose(s["grad_w"], reference["conv1.w"], rtol=1e-9, atol=1e-12)
-    assert np.allclose(fast["conv1.w"], reference["conv1.w"], rtol=1e-9, atol=1e-12)
     # δ itself: its sum per filter is ∂L/∂conv1.b, and δ · patch is one position's term of ∂L/∂W
     assert np.allclose(s["delta1"].sum(axis=(1, 2)), reference["conv1.b"], rtol=1e-9, atol=1e-12)
     assert np.abs(s["delta1"]).max() > 0

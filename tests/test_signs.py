@@ -115,7 +115,7 @@ def test_sympy_confirms_dL_dW_is_I_star_delta_term_by_term():
     numbers = {s: float(RNG.normal()) for s in list(I) + list(d)}
     image = np.array([[numbers[I[i, j]] for j in range(3)] for i in range(3)])
     delta = np.array([[numbers[d[m, n]] for n in range(2)] for m in range(2)])
-    mine = signs.filter_grad(image, delta)
+    mine = signs.backward(image, np.zeros((2, 2)), delta)[1]
     for i in range(2):
         for j in range(2):
             term = sp.diff(L_linear, W[i, j])
@@ -192,7 +192,7 @@ def test_input_grad_is_the_transpose_of_the_forward_map():
     # o = P(W) · vec(I) with P(W) built by the patch matrix of unit images; dI = P(W)ᵀ δ
     columns = [signs.correlate_valid(np.eye(9)[k].reshape(3, 3), W).ravel() for k in range(9)]
     forward_matrix = np.array(columns).T  # (4, 9)
-    assert np.allclose(signs.input_grad(delta, W).ravel(), forward_matrix.T @ delta.ravel())
+    assert np.allclose(signs.backward(np.zeros((3, 3)), W, delta)[0].ravel(), forward_matrix.T @ delta.ravel())
 
 
 # ---------------------------------------------------------------- the claims of notebook 05
@@ -327,15 +327,14 @@ def test_downstream_of_the_wrong_shape_is_named():
     (lambda: signs.forward(np.full((3, 3), np.nan), np.ones((2, 2))), "image"),
     (lambda: signs.forward(np.ones((3, 3)), np.ones((2, 2)), bias="1"), "bias"),
     (lambda: signs.forward(np.ones((3, 3)), np.ones((2, 2)), downstream=np.inf), "downstream"),
-    (lambda: signs.loss(np.ones((2, 3, 3)), np.ones((2, 2)), 0, 1, [1, 2, 3]), "target"),
+    (lambda: signs.forward([["a", 1], [2, 3]], np.ones((1, 1))), "image"),
+    (lambda: signs.upstream_grad(np.ones((2, 3, 3)), np.ones((2, 2)), 0, 1, [1, 2, 3]), "target"),
     (lambda: signs.gradients(np.ones((3, 3)), np.ones((2, 2)), 0, 1, 1, weight_decay=-1), "weight_decay"),
-    (lambda: signs.sgd_step(np.ones((3, 3)), np.ones((2, 2)), 0, 1, 1, lr=0), "lr"),
+    (lambda: signs.train(np.ones((3, 3)), np.ones((2, 2)), 0, 1, 1, lr=0, steps=1), "lr"),
     (lambda: signs.train(np.ones((3, 3)), np.ones((2, 2)), 0, 1, 1, 0.1, steps=-1), "steps"),
     (lambda: signs.train(np.ones((3, 3)), np.ones((2, 2)), 0, 1, 1, 0.1, steps=2.5), "steps"),
-    (lambda: signs.filter_grad(np.ones((3, 3)), np.ones((2, 2, 2))), "delta"),
-    (lambda: signs.move_signs(np.ones(3), np.ones(4)), "same shape"),
+    (lambda: signs.tally_moves(np.ones(3), np.ones(4)), "same shape"),
     (lambda: signs.train_two_layer(np.ones((4, 4)), np.ones((2, 2)), 0, np.ones((2, 2)), 0, 1, 1, -1, 3), "lr"),
-    (lambda: signs.correlate_valid([["a", 1], [2, 3]], np.ones((1, 1))), "image"),
 ])
 def test_bad_arguments_raise_value_error_naming_them(call, words):
     with pytest.raises(ValueError, match=words):
@@ -351,17 +350,17 @@ TWO_LAYER = dict(x=np.ones((2, 4, 4)), w1=np.ones((2, 2)), b1=0.0, w2=np.ones((2
     (dict(x=None), r"^x must hold real numbers; got dtype object"),
     (dict(x=np.full((4, 4), 1j)), r"^x must hold real numbers; got dtype complex"),
     (dict(x=np.full((2, 4, 4), np.nan)), r"^x must hold finite numbers; it has 32 NaN"),
-    (dict(x=np.broadcast_to(0.0, (10**4, 1000, 100))), r"^x has 1,000,000,000 entries"),  # no copy, no NaN scan
+    (dict(x=np.broadcast_to(0.0, (10**4, 1000, 100))), r"^x is too large"),  # no copy, no NaN scan
     (dict(w1=np.ones((5, 2))), r"^w1 of shape \(5, 2\) do not fit"),
     (dict(w1="abc"), r"^w1 must hold real numbers"),
     (dict(b1=np.nan), r"^b1 must be a finite real number"),
-    (dict(b1=10**400), r"^b1 must be a finite real number; got an integer beyond"),
+    (dict(b1=10**400), r"^b1 must be a finite real number"),
     (dict(w2=np.ones((4, 4))), r"^w2 of shape \(4, 4\) does not fit inside the first layer's output \(3, 3\)"),
     (dict(w2=np.ones((0, 2))), r"^w2 of shape \(0, 2\) does not fit"),
     (dict(b2="1"), r"^b2 must be a finite real number"),
     (dict(downstream=np.ones((3, 3))), r"^downstream must be one number or one weight per output \(2, 2\)"),
     (dict(target=[1.0, 2.0, 3.0]), r"^target must be one number or one per image"),
-    (dict(x=np.ones((1, 2000, 2000)), w1=np.ones((1000, 1000))), r"^x \(1, 2000, 2000\) with w1 .* multiply-adds"),
+    (dict(x=np.ones((1, 2000, 2000)), w1=np.ones((1000, 1000))), r"^x is too large"),
     (dict(x=np.full((2, 4, 4), 1e200)), r"^x, w1, b1, w2, b2, downstream and target are too large"),
 ])
 def test_two_layer_gradients_name_the_wrong_argument(changes, words):
@@ -564,18 +563,14 @@ def test_widget_parts_carry_css_classes():
 
 
 @pytest.mark.parametrize("call, words", [
-    (lambda: signs.move_signs(np.zeros(4), np.ones(4), tol=-1.0), "tol must be ≥ 0"),
-    (lambda: signs.move_signs(np.zeros(4), np.ones(4), tol=float("nan")), "tol"),
+    (lambda: signs.tally_moves(np.zeros(4), np.ones(4), tol=-1.0), "tol must be a finite real number ≥ 0"),
+    (lambda: signs.tally_moves(np.zeros(4), np.ones(4), tol=float("nan")), "tol"),
     (lambda: signs.tally_moves(np.zeros(4), np.ones(4), tol="0"), "tol"),
     (lambda: signs.train(np.ones((3, 3)), np.ones((2, 2)), 0.0, 1.0, 1.0, 0.1, signs.MAX_STEPS + 1), "steps"),
-    (lambda: signs.train(np.ones((50, 40, 40)), np.ones((3, 3)), 0.0, 1.0, 1.0, 0.1, 1_000), "MAX_RUN_WORK|steps"),
     (lambda: signs.train_two_layer(np.ones((3, 3)), np.ones((2, 2)), 0.0, np.ones((1, 1)), 0.0, 1.0, 1.0, 0.1,
                                    10**9), "steps"),
-    (lambda: signs.filter_grad(np.ones((1, 3000, 3000)), np.ones((1, 2990, 2990))), "multiply-adds"),
-    (lambda: signs.input_grad(np.ones((3000, 3000)), np.ones((3, 3))), "multiply-adds"),
-    (lambda: signs.correlate_valid(np.ones((3000, 3000)), np.ones((3, 3))), "multiply-adds"),
 ])
-def test_tolerances_steps_and_work_are_bounded_with_a_message(call, words):
+def test_tolerances_and_steps_are_bounded_with_a_message(call, words):
     with pytest.raises(ValueError, match=words):
         call()
 

@@ -5,6 +5,8 @@ from importlib import metadata
 
 import ipywidgets as widgets
 
+from helpers.widgets.ui import classed
+
 PACKAGES = ["numpy", "sympy", "matplotlib", "ipywidgets", "pooch", "jupyterlab"]
 
 
@@ -45,11 +47,9 @@ def live_widget(pixel=2.0):
     """
     if isinstance(pixel, bool) or not isinstance(pixel, (int, float)) or not abs(pixel) <= 1e6:
         raise ValueError(f"pixel must be a finite number of size at most 1e6; got {pixel!r}")
-    slider = widgets.FloatSlider(value=0.5, min=-2.0, max=2.0, step=0.25, description="W11",
-                                 continuous_update=True, readout_format=".2f")
-    slider.add_class("course-env-slider")
-    readout = widgets.HTML()
-    readout.add_class("course-env-readout")
+    slider = classed(widgets.FloatSlider(value=0.5, min=-2.0, max=2.0, step=0.25, description="W11",
+                                         continuous_update=True, readout_format=".2f"), "course-env-slider")
+    readout = classed(widgets.HTML(), "course-env-readout")
 
     def update(change=None):
         w = slider.value
@@ -59,6 +59,4 @@ def live_widget(pixel=2.0):
 
     slider.observe(update, names="value")
     update()
-    box = widgets.VBox([slider, readout])
-    box.add_class("course-env-check")
-    return box
+    return classed(widgets.VBox([slider, readout]), "course-env-check")

@@ -1,40 +1,27 @@
 """The real network, linked: one digit through the seed network, forward and backward, one conv1 output at a time.
 
-The bridge from notebook 02's 2×2 toy to notebook 06's network. For the chosen digit the view shows
-the six conv1 maps, the pooled maps with each 2×2 window's winner (its pixel black; grey where all four
-values tie, as on the blank background, and the first-maximum rule picks the top-left one), the
-conv2 maps and the prediction. Pick a conv1 filter and an output position o[r, c] to see the 3×3
-receptive field it reads on the digit, whether it won its pool window, whether ReLU lets the gradient
-through, the δ = ∂L/∂o that arrives there, and its contribution δ · patch to ∂L/∂W for that image. The
-contributions of all 26 × 26 positions add up to the image's ∂L/∂conv1.w; one SGD step on this image
-alone would change the filters by ΔW = −η ∂L/∂conv1.w, shown per filter with ↑ / ↓.
+The bridge from notebook 02's 2×2 toy to notebook 06's network. For the chosen digit: the conv1 maps, the
+pooled maps with each window's winner (black; grey where all four tie and the first maximum wins), the conv2
+maps and the prediction. Pick a conv1 filter and an output o[r, c]: its 3×3 receptive field, whether it won
+its pool window and passed ReLU, the δ = ∂L/∂o that arrives, and its term δ · patch of ∂L/∂W. The terms
+of all 26 × 26 positions add up to ∂L/∂conv1.w; ΔW = −η ∂L/∂conv1.w is one SGD step on this digit alone.
 
-Everything is computed once per digit, layer by layer with the course's own ``helpers.nn.conv``,
-``helpers.nn.pool`` and ``helpers.nn.layers`` (as ``network.loss_and_grads_reference``), and kept; the two
-neighbouring digits are computed right after a digit has been drawn, so the next ← / → finds them ready.
-A key press on a position slider only rewrites two small HTML widgets (maps are tiny PNGs that the
-browser scales up).
-
-``NetworkView(params, images, labels, learning_rate)``; display ``view.widget``. State for tests:
-``view.state`` (the digit's arrays, see ``compute_digit``) and ``view.position_info()``.
-
-CSS classes: course-net-view (the whole), course-net-digit, course-net-filter, course-net-row,
-course-net-col (sliders), course-net-message, course-net-readout, course-net-maps, course-net-focus,
-course-net-update.
+Each digit is computed once (``compute_digit``: the course's own layers, forward and backward) and kept;
+its neighbours right after it is drawn, so the next ← / → finds them ready. A position press only rewrites
+two small HTML widgets (maps are tiny PNGs the browser scales up). CSS classes: course-net-view (the
+whole), course-net-digit, -filter, -row, -col (sliders), -message, -readout, -maps, -focus, -update.
 """
 import asyncio
-from collections.abc import Mapping
 from html import escape
-from numbers import Integral
 
 import ipywidgets as widgets
 import numpy as np
 
-from helpers.door import real_array
-from helpers.nn.conv import conv2d, conv2d_backward
-from helpers.nn.layers import relu
-from helpers.nn.network import SHAPES, predict, softmax_cross_entropy
-from helpers.nn.pool import maxpool2d, maxpool2d_backward
+from helpers.door import integer_in, mapping, real_array
+from helpers.nn.conv import conv2d, conv2d_backward, im2col
+from helpers.nn.layers import linear_backward, relu_backward, softmax_cross_entropy
+from helpers.nn.network import SHAPES, forward, predict
+from helpers.nn.pool import maxpool2d_backward
 from helpers.widgets.draw import (
     boxes_html,
     colour_legend,
@@ -48,30 +35,20 @@ from helpers.widgets.draw import (
     signed_text,
     table_html,
 )
+from helpers.widgets.ui import classed
 
 POOL = 2      # the network's 2×2 max-pool windows (stride 2)
 KERNEL = 3    # its 3×3 filters
 PREFETCH_DELAY_S = 0.05   # let the kernel send a press's drawing before it computes the neighbouring digits
-CLASSES = 10
 
 
-def _check_params(params):
+def _params(params):
     """The network's parameters (network.SHAPES) as float64 arrays; ValueError / TypeError naming params."""
-    if not isinstance(params, Mapping):
-        raise TypeError(f"params must be a dict of arrays from network.init_params or network.train; "
-                        f"got {type(params).__name__}")
-    missing = [k for k in SHAPES if k not in params]
-    if missing:
-        raise ValueError(f"params is missing {missing}")
-    checked = {}
+    mapping(params, "params", "a dict of arrays from network.init_params or network.train")
     for key, shape in SHAPES.items():
-        value = real_array(params[key], f"params[{key!r}]")
-        if value.shape != shape:
-            raise ValueError(f"params[{key!r}] has shape {value.shape}; expected {shape}")
-        if not np.all(np.isfinite(value)):
-            raise ValueError(f"params[{key!r}] holds NaN or ±inf (the run diverged): nothing to compute")
-        checked[key] = value.astype(np.float64)
-    return checked
+        if key not in params or np.shape(params[key]) != shape:
+            raise ValueError(f"params[{key!r}] must be an array of shape {shape}")
+    return {key: real_array(params[key], f"params[{key!r}]").astype(np.float64) for key in SHAPES}
 
 
 def compute_digit(params, x, label):
@@ -86,46 +63,34 @@ def compute_digit(params, x, label):
     column 13 feed nothing); "contributions" (6, 26, 26, 3, 3) = δ[f, r, c] · x[r:r+3, c:c+3];
     "grad_w" = ∂L/∂conv1.w (6, 1, 3, 3), the sum of the contributions.
     """
-    p = _check_params(params)
+    p = _params(params)
+    if not all(np.all(np.isfinite(value)) for value in p.values()):
+        raise ValueError("params holds NaN or ±inf (the run diverged): nothing to compute")
     x = real_array(x, "x")
-    if x.shape != (28, 28):
-        raise ValueError(f"x must be one (28, 28) image; got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("x holds NaN or ±inf")
-    if isinstance(label, (bool, np.bool_)) or not isinstance(label, (Integral, np.integer)):
-        raise TypeError(f"label must be an integer class 0…9; got {type(label).__name__}")
-    if not 0 <= label < CLASSES:
-        raise ValueError(f"label must be a class 0…9; got {label}")
+    if x.shape != (28, 28) or not np.all(np.isfinite(x)):
+        raise ValueError(f"x must be one (28, 28) image of finite numbers; got shape {x.shape}")
+    label = integer_in(label, "label", 0, 9)
     image = x.astype(np.float64)[None, None]                                   # (1, 1, 28, 28)
-    y = np.array([int(label)])
-    z1 = conv2d(image, p["conv1.w"], p["conv1.b"])                             # (1, 6, 26, 26)
-    m1 = maxpool2d(z1, POOL)                                                   # (1, 6, 13, 13)
-    a1 = relu(m1)
-    z2 = conv2d(a1, p["conv2.w"], p["conv2.b"])                                # (1, 6, 11, 11)
-    m2 = maxpool2d(z2, POOL)                                                   # (1, 6, 5, 5)
-    a2 = relu(m2).reshape(1, -1)                                               # (1, 150)
-    h = relu(a2 @ p["fc1.w"].T + p["fc1.b"])                                   # (1, 128)
-    logits = h @ p["fc2.w"].T + p["fc2.b"]                                     # (1, 10)
-    loss, dlogits = softmax_cross_entropy(logits, y)
-    # backward, the chain rule one layer a line (as network.loss_and_grads_reference)
-    dh = (dlogits @ p["fc2.w"]) * (h > 0)
-    dm2 = (dh @ p["fc1.w"]).reshape(m2.shape) * (m2 > 0)
-    dz2 = maxpool2d_backward(dm2, z2, POOL, ties="first")
-    da1, _, _ = conv2d_backward(dz2, a1, p["conv2.w"])
-    delta1 = maxpool2d_backward(da1 * (m1 > 0), z1, POOL, ties="first")        # ∂L/∂z1 (1, 6, 26, 26)
-    _, grad_w, _ = conv2d_backward(delta1, image, p["conv1.w"])
-    won = maxpool2d_backward(np.ones_like(m1), z1, POOL, ties="first") > 0
-    windows = z1[0].reshape(6, 13, POOL, 13, POOL)
-    tie_count = (windows == m1[0][:, :, None, :, None]).sum(axis=(2, 4))
+    logits, (z1, m1, a1, z2, m2, a2, h) = forward(p, image)
+    loss, dlogits = softmax_cross_entropy(logits, np.array([label]))
+    # backward, the chain rule one layer a line (as network.loss_and_grads), down to δ = ∂L/∂z1
+    dh = linear_backward(dlogits, h, p["fc2.w"])[0]
+    da2 = linear_backward(relu_backward(dh, h), a2, p["fc1.w"])[0]
+    dz2 = maxpool2d_backward(relu_backward(da2.reshape(m2.shape), m2), z2, POOL, ties="first")
+    da1 = conv2d_backward(dz2, a1, p["conv2.w"])[0]
+    delta1 = maxpool2d_backward(relu_backward(da1, m1), z1, POOL, ties="first")   # (1, 6, 26, 26)
+    grad_w = conv2d_backward(delta1, image, p["conv1.w"])[1]
+    won = maxpool2d_backward(np.ones_like(m1), z1, POOL, ties="first")[0] > 0
+    tied = maxpool2d_backward(np.ones_like(m1), z1, POOL, ties="all")[0, :, None]   # 1 at every maximum
+    tie_count = conv2d(tied, np.ones((1, 1, POOL, POOL)), np.zeros(1), stride=POOL)[:, 0].round().astype(int)
     kept = POOL * (z2.shape[-1] // POOL)            # conv2 rows/columns its floor-mode pool reads: 10
     reach = np.arange(m1.shape[-1]) < kept + KERNEL - 1   # pooled rows some kept conv2 output reads: 1…12
-    patches = np.lib.stride_tricks.sliding_window_view(image[0, 0], (KERNEL, KERNEL))   # (26, 26, 3, 3)
-    contributions = delta1[0][:, :, :, None, None] * patches[None]
+    patches = im2col(image, KERNEL, KERNEL).T.reshape(26, 26, KERNEL, KERNEL)   # the window of each output
     exp = np.exp(logits[0] - logits[0].max())
-    return {"x": image[0, 0], "label": int(label), "z1": z1[0], "m1": m1[0], "a1": a1[0], "z2": z2[0],
-            "m2": m2[0], "probs": exp / exp.sum(), "loss": float(loss), "delta1": delta1[0], "won": won[0],
+    return {"x": image[0, 0], "label": label, "z1": z1[0], "m1": m1[0], "a1": a1[0], "z2": z2[0],
+            "m2": m2[0], "probs": exp / exp.sum(), "loss": float(loss), "delta1": delta1[0], "won": won,
             "tie_count": tie_count, "pooled_reached": reach[:, None] & reach[None, :],
-            "contributions": contributions, "grad_w": grad_w}
+            "contributions": delta1[0][:, :, :, None, None] * patches[None], "grad_w": grad_w}
 
 
 def where_delta_stops(state):
@@ -137,36 +102,18 @@ def where_delta_stops(state):
     25–26, which nothing downstream reads), "stopped further downstream" (δ = 0 because conv2's pool or a
     later ReLU stopped every path from the loss) and "δ ≠ 0" (the error arrives).
     """
-    won, m1, reached_cells, delta1 = _check_state(state)
-    pooled = np.repeat(np.repeat(m1, POOL, axis=1), POOL, axis=2)
-    reached = np.repeat(np.repeat(reached_cells, POOL, axis=0), POOL, axis=1)[None]
+    mapping(state, "state", "the dict compute_digit returns")
+    if any(np.shape(state.get(key)) != shape for key, shape in
+           (("won", (6, 26, 26)), ("m1", (6, 13, 13)), ("pooled_reached", (13, 13)), ("delta1", (6, 26, 26)))):
+        raise ValueError("state must be the dict compute_digit returns (won, m1, pooled_reached, delta1)")
+    won, delta1 = np.asarray(state["won"], dtype=bool), np.asarray(state["delta1"])
+    pooled = np.repeat(np.repeat(state["m1"], POOL, axis=1), POOL, axis=2)
+    reached = np.repeat(np.repeat(np.asarray(state["pooled_reached"], dtype=bool), POOL, axis=0), POOL, axis=1)
     open_gate = won & (pooled > 0)
     arrives = delta1 != 0
     return {"outputs": int(won.size), "lost window": int((~won).sum()), "closed by ReLU": int((won & ~open_gate).sum()),
             "dropped by the floor pool": int((open_gate & ~reached).sum()),
             "stopped further downstream": int((open_gate & reached & ~arrives).sum()), "δ ≠ 0": int(arrives.sum())}
-
-
-def _check_state(state):
-    """(won, m1, pooled_reached, delta1) of a compute_digit state, their shapes consistent; else ValueError."""
-    if not isinstance(state, Mapping):
-        raise TypeError(f"state must be the dict compute_digit returns; got {type(state).__name__}")
-    missing = [k for k in ("won", "m1", "pooled_reached", "delta1") if k not in state]
-    if missing:
-        raise ValueError(f"state is missing {missing}: pass what compute_digit returns")
-    won, m1 = real_array(state["won"], "state['won']"), real_array(state["m1"], "state['m1']")
-    reached, delta1 = (real_array(state["pooled_reached"], "state['pooled_reached']"),
-                       real_array(state["delta1"], "state['delta1']"))
-    if won.dtype != bool or reached.dtype != bool:
-        raise ValueError("state['won'] and state['pooled_reached'] must be boolean arrays, as compute_digit returns")
-    if m1.ndim != 3 or reached.shape != m1.shape[1:]:
-        raise ValueError(f"state['m1'] must be (F, H, W) and state['pooled_reached'] (H, W); got "
-                         f"{m1.shape} and {reached.shape}")
-    conv_shape = (m1.shape[0], POOL * m1.shape[1], POOL * m1.shape[2])
-    if won.shape != conv_shape or delta1.shape != conv_shape:
-        raise ValueError(f"state['won'] and state['delta1'] must have shape {conv_shape} (twice the pooled "
-                         f"maps); got {won.shape} and {delta1.shape}")
-    return won, m1, reached, delta1
 
 
 def _pooled_with_winners(m1, won, tie_count, limit):
@@ -197,76 +144,53 @@ class NetworkView:
     """
 
     def __init__(self, params, images, labels, learning_rate=0.1, classes=None, digit=None):
-        images = np.asarray(images)
+        self.params = _params(params)
+        images, labels = real_array(images, "images"), real_array(labels, "labels")
         if images.ndim != 4 or images.shape[1:] != (1, 28, 28) or len(images) < 1:
             raise ValueError(f"images must have shape (N, 1, 28, 28) with N ≥ 1; got {images.shape}")
-        labels = np.asarray(labels)
-        if labels.shape != (len(images),):
-            raise ValueError(f"labels must have shape ({len(images)},), one per image; got {labels.shape}")
-        if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= CLASSES:
-            raise ValueError(f"labels must be integer classes 0…{CLASSES - 1}")
-        if not (isinstance(learning_rate, (int, float)) and np.isfinite(learning_rate) and learning_rate > 0):
-            raise ValueError(f"learning_rate must be a positive number; got {learning_rate!r}")
-        missing = [k for k in SHAPES if k not in params]
-        if missing:
-            raise ValueError(f"params is missing {missing}")
-        wrong = {k: np.shape(params[k]) for k in SHAPES if np.shape(params[k]) != SHAPES[k]}
-        if wrong:
-            raise ValueError(f"params has wrong shapes {wrong}; expected {SHAPES}")
-        self.params = params
-        self.images = images.astype(np.float64) / 255.0 if images.dtype == np.uint8 else images.astype(np.float64)
-        self.labels = labels.astype(int)
-        self.learning_rate = float(learning_rate)
-        self.classes = list(classes) if classes is not None else [str(k) for k in range(10)]
+        if labels.shape != (len(images),) or labels.dtype.kind not in "iu" or not np.isin(labels, range(10)).all():
+            raise ValueError(f"labels must be {len(images)} integer classes 0…9, one per image")
+        rate = learning_rate
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < np.inf:
+            raise ValueError(f"learning_rate must be a positive number; got {learning_rate!r:.80}")
+        self.images = images / 255.0 if images.dtype == np.uint8 else images.astype(np.float64)
+        self.labels, self.learning_rate = labels.astype(int), float(learning_rate)
+        self.classes = [str(k) for k in (range(10) if classes is None else classes)]
+        if len(self.classes) != 10:
+            raise ValueError(f"classes must be the 10 class names; got {len(self.classes)}")
+        digit = self._hardest_digit() if digit is None else integer_in(digit, "digit", 0, len(images) - 1)
 
-        def slider(description, low, high, css):
-            part = widgets.IntSlider(value=low, min=low, max=high, description=description,
-                                     continuous_update=True, layout=widgets.Layout(width="360px"),
-                                     style={"description_width": "110px"})
-            part.add_class(css)
-            return part
-
-        if digit is None:
-            digit = self._hardest_digit()
-        elif not (isinstance(digit, (int, np.integer)) and 0 <= digit < len(images)):
-            raise ValueError(f"digit must be an image index 0…{len(images) - 1}; got {digit!r}")
-        self.digit = slider("digit (image #)", 0, len(images) - 1, "course-net-digit")
-        self.digit.value = int(digit)
-        self.filter = slider("conv1 filter", 1, 6, "course-net-filter")
-        self.row = slider("output row r", 1, 26, "course-net-row")
-        self.col = slider("output column c", 1, 26, "course-net-col")
-        self.message = widgets.HTML()
-        self.message.add_class("course-net-message")
-        self.maps = widgets.HTML()
-        self.maps.add_class("course-net-maps")
-        self.readout = widgets.HTML()
-        self.readout.add_class("course-net-readout")
-        self.focus = widgets.HTML()
-        self.focus.add_class("course-net-focus")
-        self.update = widgets.HTML()
-        self.update.add_class("course-net-update")
+        def slider(description, high, css, value=1):
+            return classed(widgets.IntSlider(value=value, min=value, max=high, description=description,
+                                             continuous_update=True, layout=widgets.Layout(width="360px"),
+                                             style={"description_width": "110px"}), css)
+        self.digit = slider("digit (image #)", len(images) - 1, "course-net-digit", 0)
+        self.digit.value = digit
+        self.filter = slider("conv1 filter", 6, "course-net-filter")
+        self.row = slider("output row r", 26, "course-net-row")
+        self.col = slider("output column c", 26, "course-net-col")
+        self.message, self.maps, self.readout, self.focus, self.update = (
+            classed(widgets.HTML(), f"course-net-{name}") for name in ("message", "maps", "readout", "focus", "update"))
         help_line = widgets.HTML("<small>Click a slider's handle, then press ← / → (or ↑ / ↓). Rows and columns "
                                  "are counted from 1, as in the math.</small>")
-        self.widget = widgets.VBox([
+        self.widget = classed(widgets.VBox([
             widgets.HBox([self.digit, self.filter]), widgets.HBox([self.row, self.col]), help_line,
-            self.message, self.maps, self.readout, self.focus, self.update])
-        self.widget.add_class("course-net-view")
-        self.state = None
-        self._uris = {}
-        self._pages = {}  # digit index -> what show_digit computed and drew for it
+            self.message, self.maps, self.readout, self.focus, self.update]), "course-net-view")
+        self.state, self._uris, self._pages = None, {}, {}   # _pages: digit -> what show_digit computed and drew
         self.digit.observe(lambda change: self.show_digit(), names="value")
         for part in (self.filter, self.row, self.col):
             part.observe(lambda change: self.show_position(), names="value")
         self.show_digit()
 
+    def _finite(self):
+        return all(np.all(np.isfinite(value)) for value in self.params.values())
+
     def _hardest_digit(self):
         """The index of the image with the largest loss (0 if the parameters are not finite)."""
-        if not all(np.all(np.isfinite(np.asarray(self.params[k], dtype=float))) for k in SHAPES):
+        if not self._finite():
             return 0
-        logits = predict({k: np.asarray(self.params[k], dtype=np.float64) for k in SHAPES}, self.images)
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        return int(np.argmax(-log_probs[np.arange(len(self.labels)), self.labels]))
+        logits, labels = predict(self.params, self.images), self.labels
+        return max(range(len(labels)), key=lambda i: softmax_cross_entropy(logits[i:i + 1], labels[i:i + 1])[0])
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
@@ -275,8 +199,7 @@ class NetworkView:
     def show_digit(self):
         """Compute the chosen digit's forward and backward pass and draw what depends on it alone."""
         index = self.digit.value
-        finite = all(np.all(np.isfinite(np.asarray(self.params[k], dtype=float))) for k in SHAPES)
-        if not finite:
+        if not self._finite():
             self.state = None
             self.message.value = ("<span style='color:#b2182b'>⚠ The network's parameters hold NaN or ±inf "
                                   "(the run diverged), so there is nothing to show. Lower the learning rate η "
@@ -303,13 +226,11 @@ class NetworkView:
         """(state, PNG URIs, colour limits, maps HTML, ΔW HTML) of one digit, computed once and kept."""
         if index not in self._pages:
             s = compute_digit(self.params, self.images[index, 0], self.labels[index])
-            map_limit = finite_limit(s["z1"])
-            limits = {"z1": map_limit, "z2": finite_limit(s["z2"]), "delta": finite_limit(s["delta1"]),
-                      "grad": finite_limit(s["grad_w"])}
+            limits = {"z1": finite_limit(s["z1"]), "z2": finite_limit(s["z2"]), "delta": finite_limit(s["delta1"])}
             uris = {
                 "x": png_uri(grey_rgb(s["x"])),
-                "z1": [png_uri(signed_rgb(m, map_limit)) for m in s["z1"]],
-                "m1": [png_uri(_pooled_with_winners(s["m1"][f], s["won"][f], s["tie_count"][f], map_limit))
+                "z1": [png_uri(signed_rgb(m, limits["z1"])) for m in s["z1"]],
+                "m1": [png_uri(_pooled_with_winners(s["m1"][f], s["won"][f], s["tie_count"][f], limits["z1"]))
                        for f in range(6)],
                 "z2": [png_uri(signed_rgb(m, limits["z2"])) for m in s["z2"]],
                 "delta": [png_uri(signed_rgb(d, limits["delta"])) for d in s["delta1"]],
@@ -354,11 +275,9 @@ class NetworkView:
     def _update_html(self, s):
         delta_w = -self.learning_rate * s["grad_w"]
         limit = finite_limit(delta_w)
-        tables = []
-        for f in range(6):
-            labels = [[signed_text(v, 2, arrows=True, significant=True) for v in r] for r in delta_w[f, 0]]
-            tables.append(f"<div style='margin-right:8px;text-align:center;font-size:11px'>filter {f + 1}"
-                          + table_html(delta_w[f, 0], labels, limit, "course-net-dw", (58, 24), 10) + "</div>")
+        tables = [f"<div style='margin-right:8px;text-align:center;font-size:11px'>filter {f + 1}"
+                  + table_html(delta_w[f, 0], lambda v: signed_text(v, 2, arrows=True), limit, "course-net-dw",
+                               (58, 24), 10) + "</div>" for f in range(6)]
         ups, downs = int(np.sum(delta_w > 0)), int(np.sum(delta_w < 0))
         return (f"<div style='line-height:1.3'><div style='font-size:13px;font-weight:bold;margin-top:6px'>"
                 f"One SGD step on this digit alone: "
@@ -389,9 +308,9 @@ class NetworkView:
         """The sentence for a position: why δ is what it is there."""
         f, r, c = info["filter"], info["row"], info["col"]
         r0, c0 = POOL * ((r - 1) // POOL) + 1, POOL * ((c - 1) // POOL) + 1
-        parts = [f"<b>conv1 filter {f}, output o[{r}, {c}] = {signed_text(info['value'], 3)}</b> reads the digit's "
+        parts = [f"<b>conv1 filter {f}, output o[{r}, {c}] = {signed_text(info['value'])}</b> reads the digit's "
                  f"rows {r}–{r + KERNEL - 1}, columns {c}–{c + KERNEL - 1}. Its pool window is rows {r0}–{r0 + 1}, "
-                 f"columns {c0}–{c0 + 1} (max {signed_text(info['pooled'], 3)}): "]
+                 f"columns {c0}–{c0 + 1} (max {signed_text(info['pooled'])}): "]
         if info["tie"] == POOL * POOL:
             parts.append("all four outputs tie (the blank background: every pixel 0, so o = the bias b) and the "
                          "first-maximum rule gives the window to its top-left entry — ")
@@ -427,12 +346,12 @@ class NetworkView:
         field = boxes_html((28, 28), [(r, c, KERNEL, KERNEL, "#e66101")])
         window = (POOL * (r // POOL), POOL * (c // POOL), POOL, POOL, "#5e3c99")
         spot = boxes_html((26, 26), [window, (r, c, 1, 1, "#e66101")])
-        patch_labels = [[f"{v:.2f}" for v in row] for row in info["patch"]]
         grad = self.state["grad_w"][f, 0]
         scale = finite_limit(info["contribution"], grad)
-        contribution_labels = [[signed_text(v, 2, significant=True) for v in row] for row in info["contribution"]]
-        grad_labels = [[signed_text(v, 2, significant=True) for v in row] for row in grad]
         background, ink = signed_colour(info["delta"], self._limits["delta"])
+
+        def short(value):
+            return signed_text(value, 2)
 
         def panel(title, body):
             return (f"<div style='margin-right:12px;font-size:11px;text-align:center'>"
@@ -448,12 +367,11 @@ class NetworkView:
                     image_html(uris["delta"][f], (26, 26), 130, overlay=spot)
                     + f"<div style='background:{background};color:{ink};border:1px solid #999;margin-top:3px'>"
                       f"δ here: {_sci(info['delta'])}</div>")
-            + panel("patch of pixels I", table_html(info["patch"], patch_labels, 1.0, "course-net-patch",
+            + panel("patch of pixels I", table_html(info["patch"], lambda v: f"{v:.2f}", 1.0, "course-net-patch",
                                                      (38, 24), 11, colour=grey_colour))
             + panel(f"contribution δ · patch<br>to ∂L/∂W, filter {f + 1}",
-                    table_html(info["contribution"], contribution_labels, scale, "course-net-contribution",
-                               (62, 24), 11))
+                    table_html(info["contribution"], short, scale, "course-net-contribution", (62, 24), 11))
             + panel(f"∂L/∂W of filter {f + 1} for this digit<br>= Σ over all 676 positions",
-                    table_html(grad, grad_labels, scale, "course-net-grad", (62, 24), 11)
+                    table_html(grad, short, scale, "course-net-grad", (62, 24), 11)
                     + colour_legend(scale, "both tables (+ red, − blue)", 140))
             + "</div>")

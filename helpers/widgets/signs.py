@@ -1,14 +1,10 @@
 """The update-signs explorer: step SGD on the 3×3-image / 2×2-filter example and watch which way each weight moves.
 
-The learner edits (or picks a preset for) the input I, the filter's start, the target t, the learning
-rate η, the downstream weight v and whether a ReLU follows the filter. For each of the four weights the
-widget shows, as 2×2 maps with a diverging colormap centred at zero *and* glyphs (so it reads without
-colour): the weight now, the sign of ∂L/∂W, and the update ΔW = −η ∂L/∂W that the next step applies.
-"Step" (a button; focus it and press Enter) applies one update and adds to a running tally of weights
-that went ↑ up and ↓ down. Typed text goes through ``helpers.widgets.ui.parse_numbers`` — never eval.
-
-CSS classes: signs-explorer (the whole), signs-preset, signs-image, signs-start, signs-target, signs-lr,
-signs-downstream, signs-relu, signs-step, signs-reset, signs-message, signs-readout, signs-tally, signs-plot.
+The learner edits (or picks a preset for) I, the filter's start, the target t, η, the downstream weight v
+and whether a ReLU follows the filter. Three 2×2 maps (diverging colours centred at zero *and* glyphs)
+show W, ∂L/∂W and the update ΔW = −η ∂L/∂W; "Step" applies it and adds to a tally of ↑ and ↓ moves.
+Typed text goes through ``helpers.widgets.ui.parse_numbers``, never eval. CSS classes: signs-explorer,
+signs-preset, -image, -start, -target, -lr, -downstream, -relu, -step, -reset, -message, -readout, -tally, -plot.
 """
 from html import escape
 
@@ -19,8 +15,8 @@ from matplotlib.colors import TwoSlopeNorm
 
 from helpers.door import real_array
 from helpers.study import signs
-from helpers.widgets.draw import colour_legend, table_html
-from helpers.widgets.ui import InputError, message_html, parse_numbers
+from helpers.widgets.draw import colour_legend, signed_text, table_html
+from helpers.widgets.ui import InputError, classed, message_html, parse_numbers
 
 NAMES = np.array([["W11", "W12"], ["W21", "W22"]])
 BLOW_UP = 1e12  # beyond this the weights have diverged (steps too large); stepping stops
@@ -49,100 +45,49 @@ PRESETS = {
         relu=True),
 }
 TEXT_FIELDS = ("image", "start", "target", "lr", "downstream")
-MAX_MAPS = 12          # maps in one figure or panels in one row
-MAX_STEPS = 1_000_000  # steps in a weight path
-
-
-def _filter_map(values, name):
-    """values as a (2, 2) float array of finite real numbers; ValueError naming name otherwise."""
-    values = real_array(values, name)
-    if values.shape != (2, 2):
-        raise ValueError(f"{name} must be a (2, 2) array, one number per filter weight; got shape {values.shape}")
-    if not np.all(np.isfinite(values)):
-        raise ValueError(f"{name} holds NaN or ±inf: nothing to draw (did the run diverge?)")
-    return values.astype(float)
-
-
-def _string(value, name):
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string; got {type(value).__name__}")
-    return value
-
-
-def _strings(value, count, name):
-    """value as a list of `count` strings."""
-    if not (isinstance(value, (list, tuple, np.ndarray)) and len(value) == count
-            and all(isinstance(item, str) for item in value)):
-        raise ValueError(f"{name} must be a list of {count} strings")
-    return list(value)
-
-
-def _check_style(style):
-    if not (isinstance(style, str) and style in ("signs", "arrows")):
-        raise ValueError(f"style must be 'signs' or 'arrows'; got {style!r:.80}")
 
 
 def glyph_grid(values, style):
     """Cell labels that carry the sign without colour.
 
     values: (2, 2) finite numbers
-    style:  "signs" → "+0.12" / "−0.12"; "arrows" → "↑ +0.012" / "↓ −0.012"; exact zeros → "· 0"
+    style:  "signs" → "+0.12" / "−0.12" (zeros "0"); "arrows" → "↑ +0.012" / "↓ −0.012" (zeros "· 0")
     Returns a (2, 2) object array of strings.
     """
-    values = _filter_map(values, "values")
-    _check_style(style)
-    return _glyphs(values, style)
-
-
-def _glyphs(values, style):
-    labels = np.empty(values.shape, dtype=object)
+    labels = np.empty(np.shape(values), dtype=object)
     for index, value in np.ndenumerate(values):
-        if abs(value) < 1e-12:
-            labels[index] = "· 0"
-        elif style == "signs":
-            labels[index] = f"{'+' if value > 0 else '−'}{abs(value):.3g}"
-        else:
-            labels[index] = f"{'↑' if value > 0 else '↓'} {'+' if value > 0 else '−'}{abs(value):.3g}"
+        labels[index] = signed_text(value, arrows=style == "arrows")
     return labels
-
-
-def _draw_map(ax, values, labels, title, fig):
-    """One 2×2 signed map: diverging colours centred at 0, a label in each cell, a colorbar."""
-    limit = max(float(np.max(np.abs(values))), 1e-9)
-    image = ax.imshow(values, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -limit, limit))
-    for (i, j), label in np.ndenumerate(labels):
-        dark = abs(values[i, j]) > 0.6 * limit
-        ax.text(j, i, f"{NAMES[i, j]}\n{label}", ha="center", va="center", fontsize=11,
-                color="white" if dark else "black")
-    ax.set_xticks([0, 1], ["column 1", "column 2"])
-    ax.set_yticks([0, 1], ["row 1", "row 2"])
-    ax.set_title(title, fontsize=10)
-    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
 
 
 def plot_signed_maps(maps, titles, suptitle, style="signs"):
     """Side-by-side 2×2 signed maps (filters or updates) with glyphs, colorbars and titles.
 
-    maps:     a list of 1 to 12 (2, 2) arrays of finite numbers
+    maps:     a list of (2, 2) arrays of finite numbers
     titles:   one title (a string) per map
     suptitle: the figure's title
     style:    "signs" (+ / − labels, for weights and gradients) or "arrows" (↑ / ↓, for updates)
     Returns the matplotlib Figure (display it, or let the cell show it).
     """
-    if not (isinstance(maps, (list, tuple)) or (isinstance(maps, np.ndarray) and maps.ndim == 3)):
-        raise TypeError(f"maps must be a list of (2, 2) arrays; got {type(maps).__name__}")
-    if not 1 <= len(maps) <= MAX_MAPS:
-        raise ValueError(f"maps must hold 1 to {MAX_MAPS} (2, 2) arrays; got {len(maps)}")
-    maps = [_filter_map(values, "maps") for values in maps]
-    if not (isinstance(titles, (list, tuple)) and len(titles) == len(maps)):
-        raise ValueError(f"titles must be a list with one title per map ({len(maps)})")
-    titles = _strings(titles, len(maps), "titles")
-    suptitle = _string(suptitle, "suptitle")
-    _check_style(style)
+    maps = real_array(maps, "maps")
+    if maps.ndim != 3 or maps.shape[1:] != (2, 2) or len(maps) == 0 or not np.all(np.isfinite(maps)):
+        raise ValueError(f"maps must be a list of (2, 2) arrays of finite numbers; got shape {maps.shape}")
+    if not isinstance(titles, (list, tuple)) or len(titles) != len(maps):
+        raise ValueError(f"titles must be a list of one title per map ({len(maps)})")
+    if style not in ("signs", "arrows"):
+        raise ValueError(f"style must be 'signs' or 'arrows'; got {style!r:.80}")
     fig, axes = plt.subplots(1, len(maps), figsize=(3.9 * len(maps), 3.3), squeeze=False)
     for ax, values, title in zip(axes[0], maps, titles, strict=True):
-        _draw_map(ax, values, _glyphs(values, style), title, fig)
-    fig.suptitle(suptitle, fontsize=11)
+        limit = max(float(np.max(np.abs(values))), 1e-9)
+        image = ax.imshow(values, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -limit, limit))
+        for (i, j), label in np.ndenumerate(glyph_grid(values, style)):
+            ax.text(j, i, f"{NAMES[i, j]}\n{label}", ha="center", va="center", fontsize=11,
+                    color="white" if abs(values[i, j]) > 0.6 * limit else "black")
+        ax.set_xticks([0, 1], ["column 1", "column 2"])
+        ax.set_yticks([0, 1], ["row 1", "row 2"])
+        ax.set_title(str(title), fontsize=10)
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    fig.suptitle(str(suptitle), fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -150,20 +95,13 @@ def plot_signed_maps(maps, titles, suptitle, style="signs"):
 def plot_weight_paths(history, title, names=("W11", "W12", "W21", "W22")):
     """Each weight against the SGD step, with the zero line and a ✕ where a weight first crosses zero.
 
-    history: (steps+1, 2, 2) finite weights, entry k after k steps (as ``helpers.study.signs.train`` returns),
-             1 to 1 000 001 entries
-    title:   the figure's title
-    names:   the four weights' names
+    history: (steps+1, 2, 2) finite weights, entry k after k steps (as ``helpers.study.signs.train`` returns)
+    title:   the figure's title; names: the four weights' names
     Returns the matplotlib Figure.
     """
     history = real_array(history, "history")
-    if history.ndim != 3 or history.shape[1:] != (2, 2) or not 1 <= len(history) <= MAX_STEPS + 1:
-        raise ValueError(f"history must be (steps+1, 2, 2) with 0 ≤ steps ≤ {MAX_STEPS}; got shape {history.shape}")
-    if not np.all(np.isfinite(history)):
-        raise ValueError("history holds NaN or ±inf: nothing to draw (did the run diverge?)")
-    history = history.astype(float)
-    title = _string(title, "title")
-    names = _strings(names, 4, "names")
+    if history.ndim != 3 or history.shape[1:] != (2, 2) or len(history) < 1 or not np.all(np.isfinite(history)):
+        raise ValueError(f"history must be (steps+1, 2, 2) finite weights; got shape {history.shape}")
     paths = history.reshape(len(history), 4)
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     ax.axhline(0.0, color="black", linewidth=1)
@@ -176,9 +114,8 @@ def plot_weight_paths(history, title, names=("W11", "W12", "W21", "W22")):
             label = f"{name}: {'−' if paths[step, k] < 0 else '+'} from step {step} (✕)"
             ax.plot(step, paths[step, k], "kx", markersize=9, zorder=3)
         ax.plot(paths[:, k], styles[k], linewidth=2, label=label)
-    ax.set_xlabel("SGD step")
-    ax.set_ylabel("weight value")
-    ax.set_title(title, fontsize=11)
+    ax.set(xlabel="SGD step", ylabel="weight value")
+    ax.set_title(str(title), fontsize=11)
     ax.legend(loc="best", fontsize=9)
     fig.tight_layout()
     return fig
@@ -196,34 +133,25 @@ class SignsExplorer:
         if not isinstance(preset, str) or preset not in PRESETS:
             raise ValueError(f"preset must be one of {list(PRESETS)}; got {preset!r:.80}")
         wide = {"description_width": "150px"}
-        self.preset = widgets.Dropdown(options=list(PRESETS), value=preset, description="preset",
-                                       style=wide, layout=widgets.Layout(width="520px"))
-        self.image_text = widgets.Text(description="input I (9 numbers)", style=wide, continuous_update=False,
-                                       layout=widgets.Layout(width="420px"))
-        self.start_text = widgets.Text(description="start W (4 numbers)", style=wide, continuous_update=False,
-                                       layout=widgets.Layout(width="420px"))
-        self.target_text = widgets.Text(description="target t", style=wide, continuous_update=False,
-                                        layout=widgets.Layout(width="260px"))
-        self.lr_text = widgets.Text(description="learning rate η", style=wide, continuous_update=False,
-                                    layout=widgets.Layout(width="260px"))
-        self.downstream_text = widgets.Text(description="downstream v", style=wide, continuous_update=False,
-                                            layout=widgets.Layout(width="260px"))
-        self.relu_box = widgets.Checkbox(description="ReLU after the filter", indent=False)
-        self.step_button = widgets.Button(description="Step SGD ▶", button_style="primary",
-                                          tooltip="apply one update W ← W − η ∂L/∂W (focus and press Enter)")
-        self.reset_button = widgets.Button(description="Reset",
-                                           tooltip="back to the preset's numbers and start W, tally to 0")
-        self.message = widgets.HTML()
-        self.readout = widgets.HTML()
-        self.tally = widgets.HTML()
-        self.plot = widgets.HTML()  # three HTML tables: a step repaints in milliseconds (a figure took ~1 s)
-        for part, css in [(self.preset, "signs-preset"), (self.image_text, "signs-image"),
-                          (self.start_text, "signs-start"), (self.target_text, "signs-target"),
-                          (self.lr_text, "signs-lr"), (self.downstream_text, "signs-downstream"),
-                          (self.relu_box, "signs-relu"), (self.step_button, "signs-step"),
-                          (self.reset_button, "signs-reset"), (self.message, "signs-message"),
-                          (self.readout, "signs-readout"), (self.tally, "signs-tally"), (self.plot, "signs-plot")]:
-            part.add_class(css)
+
+        def field(name, description, width):
+            return classed(widgets.Text(description=description, style=wide, continuous_update=False,
+                                        layout=widgets.Layout(width=width)), f"signs-{name}")
+        self.preset = classed(widgets.Dropdown(options=list(PRESETS), value=preset, description="preset",
+                                               style=wide, layout=widgets.Layout(width="520px")), "signs-preset")
+        self.image_text = field("image", "input I (9 numbers)", "420px")
+        self.start_text = field("start", "start W (4 numbers)", "420px")
+        self.target_text = field("target", "target t", "260px")
+        self.lr_text = field("lr", "learning rate η", "260px")
+        self.downstream_text = field("downstream", "downstream v", "260px")
+        self.relu_box = classed(widgets.Checkbox(description="ReLU after the filter", indent=False), "signs-relu")
+        self.step_button = classed(widgets.Button(description="Step SGD ▶", button_style="primary", tooltip=(
+            "apply one update W ← W − η ∂L/∂W (focus and press Enter)")), "signs-step")
+        self.reset_button = classed(widgets.Button(
+            description="Reset", tooltip="back to the preset's numbers and start W, tally to 0"), "signs-reset")
+        # the panels are three HTML tables: a step repaints in milliseconds (a figure took ~1 s)
+        self.message, self.readout, self.tally, self.plot = (
+            classed(widgets.HTML(), f"signs-{name}") for name in ("message", "readout", "tally", "plot"))
         self.ui = widgets.VBox([
             self.preset,
             widgets.HBox([widgets.VBox([self.image_text, self.start_text, self.relu_box]),
@@ -233,29 +161,23 @@ class SignsExplorer:
         ])
         self.ui.add_class("signs-explorer")
 
-        self.example = None
-        self.weights = np.zeros((2, 2))
-        self.bias = 0.0
+        self.example, self.last_moves, self.last_glyphs = None, None, None
+        self.weights, self.bias = np.zeros((2, 2)), 0.0
         self.steps = self.ups = self.downs = self.unchanged = 0
-        self.last_moves = None
-        self.last_glyphs = None
-        self._filling = False
+        self._filling, self._problem = False, ""
 
-        self.preset.observe(self._on_preset, names="value")
+        self.preset.observe(lambda change: self.restore_preset(), names="value")
         for field in TEXT_FIELDS:
             getattr(self, f"{field}_text").observe(self._on_edit, names="value")
         self.relu_box.observe(self._on_edit, names="value")
         self.step_button.on_click(lambda _button: self.step())
         self.reset_button.on_click(lambda _button: self.restore_preset())
-        self._on_preset()
+        self.restore_preset()
 
     def _repr_mimebundle_(self, **kwargs):
         return self.ui._repr_mimebundle_(**kwargs)
 
     # ---------------------------------------------------------------- inputs
-    def _on_preset(self, change=None):
-        self.restore_preset()
-
     def restore_preset(self):
         """Refill every field with the chosen preset's numbers (undoing the learner's edits), then reset."""
         chosen = PRESETS[self.preset.value]
@@ -292,8 +214,7 @@ class SignsExplorer:
         try:
             self.example = self._read_example()
         except InputError as problem:
-            self.example = None
-            self.last_glyphs = None
+            self.example, self.last_glyphs, self._problem = None, None, str(problem)
             self.message.value = message_html(str(problem), "error")
             self.tally.value = "Fix the entry above to start stepping."
             self.readout.value = ""  # the old numbers belong to inputs that are gone
@@ -311,7 +232,7 @@ class SignsExplorer:
     def step(self):
         """Apply one SGD update to W and b and add its moves to the tally."""
         if self.example is None:
-            self.message.value = message_html("Cannot step: " + self._current_problem(), "error")
+            self.message.value = message_html("Cannot step: " + self._problem, "error")
             return
         if self.steps > 0 and not np.all(np.abs(self.weights) < BLOW_UP):
             self.message.value = message_html(self._blew_up_message(), "error")
@@ -335,13 +256,6 @@ class SignsExplorer:
         if not np.all(np.abs(self.weights) < BLOW_UP):
             self.message.value = message_html(self._blew_up_message(), "error")
 
-    def _current_problem(self):
-        try:
-            self._read_example()
-        except InputError as problem:
-            return str(problem)
-        return "press Reset"
-
     # ---------------------------------------------------------------- display
     def _show_tally(self):
         arrows = {1: "↑", -1: "↓", 0: "·"}
@@ -355,25 +269,17 @@ class SignsExplorer:
             f"<b>{self.ups} ↑ up</b>, <b>{self.downs} ↓ down</b>, {self.unchanged} · unchanged"
             f" · negative weights now: {negative} of 4{last}")
 
-    def _overflowed(self, quantities):
-        """The name of the first quantity ({name: array}) holding a non-finite number, or None."""
-        for name, values in quantities.items():
-            if not np.all(np.isfinite(values)):
-                return name
-        return None
-
     def _show(self):
         ex = self.example
         with np.errstate(over="ignore", invalid="ignore"):
             o, _, y = signs.forward(ex["image"], self.weights, self.bias, ex["downstream"], ex["relu"])
+            grad_w, _, delta = signs.gradients(ex["image"], self.weights, self.bias, ex["downstream"],
+                                               ex["target"], relu=ex["relu"])
             y = float(y) + 0.0  # shows 0 rather than −0 when every gate is closed
-            quantities = {"the outputs o": o, "the prediction y": y, "y − t": y - ex["target"]}
-            broken = self._overflowed(quantities)
-            if broken is None:
-                grad_w, _, delta = signs.gradients(ex["image"], self.weights, self.bias, ex["downstream"],
-                                                   ex["target"], relu=ex["relu"])
-                update = -ex["lr"] * grad_w
-                broken = self._overflowed({"δ": delta, "the gradient ∂L/∂W": grad_w, "the update ΔW": update})
+            quantities = {"the outputs o": o, "the prediction y": y, "y − t": y - ex["target"], "δ": delta,
+                          "the gradient ∂L/∂W": grad_w, "the update ΔW": -ex["lr"] * grad_w}
+        broken = next((name for name, values in quantities.items() if not np.all(np.isfinite(values))), None)
+        update = quantities["the update ΔW"]
         if broken is not None:
             self.last_glyphs = None
             self._show_tally()
@@ -410,31 +316,11 @@ def signed_panels_html(panels, title):
     """Side-by-side 2×2 signed maps as HTML: per panel a title, the table (name and glyph in each cell,
     diverging colours centred at 0 on that panel's own scale) and its colour legend.
 
-    panels: 1 to 12 of [(values (2, 2) finite numbers, labels (2, 2) strings, title (a newline splits it),
-            legend label), …]
+    panels: [(values (2, 2), labels (2, 2) strings, title (a newline splits it), legend label), …]
     title:  the row's title
     """
-    if not isinstance(panels, (list, tuple)):
-        raise TypeError(f"panels must be a list of (values, labels, title, legend) tuples; got {type(panels).__name__}")
-    if not 1 <= len(panels) <= MAX_MAPS:
-        raise ValueError(f"panels must hold 1 to {MAX_MAPS} panels; got {len(panels)}")
-    title = _string(title, "title")
-    checked = []
-    for panel in panels:
-        if not (isinstance(panel, (list, tuple)) and len(panel) == 4):
-            raise ValueError(f"panels must hold (values, labels, title, legend) tuples; got {panel!r:.80}")
-        values, labels, panel_title, legend = panel
-        try:
-            labels = np.asarray(labels, dtype=object) if isinstance(labels, (list, tuple, np.ndarray)) else None
-        except ValueError:
-            labels = None
-        if labels is None or labels.shape != (2, 2):
-            raise ValueError("panels: each panel's labels must be (2, 2) strings, e.g. from glyph_grid")
-        if not (isinstance(panel_title, str) and isinstance(legend, str)):
-            raise TypeError("panels: each panel's title and legend label must be strings")
-        checked.append((_filter_map(values, "panels: each panel's values"), labels, panel_title, legend))
     parts = []
-    for values, labels, panel_title, legend in checked:
+    for values, labels, panel_title, legend in panels:
         limit = max(float(np.max(np.abs(values))), 1e-9)
         cells = [[f"{NAMES[i, j]}\n{labels[i, j]}" for j in range(2)] for i in range(2)]
         heading = "<br>".join(escape(line) for line in panel_title.split("\n"))
