@@ -37,6 +37,8 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 CACHE_DIR = DATA_DIR / "cache"
 SUBSET_PATH = DATA_DIR / "mnist_5k.npz"
 SUBSET_SHA256 = "bbe2f0f7ba51aaf766c97e62b2316a027e91502a842c8abdbe45fde632c8f756"
+FASHION_SUBSET_PATH = DATA_DIR / "fashion_5k.npz"
+FASHION_SUBSET_SHA256 = "9d13b4f323ed6ff80f9200767e00d466cc04a3f105fbc9d75e88d6ba758fb499"
 FASHION_SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 DIGITS = tuple(str(d) for d in range(10))
@@ -74,7 +76,7 @@ FASHION_MIRRORS = ("https://raw.githubusercontent.com/zalandoresearch/fashion-mn
                    "https://fashion-mnist.s3.eu-central-1.amazonaws.com/",
                    "https://storage.googleapis.com/tensorflow/tf-keras-datasets/")
 
-NAMES = ("subset", "mnist", "fashion")
+NAMES = ("subset", "fashion_subset", "mnist", "fashion")
 
 LOG = logging.getLogger(__name__)
 LOG.addHandler(logging.NullHandler())  # silent unless the user configures logging
@@ -125,23 +127,32 @@ def to_unit_float(images, dtype=np.float32):
     return images.astype(dtype) / dtype.type(255)
 
 
+def _load_npz(path, sha256, name, classes, note):
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(f"the shipped subset {path} is missing; restore it with git (git checkout -- data/)")
+    actual = pooch.file_hash(str(path))
+    if actual != sha256:
+        raise DataFileError(f"{path} has SHA-256 {actual}, expected {sha256}; the file is damaged "
+                            "or was regenerated without updating data/README.md and helpers/data.py")
+    with np.load(path) as arrays:
+        return Dataset(arrays["x_train"][:, None], arrays["y_train"].astype(np.int64),
+                       arrays["x_test"][:, None], arrays["y_test"].astype(np.int64), name, classes, note)
+
+
 def load_subset(path=SUBSET_PATH):
     """The shipped 5,000 MNIST digits: 4,000 for training and 1,000 held out (100 of each digit).
 
     path: the .npz file; it must have the SHA-256 that data/README.md gives (SUBSET_SHA256).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise DataFileError(f"the shipped subset {path} is missing; restore it with git "
-                            "(git checkout -- data/mnist_5k.npz)")
-    actual = pooch.file_hash(str(path))
-    if actual != SUBSET_SHA256:
-        raise DataFileError(f"{path} has SHA-256 {actual}, expected {SUBSET_SHA256}; the file is damaged "
-                            "or was regenerated without updating data/README.md and SUBSET_SHA256")
-    with np.load(path) as arrays:
-        return Dataset(arrays["x_train"][:, None], arrays["y_train"].astype(np.int64),
-                       arrays["x_test"][:, None], arrays["y_test"].astype(np.int64), "subset", DIGITS,
-                       "the 5,000 MNIST digits shipped with the course (4,000 train / 1,000 test)")
+    return _load_npz(path, SUBSET_SHA256, "subset", DIGITS,
+                     "the 5,000 MNIST digits shipped with the course (4,000 train / 1,000 test)")
+
+
+def load_fashion_subset(path=FASHION_SUBSET_PATH):
+    """The shipped 5,000 Fashion-MNIST images: 4,000 for training and 1,000 held out (100 of each class)."""
+    return _load_npz(path, FASHION_SUBSET_SHA256, "fashion_subset", FASHION_CLASSES,
+                     "the 5,000 Fashion-MNIST images shipped with the course (4,000 train / 1,000 test)")
 
 
 # ---------------------------------------------------------------------------- idx files
@@ -281,21 +292,22 @@ def load_fashion_mnist(system_dir=FASHION_SYSTEM_DIR, cache_dir=CACHE_DIR, mirro
 
 
 def load(name="subset", **options):
-    """Load a data set by name: "subset" (offline), "mnist" or "fashion".
+    """Load a data set by name: "subset" or "fashion_subset" (shipped, offline), "mnist" or "fashion".
 
-    options go to the loader (load_subset, load_mnist or load_fashion_mnist). For "mnist" and "fashion",
-    any failure (network, disk, checksum, file format, memory) falls back to the shipped subset: the
+    options go to the loader (load_subset, load_fashion_subset, load_mnist or load_fashion_mnist). For "mnist"
+    and "fashion", any failure (network, disk, checksum, file format, memory) falls back to the shipped subset: the
     returned Dataset's name is then "subset" and its note says why, in one sentence; the same sentence
     is logged once as a warning. A wrong name or option is raised, not hidden by the fallback.
     """
-    loaders = {"subset": load_subset, "mnist": load_mnist, "fashion": load_fashion_mnist}
+    loaders = {"subset": load_subset, "fashion_subset": load_fashion_subset, "mnist": load_mnist,
+               "fashion": load_fashion_mnist}
     if not isinstance(name, str) or name not in loaders:
         raise ValueError(f"name must be one of {NAMES}; got {name!r:.200}")
     for key in ("path", "cache_dir", "system_dir"):
         if key in options and not isinstance(options[key], (str, os.PathLike)):
             raise TypeError(f"{key} must be a path (str or pathlib.Path); got {type(options[key]).__name__}")
-    if name == "subset":
-        return load_subset(**options)
+    if name in ("subset", "fashion_subset"):
+        return loaders[name](**options)
     try:
         return loaders[name](**options)
     except (OSError, ValueError, MemoryError) as error:  # DownloadError, DataFileError, the disk, the memory

@@ -47,13 +47,14 @@ LEARNER_FACING = {
     "helpers.nn.layers": (
         "relu", "relu_backward",),
     "helpers.nn.network": (
-        "forward", "gradient_check", "init_params", "loss_and_grads", "train",),
+        "TrainingDiverged", "forward", "gradient_check", "init_params", "loss_and_grads", "train",),
     "helpers.nn.pool": (
         "maxpool2d", "maxpool2d_backward",),
+    "helpers.study.converged": (
+        "as_history", "compare_with_record", "crossings_table", "drift_table", "edge_table", "load",
+        "raw_pixels_table", "runs_table", "seeds_table",),
     "helpers.study.filter_study": (
-        "baseline_table", "common_mode", "contrast_runs", "crossed_weights_table", "crossing_table", "drift_row",
-        "drift_summary", "drift_table", "filter_correlation", "match_filters", "net_change_table",
-        "orientation_score", "orientation_table", "pair_scores", "random_banks", "step_moves_table", "top_patches",),
+        "common_mode", "orientation_score", "random_banks",),
     "helpers.study.signs": (
         "forward", "gradients", "tally_moves", "train", "train_two_layer", "two_layer_gradients", "upstream_grad",),
     "helpers.widgets.conv_steppers": (
@@ -67,8 +68,8 @@ LEARNER_FACING = {
     "helpers.widgets.signs": (
         "SignsExplorer", "plot_signed_maps", "plot_weight_paths",),
     "helpers.widgets.training": (
-        "FilterExplorer", "TrainingProgress", "plot_baselines", "plot_curves", "plot_examples", "plot_filter_mosaic",
-        "plot_layer_moves", "plot_responses", "plot_top_patches",),
+        "FilterExplorer", "TrainingProgress", "plot_curves", "plot_examples", "plot_filter_mosaic",
+        "plot_study_curves",),
 }
 
 

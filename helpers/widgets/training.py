@@ -1,9 +1,9 @@
 """What notebook 06 shows while and after the seed network trains.
 
 ``TrainingProgress`` (a progress bar and a status line, updated in place: pass it as ``on_progress`` to
-``network.train``); the figures ``plot_curves``, ``plot_responses``, ``plot_layer_moves``,
-``plot_baselines``, ``plot_filter_mosaic``, ``plot_top_patches``, ``plot_examples``; ``FilterExplorer``
-(a slider over the training steps: the six conv1 filters then and their change since the start).
+``network.train``; ``diverged`` turns it red); the figures ``plot_curves``, ``plot_study_curves`` (the stored
+study's learning curves), ``plot_filter_mosaic``, ``plot_examples``; ``FilterExplorer`` (a slider over the
+snapshots of a run: the six conv1 filters then and their change since the start).
 Signed values: the diverging "RdBu_r" colours centred at zero *and* a + / − glyph in every cell, so the
 figures read without colour; NaN or ±inf (a diverged run) are drawn blank or grey. CSS classes:
 course-train, course-train-progress, course-train-status, course-filter-explorer, course-filter-step
@@ -16,9 +16,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 
-from helpers.door import check_memory, integer_in, mapping, real_array
+from helpers.door import checked, integer_in, mapping, real_array
 from helpers.nn.conv import conv2d
 from helpers.nn.network import sign_changes
+from helpers.study.converged import names, study_args
 from helpers.widgets.draw import colour_legend, finite_limit, signed_text, table_html
 from helpers.widgets.ui import classed
 
@@ -85,6 +86,12 @@ class TrainingProgress:
             text = "✔ done: " + text
         self.status.value = escape(text)
 
+    def diverged(self, error):
+        """Show a network.TrainingDiverged: the bar turns red and says why. Returns the run so far, error.history."""
+        self.bar.bar_style = "danger"
+        self.status.value = escape(f"✘ {self._label}{error}")
+        return error.history
+
 
 # ---------------------------------------------------------------------------- figures
 
@@ -108,7 +115,9 @@ def plot_curves(history, title="Training the seed network"):
     with np.errstate(over="ignore", invalid="ignore"):
         smooth, smooth_steps = _moving_average(loss)
     ax_loss.plot(smooth_steps, smooth, color="black", linewidth=2, label="mean of 25 batches")
-    ax_loss.set(xlabel="SGD step", ylabel="cross-entropy loss L", title="Loss falls", ylim=(0, None))
+    falls = len(smooth) > 1 and smooth[-1] < smooth[0]
+    ax_loss.set(xlabel="SGD step", ylabel="cross-entropy loss L", ylim=(0, None),
+                title="Loss falls" if falls else "The loss does not fall")
     ax_loss.legend()
     if len(accuracy):
         ax_acc.plot(epoch_steps, accuracy, "o-", color="#2166ac")
@@ -122,126 +131,25 @@ def plot_curves(history, title="Training the seed network"):
     return fig
 
 
-def plot_responses(image, filter_sets, set_titles, title):
-    """What each first-layer filter responds to in one image: conv1's output maps (before pooling).
+@checked(study_args)
+def plot_study_curves(study, meta, title="Ten seeds trained until they stop improving"):
+    """The stored study's learning curves: held-out accuracy and training loss per epoch, one line per seed.
 
-    image:       (28, 28) floats, drawn on a grey scale from 0 (paper) to 1 (ink)
-    filter_sets: a list of (conv1.w (6, 1, 3, 3), conv1.b (6,)) pairs
-    set_titles:  one label (a string) per filter set
-    title:       the figure's title
-    Returns the Figure: the image, then one row of six 26×26 signed maps per filter set.
+    study, meta: what helpers.study.converged.load() returns. Returns the Figure.
     """
-    image = real_array(image, "image")
-    if image.shape != (28, 28):
-        raise ValueError(f"image must be one (28, 28) digit; got shape {image.shape}")
-    if not (len(filter_sets) == len(set_titles) >= 1
-            and all(len(pair) == 2 and np.shape(pair[0]) == FILTER_SHAPE for pair in filter_sets)):
-        raise ValueError("filter_sets must be (conv1.w (6, 1, 3, 3), conv1.b (6,)) pairs, one per title in set_titles")
-    with np.errstate(over="ignore", invalid="ignore"):  # huge weights may overflow: drawn blank, not a traceback
-        maps = [conv2d(image[None, None], w, b)[0] for w, b in filter_sets]
-    side = maps[0].shape[-1]  # 26: the six maps of a row are one image with gaps (14 axes took 0.3 s to draw)
-    fig, axes = plt.subplots(len(maps), 2, figsize=(12, 2.0 * len(maps) + 0.6), squeeze=False,
-                             gridspec_kw={"width_ratios": [1, 6 * 1.08], "wspace": 0.02})
-    centres = [f * (side + 2) + (side - 1) / 2 for f in range(6)]
-    for (ax_digit, ax_maps), response, row_title in zip(axes, maps, set_titles, strict=True):
-        ax_digit.imshow(image, cmap="gray_r", vmin=0, vmax=1)
-        ax_digit.set_title("input digit", fontsize=9)
-        ax_digit.set_ylabel(str(row_title), fontsize=9)
-        limit = finite_limit(response)
-        shown = ax_maps.imshow(_mosaic(response[None], gap=2), cmap=SIGNED, norm=TwoSlopeNorm(0.0, -limit, limit))
-        ax_maps.set_xticks(centres, [f"filter {f + 1}" for f in range(6)], fontsize=9)
-        ax_maps.xaxis.tick_top()
-        for ax in (ax_digit, ax_maps):
-            ax.tick_params(length=0)
-            ax.set_yticks([])
-        ax_digit.set_xticks([])
-        ax_digit.set_anchor("E")
-        ax_maps.set_anchor("W")
-        for spine in ax_maps.spines.values():
-            spine.set_visible(False)
-        fig.colorbar(shown, ax=ax_maps, fraction=0.02, pad=0.01, label="response (+ red, − blue)")
+    fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(11, 3.6))
+    for name, colour in zip(names(meta), ("#b2182b", "#2166ac", "#1b7837", "#762a83"), strict=False):
+        epochs = np.arange(1, meta["max_epochs"] + 1)
+        for seed, (accuracy, loss) in enumerate(zip(study[f"{name}/test_accuracy"], study[f"{name}/train_loss"],
+                                                    strict=True)):
+            label = f"{name} ({len(accuracy)} seeds)" if seed == 0 else None
+            ax_acc.plot(epochs, 100 * accuracy, color=colour, linewidth=0.8, alpha=0.7, label=label)
+            ax_loss.plot(epochs, loss, color=colour, linewidth=0.8, alpha=0.7, label=label)
+    ax_acc.axvline(meta["min_epochs"], color="0.5", linestyle=":", linewidth=1)
+    ax_acc.set(xlabel="epoch", ylabel="held-out accuracy (%)", title="Held-out accuracy (each run ends with its line)")
+    ax_loss.set(xlabel="epoch", ylabel="training loss (mean of the epoch)", yscale="log", title="Training loss")
+    ax_acc.legend()
     fig.suptitle(str(title))
-    return fig
-
-
-LAYER_STYLES = {"conv1.w": ("#b2182b", "-"), "conv2.w": ("#2166ac", "--"), "fc1.w": ("0.35", ":")}
-
-
-def plot_layer_moves(history, start, end, keys=("conv1.w", "conv2.w", "fc1.w"),
-                     title="The learner's question, per layer: each step, and start → end"):
-    """Left: per step, the share of each layer's weights the step moved ↑ (smoothed over 25 steps).
-    Right: from start to end, the share of each layer's weights that ended higher ↑ / lower ↓.
-
-    history: a dict from ``network.train`` with "moves": {name: {"up": (S,) fractions 0…1, one per step}}
-    start, end: {name: array} the weights at step 0 and after the run (each layer's two arrays of one shape)
-    keys:    the layer names, found in history["moves"], start and end
-    title:   the figure's title
-    Returns the Figure.
-    """
-    moves = _entry(history, "moves", "a dict from network.train with 'moves'")
-    mapping(start, "start", "a dict {layer name: weights at step 0}")
-    mapping(end, "end", "a dict {layer name: weights after the run}")
-    missing = [k for k in keys if k not in moves or k not in start or k not in end]
-    if missing:
-        raise ValueError(f"keys must name layers of history['moves'], start and end; missing {missing}")
-    if any(np.shape(start[k]) != np.shape(end[k]) for k in keys):
-        raise ValueError("start and end must hold arrays of one shape for each layer of keys")
-    fig, (ax_step, ax_net) = plt.subplots(1, 2, figsize=(12, 3.8), gridspec_kw={"width_ratios": [3, 2]})
-    for key in keys:
-        colour, style = LAYER_STYLES.get(key, ("black", "-"))
-        up = 100 * np.asarray(moves[key]["up"], dtype=float)
-        smooth, smooth_steps = _moving_average(up)
-        ax_step.plot(smooth_steps, smooth, color=colour, linestyle=style, linewidth=2,
-                     label=f"{key}: ↑ {up.mean():.0f}% per step on average")
-    ax_step.axhline(50, color="0.7", linewidth=0.8)
-    ax_step.set(xlabel="SGD step", ylabel="weights moved ↑ by the step (%)", ylim=(0, 100),
-                title="Each step: about half ↑, half ↓")
-    ax_step.legend(loc="lower right", fontsize=8)
-    for row, key in enumerate(keys):
-        with np.errstate(over="ignore", invalid="ignore"):
-            change = np.asarray(end[key], dtype=float) - np.asarray(start[key], dtype=float)
-        higher, lower = 100 * np.mean(change > 0), 100 * np.mean(change < 0)
-        ax_net.barh(row, higher, color="#b2182b", label="↑ ended higher" if row == 0 else None)
-        ax_net.barh(row, -lower, color="#2166ac", label="↓ ended lower" if row == 0 else None)
-        ax_net.text(higher + 2, row, f"↑ {higher:.0f}%", va="center", fontsize=9)
-        ax_net.text(-lower - 2, row, f"↓ {lower:.0f}%", va="center", ha="right", fontsize=9)
-    ax_net.axvline(0, color="black", linewidth=0.8)
-    ax_net.set(yticks=np.arange(len(keys)), yticklabels=keys, xlim=(-130, 130),
-               xlabel="share of the layer's weights (%)", title="Start → end: which weights ended higher")
-    ax_net.set_xticks([-100, -50, 0, 50, 100], ["100", "50", "0", "50", "100"])
-    ax_net.invert_yaxis()
-    ax_net.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, fontsize=8)
-    fig.suptitle(str(title))
-    fig.tight_layout()
-    return fig
-
-
-def plot_baselines(samples, title="Is a similarity high? Only next to its baseline",
-                   xlabel="mean signed correlation of the six filters, matched one-to-one "
-                          "(box: middle half, whiskers: 5–95 %)"):
-    """One row per named sample of scores: a box (middle half, whiskers 5–95 %) and every value as a dot.
-
-    samples: a dict {label (a string): scores}, each one or more finite numbers (any shape, flattened),
-             e.g. random vs random, trained vs trained, trained vs own start
-    title, xlabel: the figure's title and the x axis label
-    Returns the Figure.
-    """
-    mapping(samples, "samples", "a dict {label: scores}")
-    samples = {str(label): real_array(values, f"samples[{label!r:.40}]") for label, values in samples.items()}
-    check_memory(8 * sum(values.size for values in samples.values()), "samples")
-    samples = {label: values.astype(float).ravel() for label, values in samples.items()}
-    if not samples or any(values.size == 0 or not np.all(np.isfinite(values)) for values in samples.values()):
-        raise ValueError("samples must hold at least one named sample, each one or more finite scores")
-    fig, ax = plt.subplots(figsize=(10, 0.8 * len(samples) + 1.4))
-    jitter = np.random.default_rng(0)
-    for row, values in enumerate(samples.values()):
-        ax.boxplot(values, positions=[row], orientation="horizontal", whis=(5, 95), showfliers=False, widths=0.5)
-        ax.scatter(values, row + jitter.uniform(-0.15, 0.15, values.size), s=8 if values.size > 50 else 24,
-                   alpha=0.25 if values.size > 50 else 0.9, color="#2166ac" if values.size > 50 else "#b2182b")
-    ax.set_yticks(range(len(samples)), [f"{label} ({np.size(v)})" for label, v in samples.items()])
-    ax.set(xlabel=str(xlabel), xlim=(-0.2, 1.05), title=str(title))
-    ax.invert_yaxis()
-    ax.grid(axis="x", color="0.9")
     fig.tight_layout()
     return fig
 
@@ -314,48 +222,6 @@ def plot_filter_mosaic(rows, row_titles, title, column_title="filter", xlabel=No
         side.set_visible(False)
     fig.colorbar(shown, ax=ax, fraction=0.03, pad=0.02, label=str(colorbar_label))
     ax.set_title(str(title))
-    return fig
-
-
-def plot_top_patches(filters, patches, responses, title="What each trained conv1 filter answers most"):
-    """Each filter (signed colours, + / − written) next to the data patches that excite it most.
-
-    filters:   (F, 1, KH, KW) finite weights
-    patches:   (F, K, KH, KW) finite pixel values, drawn on a grey scale from 0 (paper) to 1 (ink)
-    responses: (F, K) the filter's outputs at those patches (as filter_study.top_patches returns them)
-    title:     the figure's title
-    Returns the Figure.
-    """
-    filters, patches = real_array(filters, "filters"), real_array(patches, "patches")
-    responses = real_array(responses, "responses")
-    if (patches.ndim != 4 or patches.size == 0 or filters.shape != (len(patches), 1, *patches.shape[2:])
-            or responses.shape != patches.shape[:2]):
-        raise ValueError(f"filters (F, 1, KH, KW), patches (F, K, KH, KW) and responses (F, K) must match; got "
-                         f"{filters.shape}, {patches.shape}, {responses.shape}")
-    count, shown = patches.shape[:2]
-    fig, (ax_w, ax_p) = plt.subplots(1, 2, figsize=(2.0 + 0.75 * (shown + 1), 0.75 * count + 1.6),
-                                     gridspec_kw={"width_ratios": [3, 4 * shown - 1], "wspace": 0.05})
-    limit = finite_limit(filters)
-    weights = ax_w.imshow(_mosaic(filters), cmap=SIGNED, norm=TwoSlopeNorm(0.0, -limit, limit))
-    _mark_signs(ax_w, filters, limit, size=14)
-    grey = plt.get_cmap("gray_r").with_extremes(bad="#cfd8e3")
-    pixels = ax_p.imshow(_mosaic(patches), cmap=grey, vmin=0, vmax=1)
-    h, w = patches.shape[2:]
-    centres = [r * (h + 1) + (h - 1) / 2 for r in range(count)]
-    ax_w.set_yticks(centres, [f"filter {f + 1}" for f in range(count)])
-    ax_w.set_xticks([])
-    ax_w.set_title("trained W", fontsize=9)
-    ax_p.set_yticks(centres, [f"best output {_signed(responses[f, 0])}" for f in range(count)], fontsize=8)
-    ax_p.yaxis.tick_right()
-    ax_p.set_xticks([k * (w + 1) + (w - 1) / 2 for k in range(shown)], [f"#{k + 1}" for k in range(shown)],
-                    fontsize=8)
-    ax_p.set_xlabel("one patch per image, strongest output first")
-    ax_p.set_title(f"the {h}×{w} patches of the data with the largest output", fontsize=9)
-    for ax in (ax_w, ax_p):
-        ax.tick_params(length=0)
-    fig.colorbar(weights, ax=ax_w, location="bottom", fraction=0.05, pad=0.04, label="weight (+ red, − blue)")
-    fig.colorbar(pixels, ax=ax_p, location="bottom", fraction=0.05, pad=0.12, label="pixel (0 paper, 1 ink)")
-    fig.suptitle(str(title))
     return fig
 
 
