@@ -45,6 +45,21 @@ class TrainingDiverged(ValueError):
         self.step, self.reason, self.history, self.learning_rate, self.loss = step, reason, history, learning_rate, loss
 
 
+def divergence(loss, first_loss=None, grads=None):
+    """Why a run diverged at a step with this loss, or None: the course's one rule, for every trainer.
+
+    The loss is NaN or inf; or it is over BLOW_UP × first_loss (the run's first); or grads are given, all
+    exactly 0, while the loss is not (every gate closed: the model can never change again).
+    """
+    if not np.isfinite(loss):
+        return f"the loss was {loss}"
+    if first_loss is not None and loss > BLOW_UP * first_loss:
+        return f"the loss was {loss:.3g}, up from {first_loss:.3g}"
+    if grads is not None and loss > 0 and not any(np.any(g) for g in grads):
+        return "every gradient is 0 while the loss is not (every ReLU gate closed): the model cannot learn again"
+    return None
+
+
 def _init_args(seed, dtype, init):
     try:
         float_dtype = np.dtype(dtype) in (np.float32, np.float64)
@@ -265,8 +280,9 @@ def train(params, x, y, *, learning_rate=0.05, batch_size=64, epochs=1, seed=0,
             with np.errstate(over="ignore", invalid="ignore"):         # reported below, as a divergence
                 loss, grads = loss_and_grads.unchecked(params, x[batch], y[batch])
                 updated = {k: params[k] - dtype.type(learning_rate) * grads[k] for k in SHAPES}
-            if not np.isfinite(loss) or (history["loss"] and loss > BLOW_UP * history["loss"][0]):
-                diverged(step + 1, f"the loss was {loss:.3g}, up from {(history['loss'] or [loss])[0]:.3g}", loss, step)
+            reason = divergence(loss, history["loss"][0] if history["loss"] else None)
+            if reason:
+                diverged(step + 1, reason, loss, step)
             if not all(np.isfinite(new).all() for new in updated.values()):
                 diverged(step + 1, "the update W − η·∂L/∂W would make a weight infinite", loss, step)
             for k in MOVE_KEYS:                                       # a weight goes up exactly when its gradient < 0

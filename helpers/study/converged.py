@@ -208,6 +208,12 @@ def _raw_args(dataset, learning_rates):
     return {"dataset": dataset, "learning_rates": learning_rates}
 
 
+def finished(study, name):
+    """{field: its rows} of the runs on `name` that did not diverge: the only runs any table summarizes."""
+    keep = ~study[f"{name}/diverged"].astype(bool)
+    return {field: study[f"{name}/{field}"][keep] for field in FIELDS}
+
+
 def names(meta):
     """The study's data sets, the course's own digits first."""
     return sorted(meta["data_sets"], key=lambda name: DATA_SETS.index(name) if name in DATA_SETS else len(DATA_SETS))
@@ -219,18 +225,22 @@ def runs_table(study, meta):
     rows = ["| data set | seeds | epochs trained | plateau rule met | diverged | held-out accuracy at the end "
             "(mean, lowest–highest) | training loss, last epoch (mean) |", "|---|---|---|---|---|---|---|"]
     for name in names(meta):
-        epochs, accuracy = study[f"{name}/epochs"], study[f"{name}/test_accuracy"]
+        runs = finished(study, name)
+        epochs, accuracy = runs["epochs"], runs["test_accuracy"]
         final = accuracy[np.arange(len(epochs)), epochs - 1]
-        loss = study[f"{name}/train_loss"][np.arange(len(epochs)), epochs - 1]
-        rows.append(f"| {name} | {len(epochs)} | {epochs.min()}–{epochs.max()} | {study[f'{name}/converged'].sum()} "
-                    f"| {study[f'{name}/diverged'].sum()} | {100 * final.mean():.1f} % ({100 * final.min():.1f}–"
-                    f"{100 * final.max():.1f} %) | {loss.mean():.3f} |")
+        loss = runs["train_loss"][np.arange(len(epochs)), epochs - 1]
+        diverged = study[f"{name}/diverged"].sum()
+        rows.append(f"| {name} | {len(study[f'{name}/epochs'])} | {epochs.min()}–{epochs.max()} "
+                    f"| {study[f'{name}/converged'].sum()} | {diverged}{' (left out of every table)' * bool(diverged)} "
+                    f"| {100 * final.mean():.1f} % ({100 * final.min():.1f}–{100 * final.max():.1f} %) "
+                    f"| {loss.mean():.3f} |")
     return "\n".join(rows)
 
 
 def edge_counts(study, name, cut, moment="end"):
     """Per seed, how many conv1 filters score above cut (orientation_score) at the end or at the start."""
-    filters = study[f"{name}/end/conv1.w"] if moment == "end" else study[f"{name}/snapshots/conv1.w"][:, 0]
+    runs = finished(study, name)
+    filters = runs["end/conv1.w"] if moment == "end" else runs["snapshots/conv1.w"][:, 0]
     return (orientation_score(filters[:, :, 0]) > cut).sum(axis=1)
 
 
@@ -254,7 +264,7 @@ def edge_table(study, meta, cut):
 def seeds_table(study, meta, random):
     """How alike the trained banks of different seeds are, against pairs of random banks (Markdown)."""
     rows = ["| pairs of banks | mean matched correlation (median over pairs) | lowest–highest |", "|---|---|---|"]
-    samples = {f"{name}, trained, seed against seed": pair_scores(study[f"{name}/end/conv1.w"])
+    samples = {f"{name}, trained, seed against seed": pair_scores(finished(study, name)["end/conv1.w"])
                for name in names(meta)}
     samples["random He banks, pair against pair"] = match_filters(random[0::2], random[1::2])["score"]
     for label, scores in samples.items():
@@ -270,8 +280,9 @@ def drift_table(study, meta):
             "| seeds with more weights lower than higher |", "|---|---|---|---|---|---|---|"]
     fields = meta["drift_fields"]
     for name in names(meta):
-        drift_rows, moves = study[f"{name}/drift"], study[f"{name}/moves"].astype(float)
-        steps = study[f"{name}/epochs"] * meta["steps_per_epoch"][name]
+        runs = finished(study, name)
+        drift_rows, moves = runs["drift"], runs["moves"].astype(float)
+        steps = runs["epochs"] * meta["steps_per_epoch"][name]
         for i, layer in enumerate(meta["move_keys"]):
             size = SIZES[layer]
             up = np.mean([moves[s, :n, i, 0].mean() / size for s, n in enumerate(steps)])
@@ -294,7 +305,7 @@ def crossings_table(study, meta):
             "crossed − → + |", "|---|---|---|---|---|---|"]
     fields = meta["drift_fields"]
     for name in names(meta):
-        drift_rows = study[f"{name}/drift"]
+        drift_rows = finished(study, name)["drift"]
         for i, layer in enumerate(meta["move_keys"]):
             mean = {field: drift_rows[:, i, fields.index(field)].mean() for field in fields}
             rows.append(f"| {name}, {layer} | {SIZES[layer]:,} | {mean['negative_start']:,.1f} | "

@@ -31,6 +31,7 @@ import numpy as np
 
 from helpers.door import check_memory, checked, flag, real_array
 from helpers.nn.conv import conv2d, conv2d_backward
+from helpers.nn.network import TrainingDiverged, divergence
 
 MAX_STEPS = 10_000   # SGD steps of one train / train_two_layer run (notebook 05: 1,500); each is a Python loop turn
 _ABSENT = object()   # an argument the checked function does not have
@@ -230,15 +231,31 @@ def train(image, weights, bias, downstream, target, lr, steps, relu=False, weigh
 
     Arguments as in ``gradients``; lr η > 0; steps an integer from 0 to MAX_STEPS; train_bias: update b too.
     Returns a dict: "weights" (steps+1, kh, kw), "bias" (steps+1,), "loss" (steps+1,); entry k is after k steps.
+    A run that diverges (helpers.nn.network.divergence) raises TrainingDiverged with the history so far.
     """
     history = {"weights": [], "bias": [], "loss": []}
     for k in range(steps + 1):
+        with np.errstate(over="ignore", invalid="ignore"):       # reported below, as a divergence
+            value = loss(image, weights, bias, downstream, target, relu, weight_decay)
+            grad_w, grad_b, _ = gradients.unchecked(image, weights, bias, downstream, target, relu, weight_decay)
+        reason = divergence(value, history["loss"][0] if history["loss"] else None,
+                            (grad_w, grad_b if train_bias else 0.0) if k < steps else None)
+        if reason:
+            _diverged(k, steps, lr, reason, value, history)
         history["weights"].append(weights)
         history["bias"].append(bias)
-        history["loss"].append(loss(image, weights, bias, downstream, target, relu, weight_decay))
+        history["loss"].append(value)
         if k < steps:
-            weights, bias, _ = sgd_step(image, weights, bias, downstream, target, lr, relu, weight_decay, train_bias)
+            weights, bias = weights - lr * grad_w, float(bias) - lr * grad_b if train_bias else float(bias)
     return {name: np.array(values) for name, values in history.items()}
+
+
+def _diverged(step, steps, lr, reason, value, history):
+    """Raise the course's TrainingDiverged for step `step` of a run of 05's model; history: the run so far."""
+    raise TrainingDiverged(
+        f"training diverged at step {step} of {steps} with lr = {lr:g}: {reason}; use a smaller lr (about "
+        f"{lr / 10:g})", step=step, reason=reason, history={k: np.array(v) for k, v in history.items()},
+        learning_rate=lr, loss=value)
 
 
 def move_signs(before, after, tol=1e-12):
@@ -287,20 +304,22 @@ def train_two_layer(x, w1, b1, w2, b2, downstream, target, lr, steps):
     """Plain SGD on both layers of ``two_layer_gradients``' model (lr η > 0, 0 ≤ steps ≤ MAX_STEPS).
 
     Returns the history, "w1" (steps+1, k1h, k1w), "w2", "b1", "b2", "loss": entry k after k steps. A run
-    that overflows raises ValueError naming the step and lr, with the history so far as ``.history``.
+    that diverges (helpers.nn.network.divergence, or an overflow) raises TrainingDiverged, a ValueError
+    naming the step and lr, with the history so far as ``.history``.
     """
     params = {"w1": w1, "b1": b1, "w2": w2, "b2": b2}
     history = {name: [] for name in (*params, "loss")}
     for k in range(steps + 1):
         try:
             grads = two_layer_gradients.unchecked(x, **params, downstream=downstream, target=target)
-        except ValueError:
+        except ValueError:                               # the model overflowed: its loss is not a number
             if k == 0:
                 raise
-            error = ValueError(f"training diverged at step {k} of {steps} with lr = {lr:g}: the weights grew "
-                               f"until the model overflowed; use a smaller lr (about {lr / 10:g})")
-            error.history = {name: np.array(values) for name, values in history.items()}
-            raise error from None
+            _diverged(k, steps, lr, "the weights grew until the model overflowed", math.inf, history)
+        reason = divergence(grads["loss"], history["loss"][0] if history["loss"] else None,
+                            [grads[name] for name in params] if k < steps else None)
+        if reason:
+            _diverged(k, steps, lr, reason, grads["loss"], history)
         for name in params:
             history[name].append(params[name])
         history["loss"].append(grads["loss"])

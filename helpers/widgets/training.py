@@ -142,7 +142,7 @@ def plot_study_curves(study, meta, title="Ten seeds trained until they stop impr
         epochs = np.arange(1, meta["max_epochs"] + 1)
         for seed, (accuracy, loss) in enumerate(zip(study[f"{name}/test_accuracy"], study[f"{name}/train_loss"],
                                                     strict=True)):
-            label = f"{name} ({len(accuracy)} seeds)" if seed == 0 else None
+            label = f"{name} ({len(study[f'{name}/epochs'])} seeds)" if seed == 0 else None
             ax_acc.plot(epochs, 100 * accuracy, color=colour, linewidth=0.8, alpha=0.7, label=label)
             ax_loss.plot(epochs, loss, color=colour, linewidth=0.8, alpha=0.7, label=label)
     ax_acc.axvline(meta["min_epochs"], color="0.5", linestyle=":", linewidth=1)
