@@ -153,3 +153,190 @@ def mapping(value, name, what):
     if not isinstance(value, Mapping):
         raise TypeError(f"{name} must be {what}; got {type(value).__name__}")
     return value
+
+
+# ---------------------------------------------------------------------------- the engine's doors
+# One check function per door of helpers/nn (conv, pool, layers, gradcheck, network), used as @checked(...)
+# there, so that the engine's files hold the engine. They import the engine's shapes lazily (it imports this).
+
+def _engine():
+    from helpers.nn import conv, network, pool
+    return conv, network, pool
+
+
+def conv_args(x, w, stride, padding, b=None, dy=None, **rest):
+    """The door of the four conv functions: arrays of real numbers with matching shapes."""
+    conv, network, pool = _engine()
+    x, w = real_array(x, "x"), real_array(w, "w")
+    stride, padding = check_stride_padding(stride, padding)
+    if x.ndim != 4 or min(x.shape) == 0:
+        raise ValueError(f"x must be a non-empty 4-D array (N, C, H, W); got shape {x.shape}")
+    if w.ndim != 4 or min(w.shape) == 0 or w.shape[1] != x.shape[1]:
+        raise ValueError(f"w must be (F, C, KH, KW) with C = {x.shape[1]}, the channels of x; got shape {w.shape}")
+    if w.shape[2] > x.shape[2] + 2 * padding or w.shape[3] > x.shape[3] + 2 * padding:
+        raise ValueError(f"w: a {w.shape[2]}×{w.shape[3]} filter does not fit the padded input "
+                         f"{x.shape[2] + 2 * padding}×{x.shape[3] + 2 * padding}")
+    out_h, out_w = conv.conv_output_shape(x.shape[2:], w.shape[2:], stride, padding)
+    check_memory(2 * w[0].size * x.shape[0] * out_h * out_w * 8, "x")   # cols, and dcols backward
+    arguments = {"x": x, "w": w, "stride": stride, "padding": padding, **rest}
+    if b is not None:
+        arguments["b"] = real_array(b, "b")
+        if arguments["b"].shape != (w.shape[0],):
+            raise ValueError(f"b must have shape ({w.shape[0]},), one bias per filter; got {arguments['b'].shape}")
+    if dy is not None:
+        arguments["dy"] = real_array(dy, "dy")
+        if arguments["dy"].shape != (x.shape[0], w.shape[0], out_h, out_w):
+            raise ValueError(f"dy must have the output's shape {(x.shape[0], w.shape[0], out_h, out_w)}; "
+                             f"got {arguments['dy'].shape}")
+    return arguments
+
+
+def pool_args(x, size, stride, dy=None, ties="first"):
+    """The door of maxpool2d and maxpool2d_backward."""
+    conv, network, pool = _engine()
+    x = real_array(x, "x")
+    if x.ndim != 4 or min(x.shape) == 0:
+        raise ValueError(f"x must be a non-empty 4-D array (N, C, H, W); got shape {x.shape}")
+    size = integer_in(size, "size", 1, 2**31)
+    if size > min(x.shape[2:]):
+        raise ValueError(f"x is {x.shape[2]}×{x.shape[3]}: smaller than one window of size {size}×{size}")
+    stride = size if stride is None else integer_in(stride, "stride", 1, 2**31)
+    arguments = {"x": x, "size": size, "stride": stride}
+    if dy is not None:
+        if not isinstance(ties, str) or ties not in pool.TIE_RULES:
+            raise ValueError(f"ties must be one of {pool.TIE_RULES}; got {ties!r}")
+        dy = real_array(dy, "dy")
+        expected = x.shape[:2] + pool.pool_output_shape(x.shape[2:], size, stride)
+        if dy.shape != expected:
+            raise ValueError(f"dy must have the forward output's shape {expected}; got {dy.shape}")
+        if x.dtype.kind == "f" and np.isnan(x).any():
+            raise ValueError("x holds NaN: a window's maximum, and so where its gradient goes, is undefined")
+        arguments.update(dy=dy, ties=ties)
+    return arguments
+
+
+def relu_args(x, dy=None):
+    arguments = {"x": real_array(x, "x")}
+    if dy is not None:
+        arguments["dy"] = real_array(dy, "dy")
+        if arguments["dy"].shape != arguments["x"].shape:
+            raise ValueError(f"dy must have the shape of x {arguments['x'].shape}; got {arguments['dy'].shape}")
+    return arguments
+
+
+def relative_args(a, b):
+    a, b = real_array(a, "a").astype(float), real_array(b, "b").astype(float)
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have the same shape; got {a.shape} and {b.shape}")
+    return {"a": a, "b": b}
+
+
+def gradcheck_args(f, x, h, upstream=None, analytic=None, tolerance=None):
+    """The door of the gradient checks: x a writeable float array (it is perturbed in place), f callable, h > 0."""
+    arguments = {}
+    if not isinstance(x, np.ndarray) or x.dtype not in (np.float32, np.float64) or not x.flags.writeable:
+        raise ValueError(f"x must be a writeable float32 or float64 NumPy array (it is perturbed in place); got "
+                         f"{type(x).__name__} {getattr(x, 'dtype', '')}")
+    if not callable(f):
+        raise ValueError(f"f must be a function of x; got {type(f).__name__}")
+    if isinstance(h, bool) or not isinstance(h, (int, float)) or not 0 < h < np.inf:
+        raise ValueError(f"h must be a finite number > 0; got {h!r}")
+    arguments.update(x=x, f=f, h=float(h))
+    if upstream is not None:
+        arguments["upstream"] = real_array(upstream, "upstream").astype(float)
+        if np.shape(f(x)) != arguments["upstream"].shape:   # a broadcast would weigh the outputs wrongly, silently
+            raise ValueError(f"upstream must have the shape of f(x) {np.shape(f(x))}; got {upstream.shape}")
+    if analytic is not None:
+        arguments["analytic"] = real_array(analytic, "analytic").astype(float)
+        if arguments["analytic"].shape != x.shape:
+            raise ValueError(f"analytic must be shaped like x {x.shape}; got {arguments['analytic'].shape}")
+        if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance > 0:
+            raise ValueError(f"tolerance must be a number > 0; got {tolerance!r}")
+        arguments["tolerance"] = tolerance
+    return arguments
+
+
+def init_args(seed, dtype, init):
+    conv, network, pool = _engine()
+    try:
+        float_dtype = np.dtype(dtype) in (np.float32, np.float64)
+    except (TypeError, ValueError):
+        float_dtype = False
+    if not float_dtype:
+        raise ValueError(f"dtype must be np.float32 or np.float64; got {dtype!r}")
+    if not isinstance(init, str) or init not in network.INITS:
+        raise ValueError(f"init must be one of {network.INITS}; got {init!r}")
+    return {"seed": integer_in(seed, "seed", 0, 2**63), "dtype": np.dtype(dtype), "init": init}
+
+
+def check_params(params):
+    conv, network, pool = _engine()
+    mapping(params, "params", "a dict like init_params() returns")
+    dtype = np.asarray(params.get("conv1.w", 0.0)).dtype
+    for name, shape in network.SHAPES.items():
+        value = params.get(name)
+        if not isinstance(value, np.ndarray) or value.shape != shape or value.dtype != dtype:
+            raise ValueError(f"params[{name!r}] must be an array of shape {shape} in the dtype of conv1.w ({dtype})")
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"params must be float32 or float64; got {dtype}")
+
+
+def check_images(x, name):
+    x = np.asarray(x)
+    if x.ndim != 4 or x.shape[1:] != (1, 28, 28) or len(x) == 0 or x.dtype.kind not in "fiu":
+        raise ValueError(f"{name} must hold real (N, 1, 28, 28) images, N ≥ 1; got {x.dtype} of shape {x.shape}")
+    if x.dtype.kind == "f" and not np.isfinite(x).all():
+        raise ValueError(f"{name} holds NaN or inf")
+    return x
+
+
+def check_labels(y, n, name):
+    y = np.asarray(y)
+    if y.shape != (n,) or y.dtype.kind not in "iu" or not np.isin(y, range(10)).all():
+        raise ValueError(f"{name} must be {n} integer labels 0…9, one per image")
+    return y
+
+
+def forward_args(params, x):
+    conv, network, pool = _engine()
+    check_params(params)
+    x = check_images(x, "x")
+    check_memory(len(x) * network.BYTES_PER_IMAGE, "x")
+    return {"params": params, "x": network._images(x, params["conv1.w"].dtype)}
+
+
+def loss_args(params, x, y):
+    return {**forward_args(params, x), "y": check_labels(y, len(np.asarray(x)), "y")}
+
+
+def train_args(params, x, y, learning_rate, batch_size, epochs, seed, x_test, y_test, on_progress,
+                progress_every, snapshot_every):
+    conv, network, pool = _engine()
+    check_params(params)
+    x = check_images(x, "x")
+    if (x_test is None) != (y_test is None):
+        raise ValueError("x_test and y_test come as a pair: pass both or neither")
+    if x_test is not None:
+        x_test = check_images(x_test, "x_test")
+        y_test = check_labels(y_test, len(x_test), "y_test")
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or not 0 < learning_rate < np.inf:
+        raise ValueError(f"learning_rate must be a finite number > 0; got {learning_rate!r}")
+    if on_progress is not None and not callable(on_progress):
+        raise TypeError(f"on_progress must be a callable(history) or None; got {type(on_progress).__name__}")
+    batch_size = integer_in(batch_size, "batch_size", 1, len(x))
+    check_memory(batch_size * network.BYTES_PER_IMAGE, "batch_size")
+    return {"params": params, "x": x, "y": check_labels(y, len(x), "y"), "x_test": x_test, "y_test": y_test,
+            "learning_rate": float(learning_rate), "batch_size": batch_size,
+            "epochs": integer_in(epochs, "epochs", 1, 10**6), "seed": integer_in(seed, "seed", 0, 2**63),
+            "on_progress": on_progress, "progress_every": integer_in(progress_every, "progress_every", 1, 10**9),
+            "snapshot_every": integer_in(snapshot_every, "snapshot_every", 1, 10**9)}
+
+
+def gradient_check_args(params, x, y, entries, eps, seed):
+    arguments = loss_args(params, x, y)
+    if params["conv1.w"].dtype != np.float64:
+        raise ValueError("params must be float64 for a gradient check (init_params(dtype=np.float64))")
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 < eps < 1:
+        raise ValueError(f"eps must be a number between 0 and 1; got {eps!r}")
+    return {**arguments, "entries": integer_in(entries, "entries", 1, 10**6), "eps": float(eps),
+            "seed": integer_in(seed, "seed", 0, 2**63)}

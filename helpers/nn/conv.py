@@ -26,7 +26,8 @@ the same (F, N·H'·W') order, so a δ that comes back in that layout needs no c
 """
 import numpy as np
 
-from helpers.door import check_memory, check_stride_padding, checked, real_array
+from helpers import door
+from helpers.door import checked
 
 
 def conv_output_shape(input_hw, kernel_hw, stride=1, padding=0):
@@ -35,38 +36,12 @@ def conv_output_shape(input_hw, kernel_hw, stride=1, padding=0):
     return (height + 2 * padding - kh) // stride + 1, (width + 2 * padding - kw) // stride + 1
 
 
-def _conv_args(x, w, stride, padding, b=None, dy=None, **rest):
-    """The door of the four conv functions: arrays of real numbers with matching shapes."""
-    x, w = real_array(x, "x"), real_array(w, "w")
-    stride, padding = check_stride_padding(stride, padding)
-    if x.ndim != 4 or min(x.shape) == 0:
-        raise ValueError(f"x must be a non-empty 4-D array (N, C, H, W); got shape {x.shape}")
-    if w.ndim != 4 or min(w.shape) == 0 or w.shape[1] != x.shape[1]:
-        raise ValueError(f"w must be (F, C, KH, KW) with C = {x.shape[1]}, the channels of x; got shape {w.shape}")
-    if w.shape[2] > x.shape[2] + 2 * padding or w.shape[3] > x.shape[3] + 2 * padding:
-        raise ValueError(f"w: a {w.shape[2]}×{w.shape[3]} filter does not fit the padded input "
-                         f"{x.shape[2] + 2 * padding}×{x.shape[3] + 2 * padding}")
-    out_h, out_w = conv_output_shape(x.shape[2:], w.shape[2:], stride, padding)
-    check_memory(2 * w[0].size * x.shape[0] * out_h * out_w * 8, "x")   # cols, and dcols backward
-    arguments = {"x": x, "w": w, "stride": stride, "padding": padding, **rest}
-    if b is not None:
-        arguments["b"] = real_array(b, "b")
-        if arguments["b"].shape != (w.shape[0],):
-            raise ValueError(f"b must have shape ({w.shape[0]},), one bias per filter; got {arguments['b'].shape}")
-    if dy is not None:
-        arguments["dy"] = real_array(dy, "dy")
-        if arguments["dy"].shape != (x.shape[0], w.shape[0], out_h, out_w):
-            raise ValueError(f"dy must have the output's shape {(x.shape[0], w.shape[0], out_h, out_w)}; "
-                             f"got {arguments['dy'].shape}")
-    return arguments
-
-
 def _float(*arrays):
     """float32 stays float32, float64 stays float64; integers compute in float64."""
     return np.result_type(*arrays, np.float32)
 
 
-@checked(_conv_args)
+@checked(door.conv_args)
 def conv2d_loops(x, w, b, stride=1, padding=0):
     """conv2d written as explicit loops, one line per formula; same arguments and result as ``conv2d``."""
     (n_images, _, height, width), (filters, _, kh, kw) = x.shape, w.shape
@@ -82,7 +57,7 @@ def conv2d_loops(x, w, b, stride=1, padding=0):
     return y
 
 
-@checked(_conv_args)
+@checked(door.conv_args)
 def conv2d_backward_loops(dy, x, w, stride=1, padding=0):
     """conv2d_backward written as explicit loops, one line per formula; same arguments and results."""
     x_pad = np.pad(x.astype(_float(dy, x, w)), ((0, 0), (0, 0), (padding, padding), (padding, padding)))
@@ -137,7 +112,7 @@ def col2im(dcols, x_shape, kh, kw, stride=1, padding=0):
     return dx_pad.transpose(1, 0, 2, 3)[:, :, padding:padding + height, padding:padding + width]
 
 
-@checked(_conv_args)
+@checked(door.conv_args)
 def conv2d(x, w, b, stride=1, padding=0):
     """Forward pass of a conv layer (cross-correlation, as in PyTorch).
 
@@ -154,7 +129,7 @@ def conv2d(x, w, b, stride=1, padding=0):
     return y.reshape(filters, n, out_h, out_w).transpose(1, 0, 2, 3)
 
 
-@checked(_conv_args)
+@checked(door.conv_args)
 def conv2d_backward(dy, x, w, stride=1, padding=0, need_dx=True):
     """Gradients of conv2d with respect to its input, weights and bias.
 

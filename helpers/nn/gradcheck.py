@@ -18,39 +18,8 @@ refused: x + h rounds back to x for h = 1e-5, and the "gradient" comes out 0.
 """
 import numpy as np
 
-from helpers.door import checked, real_array
-
-
-def _relative_args(a, b):
-    a, b = real_array(a, "a").astype(float), real_array(b, "b").astype(float)
-    if a.shape != b.shape:
-        raise ValueError(f"a and b must have the same shape; got {a.shape} and {b.shape}")
-    return {"a": a, "b": b}
-
-
-def _gradcheck_args(f, x, h, upstream=None, analytic=None, tolerance=None):
-    """The door of the gradient checks: x a writeable float array (it is perturbed in place), f callable, h > 0."""
-    arguments = {}
-    if not isinstance(x, np.ndarray) or x.dtype not in (np.float32, np.float64) or not x.flags.writeable:
-        raise ValueError(f"x must be a writeable float32 or float64 NumPy array (it is perturbed in place); got "
-                         f"{type(x).__name__} {getattr(x, 'dtype', '')}")
-    if not callable(f):
-        raise ValueError(f"f must be a function of x; got {type(f).__name__}")
-    if isinstance(h, bool) or not isinstance(h, (int, float)) or not 0 < h < np.inf:
-        raise ValueError(f"h must be a finite number > 0; got {h!r}")
-    arguments.update(x=x, f=f, h=float(h))
-    if upstream is not None:
-        arguments["upstream"] = real_array(upstream, "upstream").astype(float)
-        if np.shape(f(x)) != arguments["upstream"].shape:   # a broadcast would weigh the outputs wrongly, silently
-            raise ValueError(f"upstream must have the shape of f(x) {np.shape(f(x))}; got {upstream.shape}")
-    if analytic is not None:
-        arguments["analytic"] = real_array(analytic, "analytic").astype(float)
-        if arguments["analytic"].shape != x.shape:
-            raise ValueError(f"analytic must be shaped like x {x.shape}; got {arguments['analytic'].shape}")
-        if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance > 0:
-            raise ValueError(f"tolerance must be a number > 0; got {tolerance!r}")
-        arguments["tolerance"] = tolerance
-    return arguments
+from helpers import door
+from helpers.door import checked
 
 
 def numerical_gradient(f, x, h=1e-5):
@@ -76,7 +45,7 @@ def numerical_gradient(f, x, h=1e-5):
     return grad
 
 
-@checked(_gradcheck_args)
+@checked(door.gradcheck_args)
 def numerical_gradient_of_output(f, x, upstream, h=1e-5):
     """∂L/∂x for L = Σ f(x) · upstream, by central differences — for an f that returns an array.
 
@@ -88,7 +57,7 @@ def numerical_gradient_of_output(f, x, upstream, h=1e-5):
     return numerical_gradient(lambda value: np.sum(f(value) * upstream), x, h)
 
 
-@checked(_relative_args)
+@checked(door.relative_args)
 def relative_error(a, b):
     """max_i |a_i − b_i| / max(|a_i| + |b_i|, 1e-12): 0 for equal arrays, up to 1 for unrelated ones.
 
@@ -99,7 +68,7 @@ def relative_error(a, b):
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12)))
 
 
-@checked(_gradcheck_args)
+@checked(door.gradcheck_args)
 def check_gradient(f, x, analytic, h=1e-5, tolerance=1e-7):
     """Compare an analytic gradient with central differences of f at x.
 

@@ -1,25 +1,17 @@
 """The layers around the convolutions: ReLU, a dense (fully connected) layer, softmax cross-entropy."""
 import numpy as np
 
-from helpers.door import checked, real_array
+from helpers import door
+from helpers.door import checked
 
 
-def _relu_args(x, dy=None):
-    arguments = {"x": real_array(x, "x")}
-    if dy is not None:
-        arguments["dy"] = real_array(dy, "dy")
-        if arguments["dy"].shape != arguments["x"].shape:
-            raise ValueError(f"dy must have the shape of x {arguments['x'].shape}; got {arguments['dy'].shape}")
-    return arguments
-
-
-@checked(_relu_args)
+@checked(door.relu_args)
 def relu(x):
     """max(x, 0) elementwise. x: any shape, e.g. (N, C, H, W); returns y, the shape and dtype of x."""
     return np.maximum(x, 0)
 
 
-@checked(_relu_args)
+@checked(door.relu_args)
 def relu_backward(dy, x):
     """Gradient of relu with respect to its input: dy where x > 0, else 0.
 

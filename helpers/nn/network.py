@@ -11,7 +11,8 @@ own arguments once, at its door).
 """
 import numpy as np
 
-from helpers.door import check_memory, checked, integer_in, mapping
+from helpers import door
+from helpers.door import checked
 from helpers.nn.conv import conv2d, conv2d_backward
 from helpers.nn.gradcheck import relative_error
 from helpers.nn.layers import linear, linear_backward, relu, relu_backward, softmax_cross_entropy
@@ -60,19 +61,7 @@ def divergence(loss, first_loss=None, grads=None):
     return None
 
 
-def _init_args(seed, dtype, init):
-    try:
-        float_dtype = np.dtype(dtype) in (np.float32, np.float64)
-    except (TypeError, ValueError):
-        float_dtype = False
-    if not float_dtype:
-        raise ValueError(f"dtype must be np.float32 or np.float64; got {dtype!r}")
-    if not isinstance(init, str) or init not in INITS:
-        raise ValueError(f"init must be one of {INITS}; got {init!r}")
-    return {"seed": integer_in(seed, "seed", 0, 2**63), "dtype": np.dtype(dtype), "init": init}
-
-
-@checked(_init_args)
+@checked(door.init_args)
 def init_params(seed=0, dtype=np.float32, init="he"):
     """Random starting weights and zero biases for the seed network.
 
@@ -105,41 +94,7 @@ def _images(x, dtype):
     return x.astype(dtype, copy=False)
 
 
-def _check_params(params):
-    mapping(params, "params", "a dict like init_params() returns")
-    dtype = np.asarray(params.get("conv1.w", 0.0)).dtype
-    for name, shape in SHAPES.items():
-        value = params.get(name)
-        if not isinstance(value, np.ndarray) or value.shape != shape or value.dtype != dtype:
-            raise ValueError(f"params[{name!r}] must be an array of shape {shape} in the dtype of conv1.w ({dtype})")
-    if dtype not in (np.float32, np.float64):
-        raise ValueError(f"params must be float32 or float64; got {dtype}")
-
-
-def _check_images(x, name):
-    x = np.asarray(x)
-    if x.ndim != 4 or x.shape[1:] != (1, 28, 28) or len(x) == 0 or x.dtype.kind not in "fiu":
-        raise ValueError(f"{name} must hold real (N, 1, 28, 28) images, N ≥ 1; got {x.dtype} of shape {x.shape}")
-    if x.dtype.kind == "f" and not np.isfinite(x).all():
-        raise ValueError(f"{name} holds NaN or inf")
-    return x
-
-
-def _check_labels(y, n, name):
-    y = np.asarray(y)
-    if y.shape != (n,) or y.dtype.kind not in "iu" or not np.isin(y, range(10)).all():
-        raise ValueError(f"{name} must be {n} integer labels 0…9, one per image")
-    return y
-
-
-def _forward_args(params, x):
-    _check_params(params)
-    x = _check_images(x, "x")
-    check_memory(len(x) * BYTES_PER_IMAGE, "x")
-    return {"params": params, "x": _images(x, params["conv1.w"].dtype)}
-
-
-@checked(_forward_args)
+@checked(door.forward_args)
 def forward(params, x):
     """The forward pass, layer by layer. x: (N, 1, 28, 28) images (uint8 pixels are divided by 255).
 
@@ -157,11 +112,7 @@ def forward(params, x):
     return logits, (z1, m1, a1, z2, m2, a2, h)
 
 
-def _loss_args(params, x, y):
-    return {**_forward_args(params, x), "y": _check_labels(y, len(np.asarray(x)), "y")}
-
-
-@checked(_loss_args)
+@checked(door.loss_args)
 def loss_and_grads(params, x, y):
     """Mean softmax cross-entropy of the seed network and its gradient with respect to every parameter.
 
@@ -208,29 +159,7 @@ def dead_units(params, x):
     return {layer: [int(i) for i in np.flatnonzero(~on)] for layer, on in alive.items()}
 
 
-def _train_args(params, x, y, learning_rate, batch_size, epochs, seed, x_test, y_test, on_progress,
-                progress_every, snapshot_every):
-    _check_params(params)
-    x = _check_images(x, "x")
-    if (x_test is None) != (y_test is None):
-        raise ValueError("x_test and y_test come as a pair: pass both or neither")
-    if x_test is not None:
-        x_test = _check_images(x_test, "x_test")
-        y_test = _check_labels(y_test, len(x_test), "y_test")
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or not 0 < learning_rate < np.inf:
-        raise ValueError(f"learning_rate must be a finite number > 0; got {learning_rate!r}")
-    if on_progress is not None and not callable(on_progress):
-        raise TypeError(f"on_progress must be a callable(history) or None; got {type(on_progress).__name__}")
-    batch_size = integer_in(batch_size, "batch_size", 1, len(x))
-    check_memory(batch_size * BYTES_PER_IMAGE, "batch_size")
-    return {"params": params, "x": x, "y": _check_labels(y, len(x), "y"), "x_test": x_test, "y_test": y_test,
-            "learning_rate": float(learning_rate), "batch_size": batch_size,
-            "epochs": integer_in(epochs, "epochs", 1, 10**6), "seed": integer_in(seed, "seed", 0, 2**63),
-            "on_progress": on_progress, "progress_every": integer_in(progress_every, "progress_every", 1, 10**9),
-            "snapshot_every": integer_in(snapshot_every, "snapshot_every", 1, 10**9)}
-
-
-@checked(_train_args)
+@checked(door.train_args)
 def train(params, x, y, *, learning_rate=0.05, batch_size=64, epochs=1, seed=0,
           x_test=None, y_test=None, on_progress=None, progress_every=10, snapshot_every=10):
     """Train with plain SGD (W ← W − η·∂L/∂W) and a fixed learning rate, in place, recording the filters.
@@ -313,17 +242,7 @@ def train(params, x, y, *, learning_rate=0.05, batch_size=64, epochs=1, seed=0,
     return history
 
 
-def _gradient_check_args(params, x, y, entries, eps, seed):
-    arguments = _loss_args(params, x, y)
-    if params["conv1.w"].dtype != np.float64:
-        raise ValueError("params must be float64 for a gradient check (init_params(dtype=np.float64))")
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 < eps < 1:
-        raise ValueError(f"eps must be a number between 0 and 1; got {eps!r}")
-    return {**arguments, "entries": integer_in(entries, "entries", 1, 10**6), "eps": float(eps),
-            "seed": integer_in(seed, "seed", 0, 2**63)}
-
-
-@checked(_gradient_check_args)
+@checked(door.gradient_check_args)
 def gradient_check(params, x, y, entries=5, eps=1e-5, seed=0):
     """Compare loss_and_grads with central differences, (L(θ+ε) − L(θ−ε)) / 2ε, on sampled entries.
 

@@ -19,7 +19,8 @@ A NaN makes a window's maximum, and so where its gradient goes, undefined: the b
 """
 import numpy as np
 
-from helpers.door import checked, integer_in, real_array
+from helpers import door
+from helpers.door import checked
 
 TIE_RULES = ("first", "split", "all")
 
@@ -28,29 +29,6 @@ def pool_output_shape(input_hw, size=2, stride=None):
     """(H', W') of a size × size pooling with the given stride (default size) on an (H, W) input, floor mode."""
     stride = size if stride is None else stride
     return (input_hw[0] - size) // stride + 1, (input_hw[1] - size) // stride + 1
-
-
-def _pool_args(x, size, stride, dy=None, ties="first"):
-    """The door of maxpool2d and maxpool2d_backward."""
-    x = real_array(x, "x")
-    if x.ndim != 4 or min(x.shape) == 0:
-        raise ValueError(f"x must be a non-empty 4-D array (N, C, H, W); got shape {x.shape}")
-    size = integer_in(size, "size", 1, 2**31)
-    if size > min(x.shape[2:]):
-        raise ValueError(f"x is {x.shape[2]}×{x.shape[3]}: smaller than one window of size {size}×{size}")
-    stride = size if stride is None else integer_in(stride, "stride", 1, 2**31)
-    arguments = {"x": x, "size": size, "stride": stride}
-    if dy is not None:
-        if not isinstance(ties, str) or ties not in TIE_RULES:
-            raise ValueError(f"ties must be one of {TIE_RULES}; got {ties!r}")
-        dy = real_array(dy, "dy")
-        expected = x.shape[:2] + pool_output_shape(x.shape[2:], size, stride)
-        if dy.shape != expected:
-            raise ValueError(f"dy must have the forward output's shape {expected}; got {dy.shape}")
-        if x.dtype.kind == "f" and np.isnan(x).any():
-            raise ValueError("x holds NaN: a window's maximum, and so where its gradient goes, is undefined")
-        arguments.update(dy=dy, ties=ties)
-    return arguments
 
 
 def _window_views(a, size, stride, out_h, out_w):
@@ -70,7 +48,7 @@ def _maximum(views):
     return y
 
 
-@checked(_pool_args)
+@checked(door.pool_args)
 def maxpool2d(x, size=2, stride=None):
     """Max over every size × size window.
 
@@ -80,7 +58,7 @@ def maxpool2d(x, size=2, stride=None):
     return _maximum(_window_views(x, size, stride, *pool_output_shape(x.shape[2:], size, stride)))
 
 
-@checked(_pool_args)
+@checked(door.pool_args)
 def maxpool2d_backward(dy, x, size=2, stride=None, ties="first"):
     """Gradient of maxpool2d with respect to its input: route each upstream value to its window's max.
 
