@@ -262,10 +262,16 @@ def edge_table(study, meta, cut):
 
 @checked(_seeds_args)
 def seeds_table(study, meta, random):
-    """How alike the trained banks of different seeds are, against pairs of random banks (Markdown)."""
+    """How alike banks are, each pair matched one-to-one: trained seeds against each other, each trained bank
+    against its own start, what training added (end − start) seed against seed, and random pairs (Markdown)."""
     rows = ["| pairs of banks | mean matched correlation (median over pairs) | lowest–highest |", "|---|---|---|"]
-    samples = {f"{name}, trained, seed against seed": pair_scores(finished(study, name)["end/conv1.w"])
-               for name in names(meta)}
+    samples = {}
+    for name in names(meta):
+        runs = finished(study, name)
+        start, end = runs["snapshots/conv1.w"][:, 0], runs["end/conv1.w"]
+        samples[f"{name}: trained bank against trained bank, seed against seed"] = pair_scores(end)
+        samples[f"{name}: trained bank against its own start"] = match_filters(end, start)["score"]
+        samples[f"{name}: what training added (end − start), seed against seed"] = pair_scores(end - start)
     samples["random He banks, pair against pair"] = match_filters(random[0::2], random[1::2])["score"]
     for label, scores in samples.items():
         rows.append(f"| {label} | {np.median(scores):.2f} | {scores.min():.2f}–{scores.max():.2f} |")
@@ -302,14 +308,17 @@ def drift_table(study, meta):
 def crossings_table(study, meta):
     """Per data set and layer, means over seeds: negative weights at the start and end, and the crossings (Markdown)."""
     rows = ["| data set, layer | weights | negative at the start | negative at the end | crossed + → − | "
-            "crossed − → + |", "|---|---|---|---|---|---|"]
+            "crossed − → + | runs that crossed both ways |", "|---|---|---|---|---|---|---|"]
     fields = meta["drift_fields"]
     for name in names(meta):
         drift_rows = finished(study, name)["drift"]
         for i, layer in enumerate(meta["move_keys"]):
             mean = {field: drift_rows[:, i, fields.index(field)].mean() for field in fields}
+            both = np.sum((drift_rows[:, i, fields.index("to_negative")] > 0)
+                          & (drift_rows[:, i, fields.index("to_positive")] > 0))
             rows.append(f"| {name}, {layer} | {SIZES[layer]:,} | {mean['negative_start']:,.1f} | "
-                        f"{mean['negative_end']:,.1f} | {mean['to_negative']:,.1f} | {mean['to_positive']:,.1f} |")
+                        f"{mean['negative_end']:,.1f} | {mean['to_negative']:,.1f} | {mean['to_positive']:,.1f} "
+                        f"| {both} of {len(drift_rows)} |")
     return "\n".join(rows)
 
 
