@@ -51,8 +51,8 @@ LEARNER_FACING = {
     "helpers.nn.pool": (
         "maxpool2d", "maxpool2d_backward",),
     "helpers.study.converged": (
-        "as_history", "compare_with_record", "crossings_table", "drift_table", "edge_table", "load",
-        "raw_pixels_table", "runs_table", "seeds_table",),
+        "as_history", "compare_with_record", "crossings_table", "drift_table", "edge_counts", "edge_table", "load",
+        "names", "raw_pixels_table", "runs_table", "seeds_table",),
     "helpers.study.filter_study": (
         "common_mode", "orientation_score", "random_banks",),
     "helpers.study.signs": (

@@ -171,10 +171,14 @@ def study_args(study, meta, **rest):
     return {"study": study, "meta": meta, **rest}
 
 
-def _edge_args(study, meta, cut):
+def _cut(cut):
     if isinstance(cut, bool) or not isinstance(cut, (int, float, np.floating)) or not 0 <= cut <= 1:
         raise ValueError(f"cut must be an orientation score from 0 to 1; got {cut!r:.40}")
-    return study_args(study, meta, cut=float(cut))
+    return float(cut)
+
+
+def _edge_args(study, meta, cut):
+    return study_args(study, meta, cut=_cut(cut))
 
 
 def _seeds_args(study, meta, random):
@@ -214,6 +218,13 @@ def finished(study, name):
     return {field: study[f"{name}/{field}"][keep] for field in FIELDS}
 
 
+def _names_args(meta):
+    if not isinstance(meta, dict) or not isinstance(meta.get("data_sets"), list):
+        raise TypeError(f"meta must be the metadata converged.load() returns; got {type(meta).__name__}")
+    return {"meta": meta}
+
+
+@checked(_names_args)
 def names(meta):
     """The study's data sets, the course's own digits first."""
     return sorted(meta["data_sets"], key=lambda name: DATA_SETS.index(name) if name in DATA_SETS else len(DATA_SETS))
@@ -224,7 +235,7 @@ def runs_table(study, meta):
     """How long every run trained and where it ended, one row per data set (Markdown)."""
     rows = ["| data set | seeds | epochs trained | plateau rule met | diverged | held-out accuracy at the end "
             "(mean, lowest–highest) | training loss, last epoch (mean) |", "|---|---|---|---|---|---|---|"]
-    for name in names(meta):
+    for name in names.unchecked(meta):
         runs = finished(study, name)
         epochs, accuracy = runs["epochs"], runs["test_accuracy"]
         final = accuracy[np.arange(len(epochs)), epochs - 1]
@@ -237,6 +248,16 @@ def runs_table(study, meta):
     return "\n".join(rows)
 
 
+def _counts_args(study, name, cut, moment):
+    mapping(study, "study", "the arrays converged.load() returns")
+    if not isinstance(name, str) or f"{name}/end/conv1.w" not in study or f"{name}/diverged" not in study:
+        raise ValueError(f"name must be a data set of the study; got {name!r:.40}")
+    if moment not in ("end", "start"):
+        raise ValueError(f"moment must be 'end' or 'start'; got {moment!r:.40}")
+    return {"study": study, "name": name, "cut": _cut(cut), "moment": moment}
+
+
+@checked(_counts_args)
 def edge_counts(study, name, cut, moment="end"):
     """Per seed, how many conv1 filters score above cut (orientation_score) at the end or at the start."""
     runs = finished(study, name)
@@ -249,9 +270,9 @@ def edge_table(study, meta, cut):
     """Filters above the random filters' 95th-percentile cut, trained and at the start, against chance (Markdown)."""
     rows = ["| data set, filters | above the cut (of all) | chance alone: 5 % ± binomial spread | P(chance ≥ this) "
             "| seeds with at least one (chance: 26 %) |", "|---|---|---|---|---|"]
-    for name in names(meta):
+    for name in names.unchecked(meta):
         for moment in ("end", "start"):
-            counts = edge_counts(study, name, cut, moment)
+            counts = edge_counts.unchecked(study, name, cut, moment)
             trials = 6 * len(counts)
             rows.append(f"| {name}, {'trained' if moment == 'end' else 'start (random)'} | {counts.sum()} of {trials} "
                         f"| {0.05 * trials:.1f} ± {np.sqrt(trials * 0.05 * 0.95):.1f} "
@@ -266,7 +287,7 @@ def seeds_table(study, meta, random):
     against its own start, what training added (end − start) seed against seed, and random pairs (Markdown)."""
     rows = ["| pairs of banks | mean matched correlation (median over pairs) | lowest–highest |", "|---|---|---|"]
     samples = {}
-    for name in names(meta):
+    for name in names.unchecked(meta):
         runs = finished(study, name)
         start, end = runs["snapshots/conv1.w"][:, 0], runs["end/conv1.w"]
         samples[f"{name}: trained bank against trained bank, seed against seed"] = pair_scores(end)
@@ -285,7 +306,7 @@ def drift_table(study, meta):
             "| start → end: ended higher / lower (mean) | ended higher, lowest–highest seed | mean change "
             "| seeds with more weights lower than higher |", "|---|---|---|---|---|---|---|"]
     fields = meta["drift_fields"]
-    for name in names(meta):
+    for name in names.unchecked(meta):
         runs = finished(study, name)
         drift_rows, moves = runs["drift"], runs["moves"].astype(float)
         steps = runs["epochs"] * meta["steps_per_epoch"][name]
@@ -310,7 +331,7 @@ def crossings_table(study, meta):
     rows = ["| data set, layer | weights | negative at the start | negative at the end | crossed + → − | "
             "crossed − → + | runs that crossed both ways |", "|---|---|---|---|---|---|---|"]
     fields = meta["drift_fields"]
-    for name in names(meta):
+    for name in names.unchecked(meta):
         drift_rows = finished(study, name)["drift"]
         for i, layer in enumerate(meta["move_keys"]):
             mean = {field: drift_rows[:, i, fields.index(field)].mean() for field in fields}

@@ -138,7 +138,7 @@ def plot_study_curves(study, meta, title="Ten seeds trained until they stop impr
     study, meta: what helpers.study.converged.load() returns. Returns the Figure.
     """
     fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(11, 3.6))
-    for name, colour in zip(names(meta), ("#b2182b", "#2166ac", "#1b7837", "#762a83"), strict=False):
+    for name, colour in zip(names.unchecked(meta), ("#b2182b", "#2166ac", "#1b7837", "#762a83"), strict=False):
         epochs = np.arange(1, meta["max_epochs"] + 1)
         for seed, (accuracy, loss) in enumerate(zip(study[f"{name}/test_accuracy"], study[f"{name}/train_loss"],
                                                     strict=True)):
