@@ -6,7 +6,7 @@ its input and does not check again. The one memory guard of the course is check_
 import functools
 import inspect
 from collections.abc import Mapping
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -117,6 +117,33 @@ def real_array(value, name):
     if array.dtype.kind not in "fiub":
         raise ValueError(f"{name} must hold real numbers; got dtype {array.dtype}")
     return array
+
+
+def finite_array(value, name, ndims=None):
+    """value as a non-empty float64 array of finite numbers, with one of the numbers of dimensions in ndims
+    (any when None): ValueError naming name. Guarded by check_memory."""
+    array = real_array(value, name)
+    if (ndims is not None and array.ndim not in ndims) or not array.size:
+        wanted = "" if ndims is None else " " + " or ".join(f"{n}-D" for n in ndims)
+        raise ValueError(f"{name} must be a non-empty{wanted} array; got shape {array.shape}")
+    check_memory(8 * array.size, name)
+    array = array.astype(float, copy=False)
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} must hold finite numbers; it has {np.count_nonzero(~np.isfinite(array))} "
+                         "NaN or ±inf value(s)")
+    return array
+
+
+def number(value, name, low=-np.inf, strict=False):
+    """value as a finite float, ≥ low (> low when strict): ValueError naming name."""
+    try:
+        result = float(value) if isinstance(value, Real) and not isinstance(value, bool) else np.nan
+    except OverflowError:   # an int beyond float's range
+        result = np.nan
+    if not np.isfinite(result) or result < low or (strict and result == low):
+        bound = "" if low == -np.inf else f" {'>' if strict else '≥'} {low:g}"
+        raise ValueError(f"{name} must be a finite real number{bound}; got {value!r:.60}")
+    return result
 
 
 def check_stride_padding(stride, padding):

@@ -11,23 +11,10 @@ from numbers import Integral
 
 import numpy as np
 
-from helpers.door import check_memory, checked, integer_in, real_array
+from helpers.door import check_memory, checked, finite_array, integer_in
 
 
-def _array(value, name, ndim=None, min_ndim=0):
-    """value as a non-empty float array of finite numbers: ValueError naming name."""
-    array = real_array(value, name)
-    if array.ndim < min_ndim or (ndim is not None and array.ndim != ndim) or not array.size:
-        wanted = f"{ndim}-D" if ndim is not None else f"at least {min_ndim}-D"
-        raise ValueError(f"{name} must be a non-empty {wanted} array; got shape {array.shape}")
-    check_memory(8 * array.size, name)
-    array = array.astype(float, copy=False)
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} must hold finite numbers (no NaN or inf)")
-    return array
-
-
-@checked(lambda weights: {"weights": _array(weights, "weights", ndim=4)})
+@checked(lambda weights: {"weights": finite_array(weights, "weights", (4,))})
 def common_mode(weights):
     """Split each kernel of weights (F, C, KH, KW) (filters, ∂L/∂W or ΔW) into its mean and the rest.
 
@@ -42,7 +29,7 @@ def common_mode(weights):
     return mean, weights - mean[:, :, None, None], share
 
 
-@checked(lambda filters: {"filters": _array(filters, "filters", min_ndim=2)})
+@checked(lambda filters: {"filters": finite_array(filters, "filters", range(2, 33))})
 def orientation_score(filters):
     """How much of each kernel of filters (..., KH, KW) is an oriented ramp, an edge detector's shape: (...,).
 

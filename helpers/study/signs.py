@@ -29,7 +29,7 @@ import numbers
 
 import numpy as np
 
-from helpers.door import check_memory, checked, flag, real_array
+from helpers.door import check_memory, checked, finite_array, flag, number, real_array
 from helpers.nn.conv import conv2d, conv2d_backward
 from helpers.nn.network import TrainingDiverged, divergence
 
@@ -39,37 +39,13 @@ _ABSENT = object()   # an argument the checked function does not have
 
 # ---------------------------------------------------------------- checks at the door
 
-def _number(value, name, low=-math.inf, strict=False):
-    """value as a finite float, ≥ low (> low when strict): ValueError naming name."""
-    try:
-        number = float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else math.nan
-    except OverflowError:   # an int beyond float's range
-        number = math.nan
-    if not math.isfinite(number) or number < low or (strict and number == low):
-        bound = "" if low == -math.inf else f" {'>' if strict else '≥'} {low:g}"
-        raise ValueError(f"{name} must be a finite real number{bound}; got {value!r:.60}")
-    return number
-
-
-def _array(value, name, ndims):
-    array = real_array(value, name)
-    if array.ndim not in ndims:
-        raise ValueError(f"{name} must be {' or '.join(f'{n}-D' for n in ndims)}; got shape {array.shape}")
-    check_memory(8 * array.size, name)
-    array = array.astype(float, copy=False)
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} must hold finite numbers; it has {np.count_nonzero(~np.isfinite(array))} "
-                         "NaN or ±inf value(s)")
-    return array
-
-
 def _out_shape(image_shape, kernel_shape):
     """(OH, OW) = (H − kh + 1, W − kw + 1), the valid correlation's output of an (…, H, W) image."""
     return image_shape[-2] - kernel_shape[0] + 1, image_shape[-1] - kernel_shape[1] + 1
 
 
 def _image_and_filter(image, weights, image_name, weights_name):
-    image, weights = _array(image, image_name, (2, 3)), _array(weights, weights_name, (2,))
+    image, weights = finite_array(image, image_name, (2, 3)), finite_array(weights, weights_name, (2,))
     if not (1 <= weights.shape[0] <= image.shape[-2] and 1 <= weights.shape[1] <= image.shape[-1]):
         raise ValueError(f"{weights_name} of shape {weights.shape} do not fit inside an image of shape "
                          f"{image.shape[-2:]} ({image_name} shape {image.shape})")
@@ -80,7 +56,7 @@ def _image_and_filter(image, weights, image_name, weights_name):
 
 def _downstream(downstream, out_shape):
     """A number, or one weight per filter output (OH, OW)."""
-    downstream = _array(downstream, "downstream", (0, 2))
+    downstream = finite_array(downstream, "downstream", (0, 2))
     if downstream.ndim and downstream.shape != out_shape:
         raise ValueError(f"downstream must be one number or one weight per output {out_shape}; "
                          f"got shape {downstream.shape}")
@@ -88,7 +64,7 @@ def _downstream(downstream, out_shape):
 
 
 def _target(target, image):
-    target = _array(target, "target", (0, 1))
+    target = finite_array(target, "target", (0, 1))
     if target.shape not in ((), image.shape[:-2]):
         raise ValueError(f"target must be one number or one per image {image.shape[:-2]}; got shape {target.shape} "
                          f"for images of shape {image.shape}")
@@ -104,17 +80,17 @@ def _steps(steps):
 def _example(image, weights, bias, downstream, relu, target=_ABSENT, weight_decay=_ABSENT, **rest):
     """The one-layer model's arguments, checked and converted (the ones the function has)."""
     image, weights = _image_and_filter(image, weights, "image", "weights")
-    checked_args = {"image": image, "weights": weights, "bias": _number(bias, "bias"), "relu": flag(relu, "relu"),
+    checked_args = {"image": image, "weights": weights, "bias": number(bias, "bias"), "relu": flag(relu, "relu"),
                     "downstream": _downstream(downstream, _out_shape(image.shape, weights.shape)), **rest}
     if target is not _ABSENT:
         checked_args["target"] = _target(target, image)
     if weight_decay is not _ABSENT:
-        checked_args["weight_decay"] = _number(weight_decay, "weight_decay", low=0.0)
+        checked_args["weight_decay"] = number(weight_decay, "weight_decay", low=0.0)
     return checked_args
 
 
 def _run(lr, steps, train_bias, **example):
-    return {**_example(**example), "lr": _number(lr, "lr", 0.0, strict=True), "steps": _steps(steps),
+    return {**_example(**example), "lr": number(lr, "lr", 0.0, strict=True), "steps": _steps(steps),
             "train_bias": flag(train_bias, "train_bias")}
 
 
@@ -122,23 +98,23 @@ def _moves(before, after, tol):
     before, after = real_array(before, "before"), real_array(after, "after")
     if before.shape != after.shape:
         raise ValueError(f"before and after must have the same shape; got {before.shape} and {after.shape}")
-    return {"before": before, "after": after, "tol": _number(tol, "tol", low=0.0)}
+    return {"before": before, "after": after, "tol": number(tol, "tol", low=0.0)}
 
 
 def _two_layer(x, w1, b1, w2, b2, downstream, target):
     x, w1 = _image_and_filter(x, w1, "x", "w1")
     hidden_shape = _out_shape(x.shape, w1.shape)
-    w2 = _array(w2, "w2", (2,))
+    w2 = finite_array(w2, "w2", (2,))
     if not (1 <= w2.shape[0] <= hidden_shape[0] and 1 <= w2.shape[1] <= hidden_shape[1]):
         raise ValueError(f"w2 of shape {w2.shape} does not fit inside the first layer's output {hidden_shape} "
                          f"(x {x.shape} correlated with w1 {w1.shape})")
     check_memory(8 * x[..., :1, :1].size * math.prod(_out_shape(hidden_shape, w2.shape)) * w2.size, "w2")
-    return {"x": x, "w1": w1, "b1": _number(b1, "b1"), "w2": w2, "b2": _number(b2, "b2"),
+    return {"x": x, "w1": w1, "b1": number(b1, "b1"), "w2": w2, "b2": number(b2, "b2"),
             "downstream": _downstream(downstream, _out_shape(hidden_shape, w2.shape)), "target": _target(target, x)}
 
 
 def _two_layer_run(lr, steps, **model):
-    return {**_two_layer(**model), "lr": _number(lr, "lr", 0.0, strict=True), "steps": _steps(steps)}
+    return {**_two_layer(**model), "lr": number(lr, "lr", 0.0, strict=True), "steps": _steps(steps)}
 
 
 # ---------------------------------------------------------------- the model
