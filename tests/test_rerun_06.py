@@ -1,24 +1,23 @@
-"""Notebook 06: running a training cell again gives the same run (it draws its own start), not a continuation.
+"""Notebook 06: running the training cell again gives the same run (it draws its own start), not a continuation,
+and both runs equal the stored record of seed 0 weight for weight.
 
 The notebook's own code cells run in a fresh process (tests/notebook_cells.py), without a kernel: everything up
-to the five-seed cell of section 6, then the main training cell again, then the contrast runs of section 3b
-(whose first row are the five seeds) and the five-seed cell again.
+to the cell that compares the run with the stored study, then the training cell and that cell again.
 """
 import numpy as np
 from conftest import NOTEBOOK_DIR
 from notebook_cells import run
 
+from helpers.study import converged
+
 TRAINING_CELL = "fd477e7c"
-CONTRAST_CELL = "h3-drift-code3"
-SEEDS_CELL = "dcdf5143"
+RECORD_CELL = "s2-record-code"
 
 
-def test_training_cells_restart_from_the_same_start():
-    result = run(NOTEBOOK_DIR / "06_train_mnist.ipynb", until=SEEDS_CELL,
-                 again=[TRAINING_CELL, CONTRAST_CELL, SEEDS_CELL],
-                 keep=["history", "params", "start", "trained", "starts"])
-    first, second, _, seeds_twice = result["phases"]
-    seeds_once = first
+def test_the_training_cell_restarts_from_the_same_start_and_matches_the_record():
+    result = run(NOTEBOOK_DIR / "06_train_mnist.ipynb", until=RECORD_CELL, again=[TRAINING_CELL, RECORD_CELL],
+                 keep=["history", "params", "start", "study", "meta", "dataset", "EPOCHS"])
+    first, second, _ = result["phases"]
     for key in ("loss", "moves", "test_accuracy", "dead_units"):
         assert second["history"][key] == first["history"][key], key
     for name, value in first["params"].items():
@@ -27,6 +26,6 @@ def test_training_cells_restart_from_the_same_start():
         assert np.array_equal(second["start"][name], value), name
     # a second run that continued from the trained weights would start from a much lower loss
     assert second["history"]["loss"][0] > 2 * np.mean(first["history"]["loss"][-20:])
-    assert np.array_equal(seeds_once["trained"], seeds_twice["trained"])
-    assert np.array_equal(seeds_once["starts"], seeds_twice["starts"])
-    assert not np.array_equal(seeds_once["trained"], seeds_once["starts"])
+    for phase in (first, second):
+        sentence = converged.compare_with_record(phase["params"], phase["study"], phase["meta"], "subset", 3)
+        assert phase["EPOCHS"] == 3 and "the same numbers, weight for weight" in sentence
