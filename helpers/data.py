@@ -1,11 +1,12 @@
-"""The images notebook 06 trains on: a shipped MNIST subset, the full MNIST, and Fashion-MNIST.
+"""The images notebook 06 trains on: shipped MNIST and Fashion-MNIST subsets, the full MNIST and Fashion-MNIST.
 
 - ``load_subset()``         5,000 real MNIST digits shipped in data/mnist_5k.npz (4,000 train / 1,000 test, fixed);
-                            works offline. Provenance and licence: data/README.md.
+                            works offline; ``load_fashion_subset()`` the same for 5,000 Fashion-MNIST images
+                            (data/fashion_5k.npz). Provenance and licences: data/README.md.
 - ``load_mnist()``          the full MNIST (60,000 / 10,000), downloaded once into data/cache/.
 - ``load_fashion_mnist()``  Fashion-MNIST, from Debian's package ``dataset-fashion-mnist`` when installed,
                             otherwise downloaded like MNIST.
-- ``load(name)``            any of the three by name. When "mnist" or "fashion" cannot be had (no network, a
+- ``load(name)``            any of them by name. When "mnist" or "fashion" cannot be had (no network, a
                             mirror that misbehaves, an unusable cache folder, a full disk, a damaged file), it
                             falls back to the shipped subset and says why in one sentence, ``Dataset.note``
                             (also logged once, as a warning of the logger "helpers.data").
@@ -103,7 +104,7 @@ class Dataset:
 
     x_train: (N, 1, 28, 28) uint8 pixels 0…255;  y_train: (N,) int64 labels 0…9
     x_test:  (M, 1, 28, 28) uint8;               y_test:  (M,) int64
-    name:    "subset", "mnist" or "fashion";  classes: the 10 class names
+    name:    "subset", "fashion_subset", "mnist" or "fashion";  classes: the 10 class names
     note:    one sentence for the learner: where the data came from (and why, after a fallback)
     """
 
