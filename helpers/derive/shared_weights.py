@@ -1,14 +1,11 @@
 """A convolution as a matrix product, both ways round: O = M(W)·vec(I) and O = cols(I)·vec(W).
 
-- ``conv_matrix(W, n, stride, padding)``: the (m², n²) SymPy matrix M(W) of a k×k filter on an n×n image,
-  vec(O) = M(W)·vec(I) (row-major vec). It is a dense layer whose weights are copies of the k² entries
-  of W: ``weight_copies`` lists where each W_ij sits, ``conv_matrix_figure`` colours each W_ij's copies.
-- ``window_matrix(image, k, stride)``: im2col in notebook 03's first layout, one row per window and one
-  column per filter tap, shape (m², k²); ``col2im`` adds rows back onto the image with +=, because a pixel
-  read by several windows gets a share from each; ``im2col_figure`` shows which pixel lands where. Both
-  are the engine's im2col / col2im (helpers.nn.conv) on one image, transposed.
+- ``conv_matrix``: M(W), a dense layer whose weights are copies of W's k² entries (``weight_copies``
+  lists them, ``conv_matrix_figure`` colours them).
+- ``window_matrix``: im2col in notebook 03's first layout, one row per window; ``col2im`` adds the rows back
+  with += (a pixel read by several windows gets a share from each). Both are the engine's, on one image.
 
-Indices: the math names entries from 1 (I11, W11, o11); arrays are 0-based. Shapes in every docstring.
+Indices: the math names entries from 1 (I11, W11, o11); arrays are 0-based.
 """
 import numpy as np
 import sympy as sp
@@ -23,22 +20,14 @@ WEIGHT_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E0
                   "#999999", "#882255")
 
 
-def _check_filter(W):
-    if not isinstance(W, sp.MatrixBase) or W.shape[0] != W.shape[1] or W.shape[0] == 0:
-        raise ValueError(f"W must be a non-empty square SymPy Matrix; got {type(W).__name__} "
-                         f"{getattr(W, 'shape', '')}")
-    return W.shape[0]
-
-
 # ---------------------------------------------------------------- O = M(W) · vec(I)
 
 def conv_matrix(W, n, stride=1, padding=0):
     """M(W), the matrix of the convolution: vec(I ⋆ W) = M(W) · vec(I).
 
-    W: (k, k) SymPy Matrix (symbols or numbers); n: the image side; stride, padding as in symbolic.correlate
-    (which checks them). Returns M: (m², n²) SymPy Matrix, m = ⌊(n + 2p − k)/s⌋ + 1; row r·m + c is output
-    o_(r+1)(c+1) and column p·n + q is pixel I_(p+1)(q+1). Built by differentiating O with respect to every
-    pixel, ∂o_rc/∂I_pq, so it is read off the same outputs notebook 01 wrote out.
+    W: (k, k) SymPy Matrix (symbols or numbers); n: the image side; stride, padding as in symbolic.correlate.
+    Returns M: (m², n²) SymPy Matrix, m = ⌊(n + 2p − k)/s⌋ + 1; row r·m + c is output o_(r+1)(c+1), column
+    p·n + q is pixel I_(p+1)(q+1): M = ∂O/∂I, read off the outputs notebook 01 wrote out.
     """
     I = symbolic.image_symbols(n)
     O = symbolic.correlate(I, W, stride, padding)
@@ -50,7 +39,7 @@ def weight_copies(M, W):
 
     M: (m², n²) from ``conv_matrix`` with a W of distinct symbols; W: (k, k) those symbols.
     """
-    k = _check_filter(W)
+    k = symbolic._matrix(W, "W")
     if not isinstance(M, sp.MatrixBase):
         raise ValueError(f"M must be a SymPy Matrix from conv_matrix; got {type(M).__name__}")
     symbols = list(W)
@@ -73,7 +62,7 @@ def conv_matrix_figure(W, n, stride=1, padding=0):
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
-    k = _check_filter(W)
+    k = symbolic._matrix(W, "W")
     if k * k > len(WEIGHT_COLOURS):
         raise ValueError(f"W: at most {len(WEIGHT_COLOURS)} weights get their own colour; got {k}×{k}")
     m = symbolic.output_size(n, k, stride, padding)
@@ -90,7 +79,7 @@ def conv_matrix_figure(W, n, stride=1, padding=0):
     ax.imshow(which, cmap=ListedColormap(["#ffffff", *WEIGHT_COLOURS[:k * k]]), vmin=0, vmax=k * k,
               aspect="auto")
     for (row, column), index in np.ndenumerate(which):
-        label = "0" if index == 0 else f"W{divmod(index - 1, k)[0] + 1}{divmod(index - 1, k)[1] + 1}"
+        label = "0" if index == 0 else f"W{(index - 1) // k + 1}{(index - 1) % k + 1}"
         ax.text(column, row, label, ha="center", va="center", fontsize=10,
                 color="#aaaaaa" if index == 0 else "#000000", fontweight="normal" if index == 0 else "bold")
     ax.set_xticks(range(columns), [f"I{p + 1}{q + 1}" for p in range(n) for q in range(n)], fontsize=9)

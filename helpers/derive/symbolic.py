@@ -4,9 +4,8 @@ Notation of the course: image I (n×n), filter W (k×k), bias b, output O (m×m)
 upstream gradient δ = ∂L/∂O (m×m), loss L, ⋆ cross-correlation. Indices start at 1 in the math
 (the symbol I11 is the top-left pixel) and at 0 in code (that pixel is ``I[0, 0]``).
 
-Everything here takes and returns SymPy matrices of one channel; ``correlate_channels`` sums over
-channels. The NumPy version of the same maths is ``helpers.nn.conv``. SymPy's work grows fast, so a call
-that would build, differentiate or draw more than TERM_BUDGET terms is refused, naming the argument.
+One channel in and out (``correlate_channels`` sums over channels); the NumPy version is ``helpers.nn.conv``.
+A call that would build, differentiate or draw more than TERM_BUDGET terms is refused, naming the argument.
 No function here parses text (``is_zero`` refuses strings).
 """
 from numbers import Integral, Number
@@ -69,17 +68,17 @@ def _channels(images, filters, stride, padding):
         raise ValueError(f"images and filters need the same number (≥ 1) of channels; "
                          f"got {len(images)} images and {len(filters)} filters")
     for c, (I, W) in enumerate(zip(images, filters, strict=True)):
-        checked_args = _geometry(I, W, stride, padding, (f"images[{c}]", f"filters[{c}]"))
-    stride, padding = checked_args["stride"], checked_args["padding"]
+        _geometry(I, W, stride, padding, (f"images[{c}]", f"filters[{c}]"))
+    stride, padding = check_stride_padding(stride, padding)
     sizes = {_output_size(I.shape[0], W.shape[0], stride, padding) for I, W in zip(images, filters, strict=True)}
     if len(sizes) != 1:
         raise ValueError(f"images and filters: every channel must give the same output size; got {sorted(sizes)}")
     return {"images": images, "filters": filters, "stride": stride, "padding": padding}
 
 
-def _check_delta(delta, stride, padding, n, k):
-    """δ of filter_gradient and input_gradient must have the output's shape for n, k, stride, padding."""
-    m, expected = _matrix(delta, "delta"), _output_size(n, k, stride, padding)
+def _check_delta(m, stride, padding, n, k):
+    """δ (m×m) of filter_gradient and input_gradient must have the output's shape for n, k, stride, padding."""
+    expected = _output_size(n, k, stride, padding)
     _check_budget((n + 2 * padding) ** 2, "padding", f"an image ({n}×{n}) with padding {padding}")
     if m != expected:
         raise ValueError(f"delta must have the output's shape {expected}×{expected} for a {k}×{k} filter on a "
@@ -90,7 +89,7 @@ def _filter_gradient_args(I, delta, stride, padding, filter_size):
     n, m = _matrix(I, "I"), _matrix(delta, "delta")
     stride, padding = check_stride_padding(stride, padding)
     k = _whole(n + 2 * padding - (m - 1) * stride if filter_size is None else filter_size, "filter_size", grid=True)
-    _check_delta(delta, stride, padding, n, k)
+    _check_delta(m, stride, padding, n, k)
     return {"I": I, "delta": delta, "stride": stride, "padding": padding, "filter_size": k}
 
 
@@ -98,7 +97,7 @@ def _input_gradient_args(W, delta, stride, padding, image_size):
     k, m = _matrix(W, "W"), _matrix(delta, "delta")
     stride, padding = check_stride_padding(stride, padding)
     n = _whole((m - 1) * stride + k - 2 * padding if image_size is None else image_size, "image_size", grid=True)
-    _check_delta(delta, stride, padding, n, k)
+    _check_delta(m, stride, padding, n, k)
     return {"W": W, "delta": delta, "stride": stride, "padding": padding, "image_size": n}
 
 
@@ -169,14 +168,12 @@ def pad(I, padding):
                      if padding <= i < padding + n and padding <= j < padding + n else 0)
 
 
-def _matrices(**arguments):
-    """The check of a function whose arguments are all square SymPy matrices."""
-    for name, value in arguments.items():
-        _matrix(value, name)
-    return arguments
+def _rotate_args(W):
+    _matrix(W, "W")
+    return {"W": W}
 
 
-@checked(_matrices)
+@checked(_rotate_args)
 def rotate180(W):
     """W (k×k) turned by 180°: entry (i, j) becomes entry (k−1−i, k−1−j) (0-based)."""
     k = W.shape[0]
@@ -349,8 +346,7 @@ def proof_table(cases):
         if not (isinstance(case, tuple) and len(case) == 4):
             raise ValueError(f"cases: each case must be a tuple (n, k, stride, padding); got {case!r:.60}")
         try:
-            n, k = _whole(case[0], "n"), _whole(case[1], "k")
-            m = _output_size(n, k, *check_stride_padding(*case[2:]))
+            n, k, m = case[0], case[1], output_size(*case)
             _check_budget((n * n + k * k + 1) * m * m, f"n = {n}, k = {k}", "the proof's (n² + k² + 1)·m² derivatives")
         except ValueError as error:
             raise ValueError(f"cases: {case!r:.60}: {error}") from None

@@ -9,7 +9,6 @@ from helpers.exercises.feedback import (
     OnRequest,
     Slip,
     Wrong,
-    as_float_array,
     call_learner,
     check_numbers,
     checker,
@@ -22,7 +21,7 @@ from helpers.nn.conv import col2im, conv2d, conv2d_backward, im2col
 from helpers.nn.gradcheck import numerical_gradient_of_output, relative_error
 
 #: exercise 1: the shapes of im2col (section 4's layout) for this layer; 14 − 3 = 11 leaves a remainder at stride 2
-SHAPES_CASE = {"x": (32, 6, 14, 14), "w": (10, 6, 3, 3), "stride": 2, "padding": 0}
+SHAPES_CASE = {"x": (32, 6, 14, 14), "w": (10, 6, 3, 3), "stride": 2}   # no padding
 
 #: exercise 2: the learner vectorizes ∂L/∂W = corr(I, δ) for one image and one channel; checked on these
 #: (image side n, filter side k) pairs with random numbers
@@ -61,20 +60,14 @@ def _coverage(shape, window, stride, padding=0):
 
 
 # ---------------------------------------------------------------- 1: shapes
-def expected_shapes():
-    """(cols rows, cols columns, y's N, F, H', W') for SHAPES_CASE, layout (C·KH·KW, N·H'·W'): the engine's."""
-    x, w, padding = np.zeros(SHAPES_CASE["x"]), np.zeros(SHAPES_CASE["w"]), SHAPES_CASE["padding"]
-    cols = im2col(x, *w.shape[2:], SHAPES_CASE["stride"], padding)
-    return cols.shape + conv2d(x, w, np.zeros(len(w)), SHAPES_CASE["stride"], padding).shape
-
-
 @checker(SHAPES)
 def check_shapes(cols_shape, y_shape):
     """Exercise 1: cols_shape = (rows, columns) of the im2col matrix; y_shape = (N, F, H', W')."""
     cols = read_numbers(cols_shape, (2,), integer=True, what="cols_shape")
     y = read_numbers(y_shape, (4,), integer=True, what="y_shape")
     (n, c, h, _), (f, _, k, _), stride = SHAPES_CASE["x"], SHAPES_CASE["w"], SHAPES_CASE["stride"]
-    right = expected_shapes()
+    x, w = np.zeros(SHAPES_CASE["x"]), np.zeros(SHAPES_CASE["w"])   # the engine's shapes are the right ones
+    right = im2col(x, k, k, stride).shape + conv2d(x, w, np.zeros(f), stride).shape
     side, no_stride, rounded_up = right[-1], h - k + 1, -(-(h - k) // stride) + 1
     slips = [
         Slip((c * k * k, n * no_stride ** 2, n, f, no_stride, no_stride), "you ignored the stride: with stride 2 "
@@ -106,26 +99,19 @@ def check_filter_gradient_function(function):
         delta = rng.integers(-2, 3, size=(n - k + 1, n - k + 1)).astype(float)
         where = f"on a {n}×{n} image with a {k}×{k} filter (δ {n - k + 1}×{n - k + 1})"
         result = call_learner(function, image, delta, where=where)
-        got = as_float_array(result, (k, k), f"{where}, your result — ∂L/∂W has the filter's shape, k = n − m + 1,")
+        got = read_numbers(result, (k, k), what=f"your ∂L/∂W {where}")
         want = corr2d(image, delta)
         if np.allclose(got, want):
             continue
-        slips = [Slip(corr2d(image, delta[::-1, ::-1]), f"{where}: you flipped δ — ∂L/∂W = corr(I, δ) has no flip "
+        slips = [Slip(corr2d(image, delta[::-1, ::-1]), "you flipped δ — ∂L/∂W = corr(I, δ) has no flip "
                       "(section 6 measured it: a flipped δ gives a relative error near 1)")]
         verdict = check_numbers(FILTER_GRADIENT, got, want, names=entry_names("∂L/∂W", (k, k)), slips=slips)
-        if not verdict.problems[0].startswith(where):
-            verdict.problems[0] = f"{where}: {verdict.problems[0]}"
+        verdict.problems[0] = f"{where}: {verdict.problems[0]}"
         return verdict
     return FILTER_GRADIENT.right(f"right on all {len(FILTER_GRADIENT_CASES)} sizes: δ slides over I like a filter.")
 
 
 # ---------------------------------------------------------------- 3: coverage
-def expected_coverage():
-    """How many k×k windows (COVERAGE_CASE's stride) contain each pixel of an n×n image: (n, n) ints."""
-    n, k = COVERAGE_CASE["n"], COVERAGE_CASE["k"]
-    return _coverage((n, n), (k, k), COVERAGE_CASE["stride"])
-
-
 @checker(COVERAGE)
 def check_coverage(answer):
     """Exercise 3: answer (n, n) whole numbers, the number of windows that read each pixel."""
@@ -139,9 +125,9 @@ def check_coverage(answer):
         Slip(np.ones((n, n)), "not every pixel is read once: windows overlap where the stride is smaller than the "
                               "filter, and some pixels are never read"),
     ]
-    return check_numbers(COVERAGE, answer, expected_coverage(), names=entry_names("pixel I", (n, n)), slips=slips,
-                         integer=True, why="(windows covering the row) × (windows covering the column); the last "
-                                           "row and column are never read.")
+    return check_numbers(COVERAGE, answer, _coverage((n, n), (k, k), stride), names=entry_names("pixel I", (n, n)),
+                         slips=slips, integer=True, why="(windows covering the row) × (windows covering the "
+                                                        "column); the last row and column are never read.")
 
 
 # ---------------------------------------------------------------- 4: col2im (implement it)
@@ -149,8 +135,7 @@ def check_coverage(answer):
 def check_col2im(function):
     """Exercise 4: function(dcols, x_shape, k, stride, padding) -> dx (N, C, H, W), checked on COL2IM_CASES.
 
-    The course's test: dx must equal the reference col2im (the adjoint of im2col: ⟨im2col(x), dcols⟩ =
-    ⟨x, col2im(dcols)⟩); a dx right only where one window reads a pixel (an "=" for "+=") is named.
+    dx must equal the engine's col2im, the adjoint of im2col; "=" for "+=" (overlaps overwritten) is named.
     """
     rng = np.random.default_rng(13)
     for x_shape, k, stride, padding in COL2IM_CASES:
@@ -162,7 +147,7 @@ def check_col2im(function):
         if padding and np.shape(result) == padded:
             raise Wrong(f"{where} your dx has the padded shape {padded}: cut the {padding} ring(s) of padding off "
                         f"— dx has x's shape {tuple(x_shape)}")
-        got = as_float_array(result, x_shape, f"{where} your dx")
+        got = read_numbers(result, x_shape, what=f"your dx {where}")
         want = reference_col2im(dcols, x_shape, k, stride, padding)
         if np.allclose(got, want, atol=1e-10):
             continue
@@ -208,10 +193,7 @@ def _diagnosis(got, dy, x, w, b, stride, padding):
 
 @checker(BACKWARD)
 def check_conv2d_backward(function):
-    """Exercise 5: function(dy, x, w, stride, padding) -> (dx, dw, db), checked by central differences.
-
-    Cases BACKWARD_CASES: stride 2 on an 8×8 input leaves the last row and column unread.
-    """
+    """Exercise 5: function(dy, x, w, stride, padding) -> (dx, dw, db), checked by central differences."""
     rng = np.random.default_rng(5)
     reports = []
     for x_shape, w_shape, stride, padding in BACKWARD_CASES:
@@ -223,7 +205,7 @@ def check_conv2d_backward(function):
             length = f" of length {len(result)}" if isinstance(result, (tuple, list)) else ""
             raise Wrong(f"{where} your function must return three arrays (dx, dw, db); got a "
                         f"{type(result).__name__}{length}")
-        got = {name: as_float_array(value, shape, f"{where} your {name}") for name, value, shape
+        got = {name: read_numbers(value, shape, what=f"your {name} {where}") for name, value, shape
                in zip(("dx", "dw", "db"), result, (x_shape, w_shape, (w_shape[0],)), strict=True)}
         errors, slips = _diagnosis(got, dy, x, w, b, stride, padding)
         if max(errors.values()) >= TOLERANCE:

@@ -1,20 +1,14 @@
 """What exercise checkers say: name the slip, never print the answer.
 
-Every exercise of the course is an ``Exercise``: its key ("01-2": notebook 01, exercise 2), its title, its
-hints and worked solution (shown only when the learner asks: ``OnRequest``), and the cell a right answer
-holds (``answer_code``, for instructors). Their text is Markdown, in the file beside each checker module
-(conv.py → conv.md, read by ``read_exercises``). A checker compares an answer with
-
-- the expected answer — a right answer gets ✔ and one sentence on why it is right;
-- a catalogue of known wrong answers (``Slip``: the answer a named misconception gives, and a message that
-  names the slip and the section that explains it);
-- otherwise it says *what* is wrong — which entries, which shape, which sign, which terms are extra —
-  and never the expected values.
+Every exercise is an ``Exercise`` (key "01-2": notebook 01, exercise 2; title; hints and worked solution,
+shown only on request through ``OnRequest``; ``answer_code``, the cell a right answer holds). Their text is
+Markdown beside each checker module (conv.py → conv.md, read by ``read_exercises``). A checker gives ✔ and
+why for the expected answer, the message of a known ``Slip`` (the answer a named misconception gives), or
+else *what* is wrong (entries, shape, sign, extra terms), never the expected values.
 
 ``@checker(exercise)`` is the one entry point that turns a malformed answer into a message: the readers
-here (``read_numbers``, ``call_learner``, ``as_float_array``) raise ``Wrong`` with the sentence that says
-what is off (None, text, complex, NaN, SymPy symbols, ragged lists, 54.9 where a whole number is asked, …),
-and anything else a strange answer breaks becomes a Feedback too, never a traceback.
+here raise ``Wrong`` with the sentence that says what is off, and anything else a strange answer breaks
+becomes a Feedback too, never a traceback.
 """
 import functools
 import math
@@ -23,6 +17,7 @@ from dataclasses import dataclass, field
 from html import escape
 from numbers import Integral
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from IPython.display import Markdown, display
@@ -67,13 +62,9 @@ class Feedback:
                 f"<b>{mark} {escape(self.title)}</b><ul>{items}</ul>{hint}</div>")
 
 
-@dataclass
-class Slip:
-    """A known wrong answer: what a named misconception gives, and the message that names it.
-
-    answer:  the wrong answer (numbers of the exercise's shape, or a SymPy expression)
-    message: names the slip and the section that explains it; never the expected answer
-    """
+class Slip(NamedTuple):
+    """A known wrong answer (numbers of the exercise's shape, or a SymPy expression) that a named misconception
+    gives, and the message that names the slip and the section that explains it, never the expected answer."""
 
     answer: object
     message: str
@@ -139,9 +130,8 @@ class OnRequest:
         self.EXERCISES = {exercise.number: exercise for exercise in exercises.values()}
 
     def _exercise(self, number):
-        if isinstance(number, bool) or not isinstance(number, Integral) or int(number) not in self.EXERCISES:
-            return None
-        return self.EXERCISES[int(number)]
+        valid = isinstance(number, Integral) and not isinstance(number, bool)
+        return self.EXERCISES.get(int(number)) if valid else None
 
     def _missing(self, number):
         return Markdown(f"There is no exercise {number!r} here; the exercises are {sorted(self.EXERCISES)}.")
@@ -294,10 +284,7 @@ def read_numbers(answer, shape, integer=False, what="the answer", names=None):
     """
     if answer is None or answer is Ellipsis:
         raise Wrong(NOT_ANSWERED)
-    if isinstance(answer, (str, bytes)):
-        raise Wrong(f"{what} is text in quotes ({str(answer)[:60]!r}); write "
-                    f"{'the numbers themselves' if shape else 'the number itself'}, without quotes")
-    got_shape, flat = _nested(answer, f"an entry of {what}" if shape else what)
+    got_shape, flat = _nested(answer, f"an entry of {what}" if shape and not isinstance(answer, str) else what)
     if got_shape != tuple(shape):
         raise Wrong(f"{what} is {_shape_words(got_shape)}; this exercise asks for {_shape_words(tuple(shape))}")
     array = np.array(flat, dtype=float).reshape(shape)
@@ -333,22 +320,6 @@ def call_learner(function, *args, where=""):
     return result
 
 
-def as_float_array(value, shape, what):
-    """value (a learner's function's result) as a finite float array of ``shape``, or Wrong saying why not."""
-    try:
-        array = np.asarray(value)
-        array = array if array.dtype.kind == "c" else array.astype(float)
-    except (TypeError, ValueError, OverflowError):
-        raise Wrong(f"{what} (of type {type(value).__name__}) is not an array of real numbers") from None
-    if array.dtype.kind == "c":
-        raise Wrong(f"{what} is complex; it must be real numbers")
-    if array.shape != tuple(shape):
-        raise Wrong(f"{what} has shape {array.shape}; it must have shape {tuple(shape)}")
-    if not np.all(np.isfinite(array)):
-        raise Wrong(f"{what} contains nan or inf")
-    return array
-
-
 # ---------------------------------------------------------------- judging numbers
 def corr2d(image, kernel):
     """image ⋆ kernel, the valid cross-correlation of one 2-D image (H, W) with one 2-D kernel (KH, KW):
@@ -367,10 +338,10 @@ def entry_names(prefix, shape):
     return names
 
 
-def _listed(names, most=6):
+def _listed(names):
     names = list(names)
-    if len(names) > most:
-        return ", ".join(names[:most]) + f" and {len(names) - most} more"
+    if len(names) > 6:
+        return ", ".join(names[:6]) + f" and {len(names) - 6} more"
     return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
 
 

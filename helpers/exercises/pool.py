@@ -10,13 +10,13 @@ from helpers.exercises.feedback import (
     OnRequest,
     Slip,
     Wrong,
-    as_float_array,
     call_learner,
     check_numbers,
     checker,
     corr2d,
     entry_names,
     read_exercises,
+    read_numbers,
 )
 from helpers.nn.gradcheck import numerical_gradient_of_output
 from helpers.nn.pool import maxpool2d, maxpool2d_backward
@@ -128,33 +128,24 @@ def check_tied_central_difference(answer):
 
 
 # ---------------------------------------------------------------- 4: through the max into the filter
-def filter_outputs():
-    """The 2×2 output O = corr(I, W) of exercise 4 (no bias)."""
-    return corr2d(FILTER_IMAGE, FILTER_W)
-
-
-def _filter_gradient(delta):
-    """∂L/∂W = corr(I, δ) of exercise 4 for a 2×2 upstream gradient δ = ∂L/∂O."""
-    return corr2d(FILTER_IMAGE, delta)
-
-
 def filter_answer():
-    """∂L/∂W for L = FILTER_LOSS_SCALE · max(O): back through the max-pool, then back through the filter."""
+    """∂L/∂W for L = FILTER_LOSS_SCALE · max(O), O = corr(I, W): back through the max-pool, then the filter."""
     scale = np.full((1, 1, 1, 1), FILTER_LOSS_SCALE)
-    return _filter_gradient(maxpool2d_backward(scale, filter_outputs()[None, None], 2)[0, 0])
+    outputs = corr2d(FILTER_IMAGE, FILTER_W)[None, None]
+    return corr2d(FILTER_IMAGE, maxpool2d_backward(scale, outputs, 2)[0, 0])
 
 
 def _patch(r, c):
-    """The image patch under output o_(r+1)(c+1): ∂o_rc/∂W."""
-    return _filter_gradient(np.eye(4)[2 * r + c].reshape(2, 2))
+    """The image patch under output o_(r+1)(c+1): ∂o_rc/∂W = corr(I, δ) with δ one-hot."""
+    return corr2d(FILTER_IMAGE, np.eye(4)[2 * r + c].reshape(2, 2))
 
 
 @checker(FILTER_GRAD)
 def check_filter_grad(answer):
     """Exercise 4: the learner's ∂L/∂W (2×2)."""
     scale = FILTER_LOSS_SCALE
-    r, c = np.unravel_index(np.argmax(filter_outputs()), (2, 2))
-    winner, every_patch = _patch(r, c), _filter_gradient(np.ones((2, 2)))
+    r, c = np.unravel_index(np.argmax(corr2d(FILTER_IMAGE, FILTER_W)), (2, 2))
+    winner, every_patch = _patch(r, c), corr2d(FILTER_IMAGE, np.ones((2, 2)))
     slips = [
         Slip(scale * winner[::-1, ::-1], "you flipped the patch (rotated it by 180°): ∂L/∂W = corr(I, δ) lays the "
              "winner's patch on W as it is — W11 gets the patch's top-left pixel (§6, The chain back into the "
@@ -172,7 +163,7 @@ def check_filter_grad(answer):
 
 # ---------------------------------------------------------------- 5: implement maxpool backward
 def _run(function, dy, x, size, stride, where):
-    return as_float_array(call_learner(function, dy, x, size, stride, where=where), x.shape, f"{where} your dx")
+    return read_numbers(call_learner(function, dy, x, size, stride, where=where), x.shape, what=f"your dx {where}")
 
 
 def _check_routing(function, rng):

@@ -12,13 +12,13 @@ from helpers.exercises.feedback import (
     check_numbers,
     checker,
     corr2d,
+    entry_names,
     read_exercises,
     read_numbers,
 )
 from helpers.nn.layers import relu, relu_backward
 
-WEIGHT_NAMES = np.array([["ΔW11", "ΔW12"], ["ΔW21", "ΔW22"]], dtype=object)
-SIGN_NAMES = np.array([["W11", "W12"], ["W21", "W22"]], dtype=object)
+WEIGHT_NAMES, SIGN_NAMES = entry_names("ΔW", (2, 2)), entry_names("W", (2, 2))
 
 # 1. one update by hand: ΔW = −η corr(I, δ) with a given δ of both signs
 UPDATE = {"image": np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 1.0], [2.0, 1.0, 0.0]]),
@@ -42,21 +42,19 @@ UPDATE_EXERCISE, SIGNS_EXERCISE, DOWNSTREAM_EXERCISE, DECAY_EXERCISE = EXERCISES
 
 
 # ---------------------------------------------------------------- the model
-def _forward(case, downstream=None, gate=None):
-    """(o, a, y) of the model for one of the cases above: o = corr(I, W) + b, a = ReLU(o) or o, y = v · mean(a).
-
-    downstream: v (default the case's); gate: put the ReLU in (default the case's "relu")."""
-    v = case["downstream"] if downstream is None else downstream
+def _forward(case, v, gate):
+    """(o, y) of the model for one of the cases above: o = corr(I, W) + b, y = v · mean(ReLU(o) if gate else o)."""
     o = corr2d(case["image"], case["weights"]) + case["bias"]
-    a = relu(o) if (case["relu"] if gate is None else gate) else o
-    return o, a, v * a.mean()
+    return o, v * (relu(o) if gate else o).mean()
 
 
 def _filter_gradient(case, downstream=None, gate=None):
-    """(∂L/∂W, δ) for L = ½(y − t)²: δ = relu_backward((y − t)·v/4, o), ∂L/∂W = corr(I, δ)."""
+    """(∂L/∂W, δ) for L = ½(y − t)²: δ = relu_backward((y − t)·v/4, o), ∂L/∂W = corr(I, δ).
+
+    downstream: v (default the case's); gate: put the ReLU in (default the case's "relu")."""
     v = case["downstream"] if downstream is None else downstream
     gate = case["relu"] if gate is None else gate
-    o, _, y = _forward(case, v, gate)
+    o, y = _forward(case, v, gate)
     upstream = np.full(o.shape, (y - case["target"]) * v / o.size)       # ∂L/∂a
     delta = relu_backward(upstream, o) if gate else upstream
     return corr2d(case["image"], delta), delta
@@ -114,7 +112,7 @@ def check_downstream(v):
     """Exercise 3: v, one number, must make all four filter weights go ↑ in the next step."""
     v = float(read_numbers(v, (), what="v"))
     d = DOWNSTREAM
-    y = _forward(d, v)[2]
+    y = _forward(d, v, d["relu"])[1]
     update = -d["lr"] * _filter_gradient(d, v)[0]
     if np.all(update > 0):
         return DOWNSTREAM_EXERCISE.right(f"with v = {v:g}: y = {y:g} > t = {d['target']:g} and v < 0, so δ < 0 and "

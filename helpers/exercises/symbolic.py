@@ -142,11 +142,6 @@ def check_outputs(answer):
 
 
 # ---------------------------------------------------------------- 01, exercise 2: output sizes
-def expected_sizes():
-    """The output sides of SIZE_CASES (list of ints)."""
-    return [symbolic.output_size(*case) for case in SIZE_CASES]
-
-
 def _size_slips(n, k, s, p):
     """(wrong side, what it means) for one case: the named slips of m = ⌊(n + 2p − k)/s⌋ + 1."""
     return [
@@ -163,7 +158,7 @@ def check_output_sizes(answer):
     """01, exercise 2: answer is a list of output sides (whole numbers), one for each case in SIZE_CASES."""
     names = [f"case {i + 1} (n={n}, k={k}, stride {s}, padding {p})" for i, (n, k, s, p) in enumerate(SIZE_CASES)]
     got = read_numbers(answer, (len(SIZE_CASES),), integer=True, names=names)
-    expected = expected_sizes()
+    expected = [symbolic.output_size(*case) for case in SIZE_CASES]
     if got.tolist() == expected:
         return SIZES.right("m = ⌊(n + 2p − k)/s⌋ + 1 in every case, rounding down where the stride leaves a "
                            "remainder.")
@@ -194,7 +189,7 @@ def check_strided_output(answer):
     ]
     expected = symbolic.correlate(image, weights, stride=stride)[r - 1, c - 1]
     return _judge_formula(STRIDED, answer, expected, list(image) + list(weights), slips,
-                          example="I11*W11 + …", why="its window starts two rows down: I31, I32, I41, I42.")
+                          why="its window starts two rows down: I31, I32, I41, I42.")
 
 
 # ---------------------------------------------------------------- 02, exercise 1: one weight's gradient

@@ -79,8 +79,7 @@ def _signs_crossed(before, after):
 def crossing_counts(history, key="conv1.w", steps=None):
     """(weights of `key` that crossed + → −, that crossed − → +) between two snapshot steps of the run.
 
-    steps: (first, last) snapshot steps; default ``exercise_steps(history)``.
-    Raises Wrong with a sentence when the run has no such snapshots (the checker turns it into feedback).
+    steps: (first, last) snapshot steps; default ``exercise_steps(history)``. Wrong when the run has none.
     """
     snapshot_steps = _snapshot_steps(history)
     if key not in FILTER_KEYS:
@@ -96,16 +95,13 @@ def crossing_counts(history, key="conv1.w", steps=None):
 
 @checker(RUN_COUNTS)
 def check_run_counts(answer, history, key="conv1.w", steps=None):
-    """Exercise 2: answer = (crossings + → −, crossings − → +) of `key` between two snapshots of the run.
-
-    steps: (first, last) snapshot steps; default ``exercise_steps(history)`` (nearest to BETWEEN).
-    """
+    """Exercise 2: answer = (crossings + → −, crossings − → +) of `key` between two snapshots ``steps``."""
     steps = exercise_steps(history) if steps is None else steps
     expected = crossing_counts(history, key, steps)
     got = read_numbers(answer, (2,), integer=True, what="my_counts (crossed + → −, crossed − → +)")
     snapshots = history["snapshots"]
-    names = np.array([f"the number of weights that crossed + → − between step {steps[0]} and step {steps[1]}",
-                      "the number that crossed − → +"], dtype=object)
+    names = [f"the number of weights that crossed + → − between step {steps[0]} and step {steps[1]}",
+             "the number that crossed − → +"]
     slips = [
         Slip(expected[::-1], "your two counts are swapped: the first is + → − (≥ 0 before, < 0 after), the second "
                              "− → +, in the order section 4 prints them"),
@@ -133,8 +129,8 @@ def shapes_answer(size=SIZE):
 @checker(SHAPES_EXERCISE)
 def check_shapes(answer):
     """Exercise 3: the five whole numbers of shapes_answer() for a 32 × 32 input."""
-    names = np.array(["conv1 output side", "pool1 output side", "conv2 output side", "pool2 output side",
-                      "flatten length (fc1's input)"], dtype=object)
+    names = ["conv1 output side", "pool1 output side", "conv2 output side", "pool2 output side",
+             "flatten length (fc1's input)"]
     c1, p1, c2, _, _ = shapes_answer()
     up = -(-c2 // 2)
     slips = [
