@@ -346,7 +346,7 @@ TWO_LAYER = dict(x=np.ones((2, 4, 4)), w1=np.ones((2, 2)), b1=0.0, w2=np.ones((2
 
 
 @pytest.mark.parametrize("changes, words", [
-    (dict(x=5.0), r"^x must be 2-D or 3-D"),
+    (dict(x=5.0), r"^x must be a non-empty 2-D or 3-D"),
     (dict(x=None), r"^x must hold real numbers; got dtype object"),
     (dict(x=np.full((4, 4), 1j)), r"^x must hold real numbers; got dtype complex"),
     (dict(x=np.full((2, 4, 4), np.nan)), r"^x must hold finite numbers; it has 32 NaN"),
@@ -356,7 +356,7 @@ TWO_LAYER = dict(x=np.ones((2, 4, 4)), w1=np.ones((2, 2)), b1=0.0, w2=np.ones((2
     (dict(b1=np.nan), r"^b1 must be a finite real number"),
     (dict(b1=10**400), r"^b1 must be a finite real number"),
     (dict(w2=np.ones((4, 4))), r"^w2 of shape \(4, 4\) does not fit inside the first layer's output \(3, 3\)"),
-    (dict(w2=np.ones((0, 2))), r"^w2 of shape \(0, 2\) does not fit"),
+    (dict(w2=np.ones((0, 2))), r"^w2 must be a non-empty 2-D"),
     (dict(b2="1"), r"^b2 must be a finite real number"),
     (dict(downstream=np.ones((3, 3))), r"^downstream must be one number or one weight per output \(2, 2\)"),
     (dict(target=[1.0, 2.0, 3.0]), r"^target must be one number or one per image"),

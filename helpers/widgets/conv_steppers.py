@@ -20,6 +20,7 @@ PAIR_COLOUR = "#fdb863"                  # orange: the entries that meet in the 
 PADDING_COLOUR = "#e6e6e6"               # grey: zero padding
 UNREAD_COLOUR = "#bdbdbd"                # darker grey, dotted: a pixel that no window reads
 MAX_SIDE = 8   # every state is drawn in advance (≈ side⁴ cells): a stepper is for small examples you can read
+KEY = "Grey <i>0</i> = padding; dotted = read by no window; {grad}: red + / blue −, ? = not computed yet."
 
 # δ for every geometry: the first m² of these numbers, row by row (the first four are notebook 02's δ)
 DEFAULT_UPSTREAM = (1, -2, 0.5, 3, -1, 2, 1.5, -0.5, 2, 1, -1.5, 0.5, -2, 1, 0.5, -1,
@@ -45,10 +46,8 @@ def _options(name, options, low, high):
         raise ValueError(f"{name} must be a non-empty tuple of integers; got {options!r:.80}")
     for value in options:
         check_stride_padding(*((value, 0) if name == "strides" else (1, value)))
-        if not low <= value <= high:
-            raise ValueError(f"{name} must be from {low} to {high} for a stepper; got {options!r:.80}")
-    if len(set(options)) != len(options):
-        raise ValueError(f"{name} must not repeat a value; got {options!r:.80}")
+        if not low <= value <= high or options.count(value) > 1:
+            raise ValueError(f"{name} must be distinct integers from {low} to {high}; got {options!r:.80}")
     return tuple(int(value) for value in options)
 
 
@@ -70,15 +69,15 @@ def _badge(number):
             f"border-radius:8px;font-size:10px;line-height:13px'>{number}</span>")
 
 
+def _sum(terms, pairs):
+    """A sum by name, then by number: "I11·W11 + I12·W12<br>= 2·1 + (−1)·0"; pairs [(…, …, a, b, a·b)]."""
+    return " + ".join(terms) + "<br>= " + " + ".join(f"{_factor(a)}·{_factor(b)}" for *_, a, b, _ in pairs)
+
+
 def _grid(title, values, cell, css_class, labels=None):
     """A grid with 1-based row/column labels (or `labels` for both, e.g. the padded image's)."""
     labels = labels or [str(i + 1) for i in range(values.shape[0])]
     return f"<div>{grid_html(values.shape, cell, css_class, title, labels, labels, (44, 34))}</div>"
-
-
-def _row(panels, key):
-    return (f"<div style='display:flex;flex-wrap:wrap;gap:22px;align-items:flex-start'>{''.join(panels)}</div>"
-            f"<div style='font-size:12px;color:#333;margin-top:6px'>{key}</div>")
 
 
 def _signed_cell(values, shown, current):
@@ -94,11 +93,11 @@ def _signed_cell(values, shown, current):
     return cell
 
 
-def _value_cell(values, padding=0, read=None, marks=None, box=None):
+def _value_cell(values, padding=0, read=None, marks=None, box=None, target=None):
     """A cell function for the padded image (or a plain grid): padding grey, unread dotted, marks orange.
 
     marks: {(row, col): html shown under the value}, e.g. the weight a pixel meets or a pair's badge;
-    box: (top, left, side) of the framed window or entry.
+    box: (top, left, side) of the framed window or entry; target: (row, col) of the pixel picked (orange).
     """
     n, marks = values.shape[0] - 2 * padding, marks or {}
 
@@ -114,11 +113,10 @@ def _value_cell(values, padding=0, read=None, marks=None, box=None):
         if (r, c) in marks:  # a paired padding zero in a paler orange: it adds nothing
             spec.update(background=PAIR_COLOUR if real else "#fee0b6", ink="#000000",
                         cls=(spec["cls"] + " paired").strip(), text=f"<b>{text}</b><br><small>{marks[(r, c)]}</small>")
+        if (r, c) == target:
+            spec.update(background=PAIR_COLOUR, cls=(spec["cls"] + " target").strip())
         return spec
     return cell
-
-
-KEY = ("Grey <i>0</i> = padding; dotted = read by no window; {grad}: red + / blue −, ? = not computed yet.")
 
 
 class _Stepper(widgets.VBox):
@@ -134,8 +132,10 @@ class _Stepper(widgets.VBox):
         if self.k > self.n + 2 * min(self.paddings):
             raise ValueError(f"kernel {self.k}×{self.k} is larger than the image {self.n}×{self.n} "
                              f"with padding {min(self.paddings)}")
-        if modes and mode not in [value for _, value in modes]:
-            raise ValueError(f"mode must be one of {[value for _, value in modes]}; got {mode!r:.80}")
+        mode_values = [value for _, value in modes] if modes else [None]
+        if mode not in mode_values:
+            raise ValueError(f"mode must be one of {mode_values}; got {mode!r:.80}")
+
         def toggle(name, options, value, width, description=None):
             control = widgets.ToggleButtons(options=options, value=value, description=description or name,
                                             style={"button_width": width})
@@ -153,8 +153,8 @@ class _Stepper(widgets.VBox):
         controls = [self.mode] if self.mode else []
         super().__init__([*controls, widgets.HBox([self.stride, self.padding]), self.slider, self.view])
         self.add_class(self.css)
-        modes = [value for _, value in modes] if modes else [None]
-        self._states = {(m, s, p): self._build(m, s, p) for m in modes for s in self.strides for p in self.paddings}
+        self._states = {(m, s, p): self._build(m, s, p)
+                        for m in mode_values for s in self.strides for p in self.paddings}
         self._on_geometry()
 
     def _key(self):
@@ -170,17 +170,19 @@ class _Stepper(widgets.VBox):
     def _on_slider(self, change=None):
         self.view.value = self.state["html"]   # the same string twice sends nothing
 
-    def _finish(self, state, readout, panels, key):
-        """Put a state's readout and grids into the view's HTML (classes "<prefix>-readout", "-grids")."""
-        state["readout"], state["grids"] = readout, _row(panels, key)
-        state["html"] = (f"<div class='{self.prefix}-readout' style='margin:4px 0 8px 0;line-height:1.6'>"
-                         f"{readout}</div><div class='{self.prefix}-grids'>{state['grids']}</div>")
-        return state
-
     @property
     def state(self):
         """The current state: a dict with the numbers shown (see the subclass docstring) and its HTML."""
         return self._states[self._key()][self.slider.value - 1]
+
+    def _finish(self, state, readout, panels, key):
+        """Put a state's readout and grids into the view's HTML (classes "<prefix>-readout", "-grids")."""
+        state["readout"] = readout
+        state["grids"] = (f"<div style='display:flex;flex-wrap:wrap;gap:22px;align-items:flex-start'>"
+                          f"{''.join(panels)}</div><div style='font-size:12px;color:#333;margin-top:6px'>{key}</div>")
+        state["html"] = (f"<div class='{self.prefix}-readout' style='margin:4px 0 8px 0;line-height:1.6'>"
+                         f"{readout}</div><div class='{self.prefix}-grids'>{state['grids']}</div>")
+        return state
 
     def _geometry(self, stride, padding):
         """What every state of one stride and padding shares: the padded image, the windows' top-left
@@ -195,6 +197,15 @@ class _Stepper(widgets.VBox):
                 "corners": [(r * stride, c * stride) for r in range(m) for c in range(m)],
                 "labels": [str(i - padding + 1) if padding <= i < padding + n else "p" for i in range(side)],
                 "read": coverage[0, 0] > 0}
+
+    def _image_grid(self, ctx, title, marks=None, box=None, target=None):
+        """The (padded) image with its row/column labels; title follows "image I[, padding p]"."""
+        cell = _value_cell(ctx["x_pad"], ctx["padding"], ctx["read"], marks, box, target)
+        padded = f", padding {ctx['padding']}" if ctx["padding"] else ""
+        return _grid(f"image I{padded}{title}", ctx["x_pad"], cell, f"{self.prefix}-image", ctx["labels"])
+
+    def _filter_grid(self, title, marks=None, box=None):
+        return _grid(title, self.kernel, _value_cell(self.kernel, marks=marks, box=box), f"{self.prefix}-filter")
 
     def _inside(self, r, c, padding):
         """True when padded position (r, c) holds a real pixel, not padding."""
@@ -223,54 +234,43 @@ class ForwardStepper(_Stepper):
 
     def _build(self, _mode, stride, padding):
         ctx, k = self._geometry(stride, padding), self.k
-        x_pad, m, read, labels = ctx["x_pad"], ctx["m"], ctx["read"], ctx["labels"]
+        x_pad, m, labels = ctx["x_pad"], ctx["m"], ctx["labels"]
         output = conv2d(self.image[None, None], self.kernel[None, None], np.zeros(1), stride, padding)[0, 0]
-        unread = [(r - padding, c - padding) for r, c in zip(*np.nonzero(~read), strict=True)
+        unread = [(r - padding, c - padding) for r, c in zip(*np.nonzero(~ctx["read"]), strict=True)
                   if self._inside(r, c, padding)]
         key = (f"Blue frame = the window; <span style='background:{PAIR_COLOUR}'>&nbsp;orange&nbsp;</span> = the "
                "pixels it multiplies (×W<sub>ij</sub>: the weight each meets); " + KEY.format(grad="O"))
         states = []
         for t, (r0, c0) in enumerate(ctx["corners"]):
-            position = divmod(t, m)
+            (r, c) = position = divmod(t, m)
             products = [(i, j, float(x_pad[r0 + i, c0 + j]), float(self.kernel[i, j]),
                          float(x_pad[r0 + i, c0 + j] * self.kernel[i, j])) for i in range(k) for j in range(k)]
             state = {"position": position, "origin": (r0, c0), "products": products,
                      "value": float(output[position]), "output": output, "unread": unread,
                      "stride": stride, "padding": padding}
             marks = {(r0 + i, c0 + j): "×" + _name("W", i, j) for i, j, *_ in products}
-            panels = [
-                _grid(f"image I{', padding ' + str(padding) if padding else ''} (window of "
-                      f"{_name('o', *position)})", x_pad, _value_cell(x_pad, padding, read, marks, (r0, c0, k)),
-                      "course-forward-image", labels),
-                _grid("filter W", self.kernel, _value_cell(self.kernel), "course-forward-filter"),
-                _grid(f"output O = I ⋆ W ({m}×{m})", output,
-                      _signed_cell(output, {divmod(u, m) for u in range(t + 1)}, position), "course-forward-output"),
-            ]
-            states.append(self._finish(state, self._readout(state, m, labels), panels, key))
+            panels = [self._image_grid(ctx, f" (window of {_name('o', r, c)})", marks, (r0, c0, k)),
+                      self._filter_grid("filter W"),
+                      _grid(f"output O = I ⋆ W ({m}×{m})", output,
+                            _signed_cell(output, {divmod(u, m) for u in range(t + 1)}, position),
+                            "course-forward-output")]
+            names = [self._pixel_name(r0 + i, c0 + j, padding) + "·" + _name("W", i, j) for i, j, *_ in products]
+            text = (f"<b>{_name('o', r, c)}</b> (output {t + 1} of {m * m}), window rows {labels[r0]}–"
+                    f"{labels[r0 + k - 1]}, columns {labels[c0]}–{labels[c0 + k - 1]}"
+                    f"{' (p = padding)' if padding else ''}: {_name('o', r, c)} = {_sum(names, products)} = "
+                    f"<b class='course-forward-sum'>{signed_text(state['value'])}</b>")
+            dropped = sum(not self._inside(r0 + i, c0 + j, padding) for i, j, *_ in products)
+            if dropped:
+                text += f"<br>{dropped} of the {k ** 2} products read padding and are 0."
+            if stride > 1 and m > 1:
+                text += f"<br>Stride {stride}: each window starts {stride} pixels after the last."
+            elif stride > 1:
+                text += (f"<br>Stride {stride}: a second window would start {stride} pixels "
+                         f"further on, where the {k}×{k} filter no longer fits.")
+            if unread:
+                text += f" No window reads {', '.join(_name('I', *u) for u in unread)}: these pixels cannot change O."
+            states.append(self._finish(state, text, panels, key))
         return states
-
-    def _readout(self, state, m, labels):
-        (r, c), (r0, c0), padding, stride = state["position"], state["origin"], state["padding"], state["stride"]
-        names = " + ".join(self._pixel_name(r0 + i, c0 + j, padding) + "·" + _name("W", i, j)
-                           for i, j, *_ in state["products"])
-        numbers = " + ".join(f"{_factor(p)}·{_factor(w)}" for _, _, p, w, _ in state["products"])
-        where = (f"window rows {labels[r0]}–{labels[r0 + self.k - 1]}, columns {labels[c0]}–{labels[c0 + self.k - 1]}"
-                 + (" (p = padding)" if padding else ""))
-        text = (f"<b>{_name('o', r, c)}</b> (output {r * m + c + 1} of {m * m}), {where}: "
-                f"{_name('o', r, c)} = {names}<br>= {numbers} = "
-                f"<b class='course-forward-sum'>{signed_text(state['value'])}</b>")
-        dropped = sum(not self._inside(r0 + i, c0 + j, padding) for i, j, *_ in state["products"])
-        if dropped:
-            text += f"<br>{dropped} of the {self.k ** 2} products read padding and are 0."
-        if stride > 1 and m > 1:
-            text += f"<br>Stride {stride}: each window starts {stride} pixels after the last."
-        elif stride > 1:
-            text += (f"<br>Stride {stride}: a second window would start {stride} pixels "
-                     f"further on, where the {self.k}×{self.k} filter no longer fits.")
-        if state["unread"]:
-            unread = ", ".join(_name("I", *u) for u in state["unread"])
-            text += f" No window reads {unread}: these pixels cannot change O."
-        return text
 
 
 class BackwardStepper(_Stepper):
@@ -311,83 +311,57 @@ class BackwardStepper(_Stepper):
             return [self._weight_state(i, j, dw[0, 0], ctx) for i in range(self.k) for j in range(self.k)]
         return [self._pixel_state(p, q, dx[0, 0], ctx) for p in range(self.n) for q in range(self.n)]
 
-    @staticmethod
-    def _state(target, pairs, grad, delta, mode):
+    def _pairs_state(self, ctx, target, pairs, grad, grad_title, terms):
+        """One target's state, its δ and gradient grids, and its sum (" = terms<br>= numbers<br>running …")."""
         running = [float(v) for v in np.cumsum([pair[4] for pair in pairs])]
-        return {"target": target, "pairs": pairs, "running": running, "grad": grad, "value": float(grad[target]),
-                "delta": delta, "mode": mode}
-
-    @staticmethod
-    def _sums(state, terms):
-        numbers = " + ".join(f"{_factor(a)}·{_factor(b)}" for _, _, a, b, _ in state["pairs"])
-        running = ", ".join(signed_text(v) for v in state["running"])
-        return (f" = {terms}<br>= {numbers}<br>running sum: {running} → "
-                f"<b class='course-backward-sum'>{signed_text(state['value'])}</b>")
-
-    @staticmethod
-    def _delta_and_grad(ctx, state, grad_title, shown):
-        """The δ grid (each pair's number on its δ entry) and the gradient grid of one state."""
-        delta_marks = {second: _badge(t + 1) for t, (_, second, *_) in enumerate(state["pairs"])}
-        return [_grid("upstream δ = ∂L/∂O", ctx["delta"], _value_cell(ctx["delta"], marks=delta_marks),
-                      "course-backward-delta"),
-                _grid(grad_title, state["grad"], _signed_cell(state["grad"], shown, state["target"]),
-                      "course-backward-grad")]
+        state = {"target": target, "pairs": pairs, "running": running, "grad": grad, "value": float(grad[target]),
+                 "delta": ctx["delta"]}
+        side = len(grad)
+        shown = {divmod(u, side) for u in range(target[0] * side + target[1] + 1)}   # computed up to the target
+        delta_marks = {second: _badge(t + 1) for t, (_, second, *_) in enumerate(pairs)}
+        grids = [_grid("upstream δ = ∂L/∂O", ctx["delta"], _value_cell(ctx["delta"], marks=delta_marks),
+                       "course-backward-delta"),
+                 _grid(grad_title, grad, _signed_cell(grad, shown, target), "course-backward-grad")]
+        total = (f" = {_sum(terms, pairs)}<br>running sum: {', '.join(signed_text(v) for v in running)} → "
+                 f"<b class='course-backward-sum'>{signed_text(state['value'])}</b>")
+        return state, grids, total
 
     def _weight_state(self, i, j, dw, ctx):
         m, delta, x_pad, padding = ctx["m"], ctx["delta"], ctx["x_pad"], ctx["padding"]
         pairs = [((r0 + i, c0 + j), divmod(t, m), float(x_pad[r0 + i, c0 + j]), float(delta.flat[t]),
                   float(x_pad[r0 + i, c0 + j] * delta.flat[t])) for t, (r0, c0) in enumerate(ctx["corners"])]
-        state = self._state((i, j), pairs, dw, delta, "weight")
+        terms = [f"{self._pixel_name(r, c, padding)}·{_name('δ', *second)}" for (r, c), second, *_ in pairs]
+        state, (delta_grid, grad_grid), total = self._pairs_state(ctx, (i, j), pairs, dw, "∂L/∂W = I ⋆ δ", terms)
         pixel_marks = {first: _badge(t + 1) + "×δ" for t, (first, *_) in enumerate(pairs)}
-        delta_grid, grad_grid = self._delta_and_grad(ctx, state, "∂L/∂W = I ⋆ δ",
-                                                     {divmod(u, self.k) for u in range(i * self.k + j + 1)})
-        panels = [_grid(f"image I{', padding ' + str(padding) if padding else ''}: the pixels {_name('W', i, j)} met",
-                        x_pad, _value_cell(x_pad, padding, ctx["read"], pixel_marks), "course-backward-image",
-                        ctx["labels"]),
-                  delta_grid,
-                  _grid("filter W", self.kernel, _value_cell(self.kernel, box=(i, j, 1)), "course-backward-filter"),
-                  grad_grid]
+        panels = [self._image_grid(ctx, f": the pixels {_name('W', i, j)} met", pixel_marks), delta_grid,
+                  self._filter_grid("filter W", box=(i, j, 1)), grad_grid]
         key = (f"Pair {_badge(1)} is the pixel and the δ of window 1, {_badge(2)} of window 2, …: each window used "
                f"{_name('W', i, j)} once, so its gradient is a sum over the windows. " + KEY.format(grad="∂L/∂W"))
-        terms = " + ".join(f"{self._pixel_name(r, c, padding)}·{_name('δ', *second)}" for (r, c), second, *_ in pairs)
         padded = sum(not self._inside(*first, padding) for first, *_ in pairs)
         note = f"; {padded} of them read a padding zero and add 0" if padded else ""
-        readout = (f"<b>∂L/∂{_name('W', i, j)}</b> (weight {i * self.k + j + 1} of {self.k ** 2})"
-                   + self._sums(state, terms) + f" ({len(pairs)} windows, {len(pairs)} pairs{note})")
+        readout = (f"<b>∂L/∂{_name('W', i, j)}</b> (weight {i * self.k + j + 1} of {self.k ** 2}){total}"
+                   f" ({len(pairs)} windows, {len(pairs)} pairs{note})")
         return self._finish(state, readout, panels, key)
 
     def _pixel_state(self, p, q, dx, ctx):
-        m, delta, k, padding, stride = ctx["m"], ctx["delta"], self.k, ctx["padding"], ctx["stride"]
+        m, delta, k, padding = ctx["m"], ctx["delta"], self.k, ctx["padding"]
         row, col = p + padding, q + padding  # the pixel in the padded image
         pairs = [((row - r0, col - c0), divmod(t, m), float(self.kernel[row - r0, col - c0]), float(delta.flat[t]),
                   float(self.kernel[row - r0, col - c0] * delta.flat[t]))
                  for t, (r0, c0) in enumerate(ctx["corners"]) if 0 <= row - r0 < k and 0 <= col - c0 < k]
-        state = self._state((p, q), pairs, dx, delta, "pixel")
+        terms = [f"{_name('W', *first)}·{_name('δ', *second)}" for first, second, *_ in pairs]
+        state, grids, total = self._pairs_state(ctx, (p, q), pairs, dx, "∂L/∂I", terms)
         weight_marks = {first: _badge(t + 1) for t, (first, *_) in enumerate(pairs)}
-        plain = _value_cell(ctx["x_pad"], padding, ctx["read"], box=(row, col, 1))
-
-        def image_cell(r, c):
-            spec = plain(r, c)
-            if (r, c) == (row, col):
-                spec.update(background=PAIR_COLOUR, cls=(spec["cls"] + " target").strip())
-            return spec
-        panels = [_grid(f"image I{', padding ' + str(padding) if padding else ''}: pixel {_name('I', p, q)}",
-                        ctx["x_pad"], image_cell, "course-backward-image", ctx["labels"]),
-                  _grid("filter W: who meets it", self.kernel, _value_cell(self.kernel, marks=weight_marks),
-                        "course-backward-filter"),
-                  *self._delta_and_grad(ctx, state, "∂L/∂I", {divmod(u, self.n) for u in range(p * self.n + q + 1)})]
+        panels = [self._image_grid(ctx, f": pixel {_name('I', p, q)}", box=(row, col, 1), target=(row, col)),
+                  self._filter_grid("filter W: who meets it", weight_marks), *grids]
         key = (f"Pair {_badge(1)} is the weight and the δ of the first window that reads the pixel, "
                f"{_badge(2)} of the next, …. " + KEY.format(grad="∂L/∂I"))
         name = _name("I", p, q)
-        head = f"<b>∂L/∂{name}</b> (pixel {p * self.n + q + 1} of {self.n ** 2})"
+        readout = f"<b>∂L/∂{name}</b> (pixel {p * self.n + q + 1} of {self.n ** 2})"
         if not pairs:
-            readout = (f"{head}: no window reads {name} (stride {stride}), so ∂L/∂{name} = "
-                       "<b class='course-backward-sum'>0</b>.")
-        else:
-            terms = " + ".join(f"{_name('W', *first)}·{_name('δ', *second)}" for first, second, *_ in pairs)
-            readout = head + self._sums(state, terms) + f" ({len(pairs)} of {m * m} windows read it)"
-            if len(pairs) > 1:
-                readout += ("<br>As the δ index goes up, the W index goes down: "
-                            "the filter is read in reverse (the flip).")
+            return self._finish(state, readout + f": no window reads {name} (stride {ctx['stride']}), so ∂L/∂{name} "
+                                "= <b class='course-backward-sum'>0</b>.", panels, key)
+        readout += f"{total} ({len(pairs)} of {m * m} windows read it)"
+        if len(pairs) > 1:
+            readout += "<br>As the δ index goes up, the W index goes down: the filter is read in reverse (the flip)."
         return self._finish(state, readout, panels, key)
-

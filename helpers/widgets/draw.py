@@ -17,13 +17,12 @@ import numpy as np
 from PIL import Image  # Pillow: a dependency of matplotlib
 
 _LUT = np.round(matplotlib.colormaps["RdBu_r"](np.linspace(0.0, 1.0, 256))[:, :3] * 255).astype(np.uint8)
-NON_FINITE_RGB = (160, 160, 160)
 FRAME = "3px solid #2166ac"   # the thick blue frame around the current window or entry
 
 
-def finite_limit(*arrays, floor=1e-9):
-    """The largest |value| over the finite entries of the arrays (at least floor): a symmetric colour scale."""
-    largest = floor
+def finite_limit(*arrays):
+    """The largest |value| over the finite entries of the arrays (at least 1e-9): a symmetric colour scale."""
+    largest = 1e-9
     for values in arrays:
         values = np.asarray(values, dtype=float)
         finite = values[np.isfinite(values)]
@@ -49,17 +48,13 @@ def signed_text(value, digits=3, arrows=False, significant=True):
 
 def signed_colour(value, limit):
     """(background, ink) CSS colours of a signed value on RdBu_r from −limit to +limit; grey if not finite."""
-    value = float(value)
-    if not np.isfinite(value):
-        return "rgb(160,160,160)", "#000000"
-    red, green, blue = _LUT[int(round(127.5 + 127.5 * float(np.clip(value / limit, -1.0, 1.0))))]
-    ink = "#ffffff" if abs(value) > 0.6 * limit else "#000000"
-    return f"rgb({red},{green},{blue})", ink
+    red, green, blue = signed_rgb(value, limit)
+    return f"rgb({red},{green},{blue})", "#ffffff" if np.isfinite(value) and abs(value) > 0.6 * limit else "#000000"
 
 
-def grey_colour(value, vmax=1.0):
-    """(background, ink) CSS colours of an unsigned value (a pixel): 0 white … vmax black."""
-    level = round(255 * (1.0 - float(np.clip(value / vmax, 0.0, 1.0)))) if np.isfinite(value) else 160
+def grey_colour(value, limit):
+    """(background, ink) CSS colours of a pixel value in [0, 1] (limit unused): 0 white … 1 black."""
+    level = grey_rgb(value)[0]
     return f"rgb({level},{level},{level})", "#ffffff" if level < 110 else "#000000"
 
 
@@ -111,8 +106,7 @@ def table_html(values, labels, limit, css_class="", cell_px=(46, 34), font_px=13
         background, ink = colour(values[r][c], limit)
         label = labels(values[r][c]) if callable(labels) else labels[r][c]
         return {"text": escape(str(label)).replace("\n", "<br>"), "background": background, "ink": ink}
-    names = [None if n is None else [escape(str(x)) for x in n] for n in (row_names, col_names)]
-    return grid_html(np.shape(values), cell, css_class, "", *names, cell_px, font_px)
+    return grid_html(np.shape(values), cell, css_class, "", row_names, col_names, cell_px, font_px)
 
 
 def colour_legend(limit, label, width_px=180):
@@ -134,19 +128,14 @@ def signed_rgb(values, limit):
     finite = np.isfinite(values)
     index = np.round(127.5 + 127.5 * np.clip(np.where(finite, values, 0.0) / limit, -1.0, 1.0)).astype(np.intp)
     rgb = _LUT[index]
-    rgb[~finite] = NON_FINITE_RGB
+    rgb[~finite] = 160   # grey
     return rgb
 
 
-def grey_rgb(values, vmin=0.0, vmax=1.0):
-    """(H, W) values → (H, W, 3) uint8 grey: vmin white, vmax black (ink on paper, like a digit); NaN grey."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        scaled = np.clip((np.asarray(values, dtype=float) - vmin) / (vmax - vmin), 0.0, 1.0)
-    missing = np.isnan(scaled)
-    level = np.round(255 * (1.0 - np.where(missing, 0.0, scaled))).astype(np.uint8)
-    rgb = np.repeat(level[..., None], 3, axis=-1)
-    rgb[missing] = NON_FINITE_RGB
-    return rgb
+def grey_rgb(values):
+    """(H, W) pixel values in [0, 1] → (H, W, 3) uint8 grey: 0 white, 1 black (ink on paper, like a digit)."""
+    level = np.round(255 * (1.0 - np.clip(values, 0.0, 1.0))).astype(np.uint8)
+    return np.repeat(level[..., None], 3, axis=-1)
 
 
 def png_uri(rgb):
@@ -165,15 +154,12 @@ def boxes_html(shape, boxes):
                    for row, col, height, width, colour in boxes)
 
 
-def image_html(uri, shape, size_px, title="", overlay="", alt=""):
-    """A tiny PNG shown size_px wide with sharp pixels, an optional title above and HTML overlaid on it.
-
-    uri: e.g. from ``png_uri``; shape: the image's (rows, cols); title, alt: text (escaped here);
-    overlay: HTML, e.g. from ``boxes_html``
-    """
+def image_html(uri, shape, size_px, title="", overlay=""):
+    """A tiny PNG shown size_px wide with sharp pixels, an optional title above (and as alt text) and HTML
+    overlaid on it. uri: e.g. from ``png_uri``; shape: the image's (rows, cols); overlay: e.g. ``boxes_html``."""
     height_px = round(size_px * shape[0] / shape[1])
     return (f"<div style='display:inline-block;vertical-align:top;margin:0 6px 4px 0;font-size:11px;"
             f"text-align:center'>{escape(title)}"
             f"<div style='position:relative;width:{size_px}px;height:{height_px}px;border:1px solid #999'>"
-            f"<img src='{escape(uri)}' alt='{escape(alt or title)}' style='width:100%;height:100%;"
+            f"<img src='{escape(uri)}' alt='{escape(title)}' style='width:100%;height:100%;"
             f"image-rendering:pixelated;display:block'>{overlay}</div></div>")

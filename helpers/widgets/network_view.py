@@ -6,18 +6,19 @@ maps and the prediction. Pick a conv1 filter and an output o[r, c]: its 3×3 rec
 its pool window and passed ReLU, the δ = ∂L/∂o that arrives, and its term δ · patch of ∂L/∂W. The terms
 of all 26 × 26 positions add up to ∂L/∂conv1.w; ΔW = −η ∂L/∂conv1.w is one SGD step on this digit alone.
 
-Each digit is computed once (``compute_digit``: the course's own layers, forward and backward) and kept;
-its neighbours right after it is drawn, so the next ← / → finds them ready. A position press only rewrites
-two small HTML widgets (maps are tiny PNGs the browser scales up). CSS classes: course-net-view (the
-whole), course-net-digit, -filter, -row, -col (sliders), -message, -readout, -maps, -focus, -update.
+Each digit is computed once (``compute_digit``: the course's own layers) and kept, and its neighbours
+right after it is drawn; a position press only rewrites two small HTML widgets (maps are tiny PNGs).
+CSS classes: course-net-view (the whole), course-net-digit, -filter, -row, -col (sliders), -message,
+-readout, -maps, -focus, -update.
 """
 import asyncio
+from functools import partial
 from html import escape
 
 import ipywidgets as widgets
 import numpy as np
 
-from helpers.door import integer_in, mapping, real_array
+from helpers.door import check_images, check_labels, check_params, integer_in, mapping, real_array
 from helpers.nn.conv import conv2d, conv2d_backward, im2col
 from helpers.nn.layers import linear_backward, relu_backward, softmax_cross_entropy
 from helpers.nn.network import SHAPES, forward, predict
@@ -35,7 +36,7 @@ from helpers.widgets.draw import (
     signed_text,
     table_html,
 )
-from helpers.widgets.ui import classed
+from helpers.widgets.ui import classed, message_html
 
 POOL = 2      # the network's 2×2 max-pool windows (stride 2)
 KERNEL = 3    # its 3×3 filters
@@ -44,11 +45,12 @@ PREFETCH_DELAY_S = 0.05   # let the kernel send a press's drawing before it comp
 
 def _params(params):
     """The network's parameters (network.SHAPES) as float64 arrays; ValueError / TypeError naming params."""
-    mapping(params, "params", "a dict of arrays from network.init_params or network.train")
-    for key, shape in SHAPES.items():
-        if key not in params or np.shape(params[key]) != shape:
-            raise ValueError(f"params[{key!r}] must be an array of shape {shape}")
-    return {key: real_array(params[key], f"params[{key!r}]").astype(np.float64) for key in SHAPES}
+    check_params(params)
+    return {key: params[key].astype(np.float64) for key in SHAPES}
+
+
+def _finite(params):
+    return all(np.all(np.isfinite(value)) for value in params.values())
 
 
 def compute_digit(params, x, label):
@@ -64,7 +66,7 @@ def compute_digit(params, x, label):
     "grad_w" = ∂L/∂conv1.w (6, 1, 3, 3), the sum of the contributions.
     """
     p = _params(params)
-    if not all(np.all(np.isfinite(value)) for value in p.values()):
+    if not _finite(p):
         raise ValueError("params holds NaN or ±inf (the run diverged): nothing to compute")
     x = real_array(x, "x")
     if x.shape != (28, 28) or not np.all(np.isfinite(x)):
@@ -145,11 +147,8 @@ class NetworkView:
 
     def __init__(self, params, images, labels, learning_rate=0.1, classes=None, digit=None):
         self.params = _params(params)
-        images, labels = real_array(images, "images"), real_array(labels, "labels")
-        if images.ndim != 4 or images.shape[1:] != (1, 28, 28) or len(images) < 1:
-            raise ValueError(f"images must have shape (N, 1, 28, 28) with N ≥ 1; got {images.shape}")
-        if labels.shape != (len(images),) or labels.dtype.kind not in "iu" or not np.isin(labels, range(10)).all():
-            raise ValueError(f"labels must be {len(images)} integer classes 0…9, one per image")
+        images = check_images(images, "images")
+        labels = check_labels(labels, len(images), "labels")
         rate = learning_rate
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < np.inf:
             raise ValueError(f"learning_rate must be a positive number; got {learning_rate!r:.80}")
@@ -182,12 +181,9 @@ class NetworkView:
             part.observe(lambda change: self.show_position(), names="value")
         self.show_digit()
 
-    def _finite(self):
-        return all(np.all(np.isfinite(value)) for value in self.params.values())
-
     def _hardest_digit(self):
         """The index of the image with the largest loss (0 if the parameters are not finite)."""
-        if not self._finite():
+        if not _finite(self.params):
             return 0
         logits, labels = predict(self.params, self.images), self.labels
         return max(range(len(labels)), key=lambda i: softmax_cross_entropy(logits[i:i + 1], labels[i:i + 1])[0])
@@ -199,11 +195,11 @@ class NetworkView:
     def show_digit(self):
         """Compute the chosen digit's forward and backward pass and draw what depends on it alone."""
         index = self.digit.value
-        if not self._finite():
+        if not _finite(self.params):
             self.state = None
-            self.message.value = ("<span style='color:#b2182b'>⚠ The network's parameters hold NaN or ±inf "
-                                  "(the run diverged), so there is nothing to show. Lower the learning rate η "
-                                  "and train again.</span>")
+            self.message.value = message_html("The network's parameters hold NaN or ±inf (the run diverged), so "
+                                              "there is nothing to show. Lower the learning rate η and train again.",
+                                              "error")
             self.maps.value = self.readout.value = self.focus.value = self.update.value = ""
             return
         self.message.value = ""
@@ -242,11 +238,10 @@ class NetworkView:
         predicted = int(np.argmax(s["probs"]))
         verdict = "right" if predicted == s["label"] else "wrong"
         digit = image_html(uris["x"], (28, 28), 84, f"digit: a {self.classes[s['label']]}")
-        conv1 = "".join(image_html(u, (26, 26), 78, f"filter {f + 1}") for f, u in enumerate(uris["z1"]))
-        pooled = "".join(image_html(u, (26, 26), 78, f"filter {f + 1}") for f, u in enumerate(uris["m1"]))
+
+        def maps(key, side, px, overlay=""):
+            return "".join(image_html(u, (side, side), px, f"filter {f + 1}", overlay) for f, u in enumerate(uris[key]))
         dropped = boxes_html((11, 11), [(10, 0, 1, 11, "rgba(90,90,90,0.8)"), (0, 10, 11, 1, "rgba(90,90,90,0.8)")])
-        conv2 = "".join(image_html(u, (11, 11), 66, f"filter {f + 1}", overlay=dropped)
-                        for f, u in enumerate(uris["z2"]))
         bars = "".join(
             f"<div style='display:flex;align-items:center;font-size:11px;height:15px'>"
             f"<span style='width:58px'>{escape(self.classes[k])}{' ✔' if k == s['label'] else ''}</span>"
@@ -264,12 +259,13 @@ class NetworkView:
                 f"Digit #{index}: forward pass — predicted "
                 f"{escape(self.classes[predicted])} ({verdict}), loss L = {s['loss']:.3f}</div>"
                 + row("input and prediction", digit + f"<div style='margin:14px 0 0 12px'>{bars}</div>")
-                + row("conv1: six 26×26 maps", conv1, legend)
+                + row("conv1: six 26×26 maps", maps("z1", 26, 78), legend)
                 + row("max-pool 2×2 → 13×13<br>■ black: the window's winner<br>■ grey: a 4-way tie "
-                      "(first max wins)", pooled,
+                      "(first max wins)", maps("m1", 26, 78),
                       "<div style='font-size:11px;padding-top:12px'>same colours;<br>ReLU then sets<br>"
                       "the blue cells to 0</div>")
-                + row("conv2: six 11×11 maps<br>(grey: row and column 11,<br>never read by the floor pool)", conv2,
+                + row("conv2: six 11×11 maps<br>(grey: row and column 11,<br>never read by the floor pool)",
+                      maps("z2", 11, 66, dropped),
                       colour_legend(limits["z2"], "conv2 output", 140)) + "</div>")
 
     def _update_html(self, s):
@@ -311,13 +307,11 @@ class NetworkView:
         parts = [f"<b>conv1 filter {f}, output o[{r}, {c}] = {signed_text(info['value'])}</b> reads the digit's "
                  f"rows {r}–{r + KERNEL - 1}, columns {c}–{c + KERNEL - 1}. Its pool window is rows {r0}–{r0 + 1}, "
                  f"columns {c0}–{c0 + 1} (max {signed_text(info['pooled'])}): "]
-        if info["tie"] == POOL * POOL:
+        if info["tie"] > 1:
             parts.append("all four outputs tie (the blank background: every pixel 0, so o = the bias b) and the "
-                         "first-maximum rule gives the window to its top-left entry — ")
-            parts.append("this one, so it <b>won</b>. " if info["won"] else "not this one: it <b>lost</b>, δ = 0. ")
-        elif info["tie"] > 1:
-            parts.append(f"{info['tie']} outputs tie; the first maximum wins — "
-                         + ("this one <b>won</b>. " if info["won"] else "not this one: it <b>lost</b>, δ = 0. "))
+                         "first-maximum rule gives the window to its top-left entry — " if info["tie"] == POOL * POOL
+                         else f"{info['tie']} outputs tie; the first maximum wins — ")
+            parts.append("this one: it <b>won</b>. " if info["won"] else "not this one: it <b>lost</b>, δ = 0. ")
         else:
             parts.append("it <b>won</b> its window. " if info["won"] else
                          "another output is larger: it <b>lost</b> its window, so the pool routes it δ = 0. ")
@@ -349,10 +343,7 @@ class NetworkView:
         grad = self.state["grad_w"][f, 0]
         scale = finite_limit(info["contribution"], grad)
         background, ink = signed_colour(info["delta"], self._limits["delta"])
-
-        def short(value):
-            return signed_text(value, 2)
-
+        short = partial(signed_text, digits=2)
         def panel(title, body):
             return (f"<div style='margin-right:12px;font-size:11px;text-align:center'>"
                     f"<div style='min-height:28px'>{title}</div>{body}</div>")

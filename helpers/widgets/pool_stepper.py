@@ -70,9 +70,8 @@ class PoolStepper(widgets.VBox):
                                                 layout=widgets.Layout(width="720px")), "course-pool-values")
         self.upstream_text = classed(widgets.Text(description="δ = ∂L/∂y", continuous_update=False, style=wide,
                                                   layout=widgets.Layout(width="420px")), "course-pool-upstream")
-        self.message = classed(widgets.HTML(), "course-pool-message")
-        self.readout = classed(widgets.HTML(), "course-pool-readout")
-        self.grids = classed(widgets.HTML(), "course-pool-grids")
+        self.message, self.readout, self.grids = (
+            classed(widgets.HTML(), f"course-pool-{name}") for name in ("message", "readout", "grids"))
         self._loading = False
         self.example.observe(self._on_example, names="value")
         self.rule.observe(self._on_change, names="value")
@@ -98,16 +97,12 @@ class PoolStepper(widgets.VBox):
         self.x = np.array(spec["x"], dtype=float)
         self.dy = np.array(spec["dy"], dtype=float)
         self.size, self.stride = spec["size"], spec["stride"]
-        count = self.dy.size
         self._loading = True  # fill the fields without redrawing once per field
-        try:
-            self.values_text.value = ", ".join(f"{v:g}" for v in self.x.ravel())
-            self.upstream_text.value = ", ".join(f"{v:g}" for v in self.dy.ravel())
-            self.slider.value = 1
-            self.slider.max = self.play.max = count
-            self.play.value = 1
-        finally:
-            self._loading = False
+        self.values_text.value = ", ".join(f"{v:g}" for v in self.x.ravel())
+        self.upstream_text.value = ", ".join(f"{v:g}" for v in self.dy.ravel())
+        self.slider.value = self.play.value = 1
+        self.slider.max = self.play.max = self.dy.size
+        self._loading = False
         self.message.value = ""
         self.update()
 
@@ -115,22 +110,15 @@ class PoolStepper(widgets.VBox):
         """Apply each field that parses, on its own; an invalid field keeps its last good values and says so."""
         if self._loading:
             return
-        applied, problems = [], []
+        problems, applied = [], []
         for key, field, name in (("x", self.values_text, "input I"), ("dy", self.upstream_text, "δ")):
             current = getattr(self, key)
             try:
-                values = parse_numbers(field.value, current.size, name)
+                setattr(self, key, np.array(parse_numbers(field.value, current.size, name)).reshape(current.shape))
+                applied.append(message_html(f"{name} applied", "ok"))
             except InputError as problem:
-                problems.append(f"{problem} — the grids keep the last valid {name}")
-                continue
-            setattr(self, key, np.array(values).reshape(current.shape))
-            applied.append(name)
-        if problems:
-            lines = [message_html(p, "error") for p in problems]
-            lines += [message_html(f"{name} applied", "ok") for name in applied]
-            self.message.value = "<br>".join(lines)
-        else:
-            self.message.value = message_html("values applied", "ok")
+                problems.append(message_html(f"{problem} — the grids keep the last valid {name}", "error"))
+        self.message.value = "<br>".join(problems + applied) if problems else message_html("values applied", "ok")
         self.update()
 
     def _on_change(self, change=None):
@@ -192,42 +180,34 @@ class PoolStepper(widgets.VBox):
         limit = max(float(np.abs(self.dy).max()), 1e-12)
         grad_limit = max(float(np.abs(self.grad_so_far).max()), limit)
 
-        def grid(title, values, cell, box, css_class):
-            def framed(r, c):
-                spec, edges = cell(r, c, values[r, c]), frame(r, c, *box)
+        def grid(title, values, box, css_class, scale=None):
+            """values with the box framed: signed colours on ±scale, or (no scale) the input's ★ and ties."""
+            def cell(r, c):
+                value, edges = values[r, c], frame(r, c, *box)
+                if scale is None:
+                    receives, tied = (r, c) in self.receivers, (r, c) in self.tied
+                    spec = {"cls": "receiver" if receives else "tied" if tied else "",
+                            "background": "#fdb863" if receives else "#fee0b6" if tied else "#ffffff",
+                            "text": f"<b>{value:g} ★</b>" if receives else f"{value:g}"}
+                else:
+                    background, ink = signed_colour(value, scale)
+                    spec = {"cls": "", "background": background, "ink": ink, "text": signed_text(value)}
                 return {**spec, "frame": edges, "cls": spec["cls"] + (" in-window" if any(edges) else "")}
             names = [str(i + 1) for i in range(max(values.shape))]
-            return grid_html(values.shape, framed, css_class, title, names, names, font_px=14)
-
-        def input_cell(r, c, value):
-            receives, tied = (r, c) in self.receivers, (r, c) in self.tied
-            return {"cls": "receiver" if receives else "tied" if tied else "",
-                    "background": "#fdb863" if receives else "#fee0b6" if tied else "#ffffff",
-                    "text": f"<b>{value:g} ★</b>" if receives else f"{value:g}"}
-
-        def signed_cell(scale):
-            def cell(r, c, value):
-                background, ink = signed_colour(value, scale)
-                return {"cls": "", "background": background, "ink": ink,
-                        "text": signed_text(value)}
-            return cell
+            return grid_html(values.shape, cell, css_class, title, names, names, font_px=14)
 
         window = (r0, c0, self.size)
-        panels = [
-            grid(f"input I, window {self.window_index + 1} (★ gets δ)", self.x, input_cell, window,
-                 "course-pool-input"),
-            grid(f"upstream δ (now {signed_text(self.upstream)})", self.dy, signed_cell(limit),
-                 (*divmod(self.window_index, self.dy.shape[1]), 1), "course-pool-delta"),
-            grid(f"∂L/∂I, windows 1–{self.window_index + 1} ({self.rule.value})", self.grad_so_far,
-                 signed_cell(grad_limit), window, "course-pool-grad")
-            + colour_legend(grad_limit, "colour scale of ∂L/∂I"),
-        ]
-        cells = "".join(f"<div>{p}</div>" for p in panels)
-        cells = f"<div style='display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start'>{cells}</div>"
+        panels = [grid(f"input I, window {self.window_index + 1} (★ gets δ)", self.x, window, "course-pool-input"),
+                  grid(f"upstream δ (now {signed_text(self.upstream)})", self.dy,
+                       (*divmod(self.window_index, self.dy.shape[1]), 1), "course-pool-delta", limit),
+                  grid(f"∂L/∂I, windows 1–{self.window_index + 1} ({self.rule.value})", self.grad_so_far, window,
+                       "course-pool-grad", grad_limit) + colour_legend(grad_limit, "colour scale of ∂L/∂I")]
         key = ("<div style='font-size:12px;color:#333'>Key: blue frame = current window; "
                "<span style='background:#fdb863'>&nbsp;★ orange&nbsp;</span> receives δ; "
                "<span style='background:#fee0b6'>&nbsp;light orange&nbsp;</span> tied maximum that gets 0; "
                "red + = gradient up, blue − = gradient down (white = 0).</div>")
+        cells = "".join(f"<div>{p}</div>" for p in panels)
+        cells = f"<div style='display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start'>{cells}</div>"
         return f'<div class="course-pool-grids-inner">{cells}{key}</div>'
 
     def update(self):

@@ -48,16 +48,11 @@ TEXT_FIELDS = ("image", "start", "target", "lr", "downstream")
 
 
 def glyph_grid(values, style):
-    """Cell labels that carry the sign without colour.
+    """(2, 2) labels that carry the sign without colour, as an object array of strings.
 
-    values: (2, 2) finite numbers
-    style:  "signs" → "+0.12" / "−0.12" (zeros "0"); "arrows" → "↑ +0.012" / "↓ −0.012" (zeros "· 0")
-    Returns a (2, 2) object array of strings.
+    style: "signs" → "+0.12" / "−0.12" (zeros "0"); "arrows" → "↑ +0.012" / "↓ −0.012" (zeros "· 0")
     """
-    labels = np.empty(np.shape(values), dtype=object)
-    for index, value in np.ndenumerate(values):
-        labels[index] = signed_text(value, arrows=style == "arrows")
-    return labels
+    return np.vectorize(lambda value: signed_text(value, arrows=style == "arrows"), otypes=[object])(values)
 
 
 def plot_signed_maps(maps, titles, suptitle, style="signs"):
@@ -182,12 +177,10 @@ class SignsExplorer:
         """Refill every field with the chosen preset's numbers (undoing the learner's edits), then reset."""
         chosen = PRESETS[self.preset.value]
         self._filling = True  # one reset for the whole preset, not one per field
-        try:
-            for field in TEXT_FIELDS:
-                getattr(self, f"{field}_text").value = chosen[field]
-            self.relu_box.value = chosen["relu"]
-        finally:
-            self._filling = False
+        for field in TEXT_FIELDS:
+            getattr(self, f"{field}_text").value = chosen[field]
+        self.relu_box.value = chosen["relu"]
+        self._filling = False
         self.reset()
 
     def _on_edit(self, change=None):
@@ -214,11 +207,9 @@ class SignsExplorer:
         try:
             self.example = self._read_example()
         except InputError as problem:
-            self.example, self.last_glyphs, self._problem = None, None, str(problem)
-            self.message.value = message_html(str(problem), "error")
+            self.example, self._problem = None, str(problem)
+            self._clear(str(problem), "Nothing to show until every entry is a valid number: " + str(problem))
             self.tally.value = "Fix the entry above to start stepping."
-            self.readout.value = ""  # the old numbers belong to inputs that are gone
-            self.plot.value = _cleared_html("Nothing to show until every entry is a valid number: " + str(problem))
             return
         self.message.value = message_html("Press “Step SGD ▶” (or focus it and press Enter) to apply one update.")
         self.weights = self.example["weights"].copy()
@@ -257,6 +248,13 @@ class SignsExplorer:
             self.message.value = message_html(self._blew_up_message(), "error")
 
     # ---------------------------------------------------------------- display
+    def _clear(self, problem, shown=None):
+        """Say what is wrong, and clear the readout and panels: their numbers belong to inputs that are gone."""
+        self.last_glyphs, self.readout.value = None, ""
+        self.message.value = message_html(problem, "error")
+        self.plot.value = (f"<div class='signs-plot-empty' style='color:#666;font-style:italic'>"
+                           f"{escape(shown or problem)}</div>")
+
     def _show_tally(self):
         arrows = {1: "↑", -1: "↓", 0: "·"}
         last = ""
@@ -281,13 +279,9 @@ class SignsExplorer:
         broken = next((name for name, values in quantities.items() if not np.all(np.isfinite(values))), None)
         update = quantities["the update ΔW"]
         if broken is not None:
-            self.last_glyphs = None
             self._show_tally()
-            self.readout.value = ""
-            problem = (f"{broken} overflowed (too large to compute): lower the sizes of I, W, v, t or η, "
-                       "or press Reset.")
-            self.message.value = message_html(problem, "error")
-            self.plot.value = _cleared_html(problem)
+            self._clear(f"{broken} overflowed (too large to compute): lower the sizes of I, W, v, t or η, "
+                        "or press Reset.")
             return
         self.last_glyphs = {"gradient": glyph_grid(grad_w, "signs"), "update": glyph_grid(update, "arrows")}
         self._show_tally()
@@ -306,10 +300,6 @@ class SignsExplorer:
              (update, self.last_glyphs["update"],
               "next update ΔW = −η ∂L/∂W\n(red: ↑ up, blue: ↓ down)", "colour scale of ΔW")],
             "Which way will each filter weight move? Each panel's title says what its colours mean")
-
-
-def _cleared_html(text):
-    return f"<div class='signs-plot-empty' style='color:#666;font-style:italic'>{escape(text)}</div>"
 
 
 def signed_panels_html(panels, title):

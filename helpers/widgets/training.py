@@ -1,14 +1,13 @@
 """What notebook 06 shows while and after the seed network trains.
 
-``TrainingProgress`` (a progress bar and a status line, updated in place: pass it as ``on_progress`` to
-``network.train``; ``diverged`` turns it red); the figures ``plot_curves``, ``plot_study_curves`` (the stored
-study's learning curves), ``plot_filter_mosaic``, ``plot_examples``; ``FilterExplorer`` (a slider over the
-snapshots of a run: the six conv1 filters then and their change since the start).
-Signed values: the diverging "RdBu_r" colours centred at zero *and* a + / − glyph in every cell, so the
-figures read without colour; NaN or ±inf (a diverged run) are drawn blank or grey. CSS classes:
+``TrainingProgress`` (``on_progress`` of ``network.train``), the figures ``plot_curves``, ``plot_study_curves``,
+``plot_filter_mosaic``, ``plot_examples``, and ``FilterExplorer`` (a slider over a run's snapshots of conv1).
+Signed values: "RdBu_r" colours centred at zero *and* a + / − glyph in every cell, so the figures read
+without colour; NaN or ±inf (a diverged run) are drawn blank or grey. CSS classes:
 course-train, course-train-progress, course-train-status, course-filter-explorer, course-filter-step
 (the slider), course-filter-readout, course-filter-plot.
 """
+from functools import partial
 from html import escape
 
 import ipywidgets as widgets
@@ -27,25 +26,12 @@ FILTER_SHAPE = (6, 1, 3, 3)  # conv1.w: six 3×3 filters on one input channel
 SIGNED = plt.get_cmap("RdBu_r").with_extremes(bad="white")   # NaN (gaps, a diverged value) drawn white
 
 
-def _signed(value, digits=2):
-    """+0.12, −0.12, 0.00: a value written into a figure's cell."""
-    return signed_text(value, digits, significant=False)
-
-
 def _entry(history, key, what):
     """history[key] of a dict from network.train; ValueError naming history if there is none."""
     mapping(history, "history", "the dict network.train returns")
     if key not in history:
         raise ValueError(f"history must be {what}; it has no {key!r}")
     return history[key]
-
-
-def _moving_average(values, width=25):
-    """(means of `width` consecutive values, the step each ends at): conv2d with a filter of 1/width."""
-    values = np.asarray(values, dtype=float)
-    width = max(1, min(width, len(values)))
-    smooth = conv2d(values[None, None, None], np.full((1, 1, 1, width), 1 / width), np.zeros(1))[0, 0, 0]
-    return smooth, np.arange(width - 1, len(values)) + 1
 
 
 # ---------------------------------------------------------------------------- progress
@@ -112,9 +98,10 @@ def plot_curves(history, title="Training the seed network"):
     loss = np.where(np.isfinite(loss), loss, np.nan)  # a diverged step is a gap, not a line to ±inf
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.6))
     ax_loss.plot(np.arange(1, len(loss) + 1), loss, color="0.75", linewidth=0.8, label="each batch")
+    width = min(25, len(loss))   # the mean of `width` consecutive losses: conv2d with a filter of 1/width
     with np.errstate(over="ignore", invalid="ignore"):
-        smooth, smooth_steps = _moving_average(loss)
-    ax_loss.plot(smooth_steps, smooth, color="black", linewidth=2, label="mean of 25 batches")
+        smooth = conv2d(loss[None, None, None], np.full((1, 1, 1, width), 1 / width), np.zeros(1))[0, 0, 0]
+    ax_loss.plot(np.arange(width, len(loss) + 1), smooth, color="black", linewidth=2, label="mean of 25 batches")
     falls = len(smooth) > 1 and smooth[-1] < smooth[0]
     ax_loss.set(xlabel="SGD step", ylabel="cross-entropy loss L", ylim=(0, None),
                 title="Loss falls" if falls else "The loss does not fall")
@@ -161,13 +148,6 @@ def _mosaic(tiles, gap=1):
     return spaced.transpose(0, 2, 1, 3).reshape(rows * (h + gap), cols * (w + gap))[:-gap, :-gap]
 
 
-def _write_values(ax, tiles, limit, gap=1, digits=1):
-    rows, cols, h, w = tiles.shape
-    for (r, c, i, j), value in np.ndenumerate(tiles):
-        ax.text(c * (w + gap) + j, r * (h + gap) + i, _signed(value, digits), ha="center", va="center",
-                fontsize=6.5, color="white" if abs(value) > 0.6 * limit else "black")
-
-
 def _mark_signs(ax, tiles, limit, gap=1, size=40):
     """A + or − mark in each cell (the sign, readable without colour): four scatter calls, not one text a cell."""
     rows, cols, h, w = tiles.shape
@@ -211,15 +191,16 @@ def plot_filter_mosaic(rows, row_titles, title, column_title="filter", xlabel=No
     if digits is None:
         _mark_signs(ax, tiles, limit)
     else:
-        _write_values(ax, tiles, limit, digits=digits)
+        for (r, c, i, j), value in np.ndenumerate(tiles):
+            ax.text(c * (w + 1) + j, r * (h + 1) + i, signed_text(value, digits, significant=False), ha="center",
+                    va="center", fontsize=6.5, color="white" if abs(value) > 0.6 * limit else "black")
     ax.set_xticks([f * (w + 1) + (w - 1) / 2 for f in range(filters)],
                   [f"{column_title} {f + 1}" for f in range(filters)])
     ax.set_yticks([r * (h + 1) + (h - 1) / 2 for r in range(count)], [str(t) for t in row_titles])
     if xlabel:
         ax.set_xlabel(str(xlabel))
     ax.tick_params(length=0)
-    for side in ax.spines.values():
-        side.set_visible(False)
+    ax.spines[:].set_visible(False)
     fig.colorbar(shown, ax=ax, fraction=0.03, pad=0.02, label=str(colorbar_label))
     ax.set_title(str(title))
     return fig
@@ -309,14 +290,13 @@ class FilterExplorer:
 
 def _filter_row_html(filters, limit, row_title, legend):
     """One row of six 3×3 filters (F, 1, 3, 3) as HTML tables, signed colours on −limit … +limit, a legend."""
-    tables = []
-    for f in range(filters.shape[0]):
-        tables.append(f"<div style='margin-right:6px;text-align:center;font-size:11px'>filter {f + 1}"
-                      + table_html(filters[f, 0], _signed, limit, "course-filter-kernel", cell_px=(36, 24),
-                                   font_px=11) + "</div>")
+    label = partial(signed_text, digits=2, significant=False)   # +0.12, −0.12, 0.00
+    tables = "".join(f"<div style='margin-right:6px;text-align:center;font-size:11px'>filter {f + 1}"
+                     + table_html(kernel[0], label, limit, "course-filter-kernel", (36, 24), 11) + "</div>"
+                     for f, kernel in enumerate(filters))
     return (f"<div style='display:flex;align-items:flex-end;margin-bottom:6px'>"
             f"<div style='width:90px;font-size:11px;line-height:1.3;align-self:center'>{escape(row_title)}</div>"
-            + "".join(tables) + colour_legend(limit, legend, width_px=120) + "</div>")
+            + tables + colour_legend(limit, legend, width_px=120) + "</div>")
 
 
 def plot_examples(images, labels, classes, count=12, title="Some training images and their labels"):
@@ -341,14 +321,13 @@ def plot_examples(images, labels, classes, count=12, title="Some training images
     h, w = images.shape[2:]
     fig, ax = plt.subplots(figsize=(1.0 * count, 1.5))  # one image with gaps: a dozen axes took 0.3 s to draw
     grey = plt.get_cmap("gray_r").with_extremes(bad="white")
-    ax.imshow(_mosaic(images[None, :count, 0].astype(float), gap=max(2, w // 6)), cmap=grey, vmin=0, vmax=255)
     gap = max(2, w // 6)
+    ax.imshow(_mosaic(images[None, :count, 0].astype(float), gap), cmap=grey, vmin=0, vmax=255)
     ax.set_xticks([k * (w + gap) + (w - 1) / 2 for k in range(count)],
                   [str(classes[int(label)]) for label in labels[:count]], fontsize=9)
     ax.xaxis.tick_top()
     ax.set_yticks([])
     ax.tick_params(length=0)
-    for side in ax.spines.values():
-        side.set_visible(False)
+    ax.spines[:].set_visible(False)
     ax.set_title(str(title), fontsize=10, pad=18)
     return fig
