@@ -14,62 +14,43 @@ import numpy as np
 # hint/solution a learner types. tests/test_door.py keeps it equal to what the notebooks call. These are the
 # doors that check their arguments (through this module) and name the wrong one.
 LEARNER_FACING = {
-    "helpers.data": (
-        "load", "to_unit_float",),
-    "helpers.derive.shared_weights": (
-        "col2im", "conv_matrix_figure", "im2col_figure", "weight_copies", "window_count",),
-    "helpers.derive.symbolic": (
-        "convolve", "correlate", "correlate_channels", "delta_symbols", "dilate", "direct_gradient",
-        "filter_gradient", "filter_symbols", "grids_figure", "image_symbols", "input_gradient", "is_zero",
-        "latex_equations", "latex_gradient", "latex_row", "output_size", "output_symbols", "pad", "proof_table",
-        "rotate180",),
-    "helpers.exercises.conv": (
-        "check_col2im", "check_conv2d_backward", "check_coverage", "check_filter_gradient_function", "check_shapes",
-        "help", "hint", "solution",),
-    "helpers.exercises.pool": (
-        "check_filter_grad", "check_maxpool_backward", "check_routing", "check_tie_split",
-        "check_tied_central_difference", "help", "hint", "solution",),
-    "helpers.exercises.signs": (
-        "check_decay", "check_downstream", "check_signs", "check_update", "help", "hint", "solution",),
-    "helpers.exercises.start": (
-        "check_o12", "help", "hint", "solution",),
-    "helpers.exercises.symbolic": (
-        "notebook01.check_output_sizes", "notebook01.check_outputs", "notebook01.check_strided_output",
-        "notebook01.help", "notebook01.hint", "notebook01.solution", "notebook02.check_dW",
-        "notebook02.check_dense_delta", "notebook02.check_filter_gradient", "notebook02.check_footprint",
-        "notebook02.help", "notebook02.hint", "notebook02.solution",),
-    "helpers.exercises.training": (
-        "check_run_counts", "check_shapes", "check_step", "exercise_steps", "help", "hint", "solution",),
-    "helpers.nn.conv": (
-        "conv2d", "conv2d_backward", "conv2d_backward_loops", "conv2d_loops",),
-    "helpers.nn.gradcheck": (
-        "check_gradient", "numerical_gradient_of_output", "relative_error",),
-    "helpers.nn.layers": (
-        "relu", "relu_backward",),
-    "helpers.nn.network": (
-        "TrainingDiverged", "forward", "gradient_check", "init_params", "loss_and_grads", "train",),
-    "helpers.nn.pool": (
-        "maxpool2d", "maxpool2d_backward",),
-    "helpers.study.converged": (
-        "as_history", "compare_with_record", "crossings_table", "drift_table", "edge_counts", "edge_table", "load",
-        "names", "raw_pixels_table", "runs_table", "seeds_table",),
-    "helpers.study.filter_study": (
-        "common_mode", "orientation_score", "random_banks",),
-    "helpers.study.signs": (
-        "forward", "gradients", "tally_moves", "train", "train_two_layer", "two_layer_gradients", "upstream_grad",),
-    "helpers.widgets.conv_steppers": (
-        "BackwardStepper", "ForwardStepper",),
-    "helpers.widgets.env_check": (
-        "live_widget", "version_report",),
-    "helpers.widgets.network_view": (
-        "NetworkView", "compute_digit", "where_delta_stops",),
-    "helpers.widgets.pool_stepper": (
-        "PoolStepper",),
-    "helpers.widgets.signs": (
-        "SignsExplorer", "plot_signed_maps", "plot_weight_paths",),
-    "helpers.widgets.training": (
-        "FilterExplorer", "TrainingProgress", "plot_curves", "plot_examples", "plot_filter_mosaic",
-        "plot_study_curves",),
+    "helpers.data": ("load", "to_unit_float"),
+    "helpers.derive.shared_weights": ("col2im", "conv_matrix_figure", "im2col_figure", "weight_copies", "window_count"),
+    "helpers.derive.symbolic": ("convolve", "correlate", "correlate_channels", "delta_symbols", "dilate",
+                                "direct_gradient", "filter_gradient", "filter_symbols", "grids_figure", "image_symbols",
+                                "input_gradient", "is_zero", "latex_equations", "latex_gradient", "latex_row",
+                                "output_size", "output_symbols", "pad", "proof_table", "rotate180"),
+    "helpers.exercises.conv": ("check_col2im", "check_conv2d_backward", "check_coverage",
+                               "check_filter_gradient_function", "check_shapes", "help", "hint", "solution"),
+    "helpers.exercises.pool": ("check_filter_grad", "check_maxpool_backward", "check_routing", "check_tie_split",
+                               "check_tied_central_difference", "help", "hint", "solution"),
+    "helpers.exercises.signs": ("check_decay", "check_downstream", "check_signs", "check_update", "help", "hint",
+                                "solution"),
+    "helpers.exercises.start": ("check_o12", "help", "hint", "solution"),
+    "helpers.exercises.symbolic": ("notebook01.check_output_sizes", "notebook01.check_outputs",
+                                   "notebook01.check_strided_output", "notebook01.help", "notebook01.hint",
+                                   "notebook01.solution", "notebook02.check_dW", "notebook02.check_dense_delta",
+                                   "notebook02.check_filter_gradient", "notebook02.check_footprint", "notebook02.help",
+                                   "notebook02.hint", "notebook02.solution"),
+    "helpers.exercises.training": ("check_run_counts", "check_shapes", "check_step", "exercise_steps", "help", "hint",
+                                   "solution"),
+    "helpers.nn.conv": ("conv2d", "conv2d_backward", "conv2d_backward_loops", "conv2d_loops"),
+    "helpers.nn.gradcheck": ("check_gradient", "numerical_gradient_of_output", "relative_error"),
+    "helpers.nn.layers": ("relu", "relu_backward"),
+    "helpers.nn.network": ("TrainingDiverged", "forward", "gradient_check", "init_params", "loss_and_grads", "train"),
+    "helpers.nn.pool": ("maxpool2d", "maxpool2d_backward"),
+    "helpers.study.converged": ("as_history", "compare_with_record", "crossings_table", "drift_table", "edge_counts",
+                                "edge_table", "load", "names", "raw_pixels_table", "runs_table", "seeds_table"),
+    "helpers.study.filter_study": ("common_mode", "orientation_score", "random_banks"),
+    "helpers.study.signs": ("forward", "gradients", "tally_moves", "train", "train_two_layer", "two_layer_gradients",
+                            "upstream_grad"),
+    "helpers.widgets.conv_steppers": ("BackwardStepper", "ForwardStepper"),
+    "helpers.widgets.env_check": ("live_widget", "version_report"),
+    "helpers.widgets.network_view": ("NetworkView", "compute_digit", "where_delta_stops"),
+    "helpers.widgets.pool_stepper": ("PoolStepper",),
+    "helpers.widgets.signs": ("SignsExplorer", "plot_signed_maps", "plot_weight_paths"),
+    "helpers.widgets.training": ("FilterExplorer", "TrainingProgress", "plot_curves", "plot_examples",
+                                 "plot_filter_mosaic", "plot_study_curves"),
 }
 
 
@@ -266,9 +247,7 @@ def gradcheck_args(f, x, h, upstream=None, analytic=None, tolerance=None):
                          f"{type(x).__name__} {getattr(x, 'dtype', '')}")
     if not callable(f):
         raise ValueError(f"f must be a function of x; got {type(f).__name__}")
-    if isinstance(h, bool) or not isinstance(h, (int, float)) or not 0 < h < np.inf:
-        raise ValueError(f"h must be a finite number > 0; got {h!r}")
-    arguments.update(x=x, f=f, h=float(h))
+    arguments.update(x=x, f=f, h=number(h, "h", 0.0, strict=True))
     if upstream is not None:
         arguments["upstream"] = real_array(upstream, "upstream").astype(float)
         if np.shape(f(x)) != arguments["upstream"].shape:   # a broadcast would weigh the outputs wrongly, silently
@@ -277,9 +256,7 @@ def gradcheck_args(f, x, h, upstream=None, analytic=None, tolerance=None):
         arguments["analytic"] = real_array(analytic, "analytic").astype(float)
         if arguments["analytic"].shape != x.shape:
             raise ValueError(f"analytic must be shaped like x {x.shape}; got {arguments['analytic'].shape}")
-        if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not tolerance > 0:
-            raise ValueError(f"tolerance must be a number > 0; got {tolerance!r}")
-        arguments["tolerance"] = tolerance
+        arguments["tolerance"] = number(tolerance, "tolerance", 0.0, strict=True)
     return arguments
 
 
@@ -346,14 +323,12 @@ def train_args(params, x, y, learning_rate, batch_size, epochs, seed, x_test, y_
     if x_test is not None:
         x_test = check_images(x_test, "x_test")
         y_test = check_labels(y_test, len(x_test), "y_test")
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or not 0 < learning_rate < np.inf:
-        raise ValueError(f"learning_rate must be a finite number > 0; got {learning_rate!r}")
     if on_progress is not None and not callable(on_progress):
         raise TypeError(f"on_progress must be a callable(history) or None; got {type(on_progress).__name__}")
     batch_size = integer_in(batch_size, "batch_size", 1, len(x))
     check_memory(batch_size * network.BYTES_PER_IMAGE, "batch_size")
     return {"params": params, "x": x, "y": check_labels(y, len(x), "y"), "x_test": x_test, "y_test": y_test,
-            "learning_rate": float(learning_rate), "batch_size": batch_size,
+            "learning_rate": number(learning_rate, "learning_rate", 0.0, strict=True), "batch_size": batch_size,
             "epochs": integer_in(epochs, "epochs", 1, 10**6), "seed": integer_in(seed, "seed", 0, 2**63),
             "on_progress": on_progress, "progress_every": integer_in(progress_every, "progress_every", 1, 10**9),
             "snapshot_every": integer_in(snapshot_every, "snapshot_every", 1, 10**9)}
@@ -363,7 +338,5 @@ def gradient_check_args(params, x, y, entries, eps, seed):
     arguments = loss_args(params, x, y)
     if params["conv1.w"].dtype != np.float64:
         raise ValueError("params must be float64 for a gradient check (init_params(dtype=np.float64))")
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 < eps < 1:
-        raise ValueError(f"eps must be a number between 0 and 1; got {eps!r}")
-    return {**arguments, "entries": integer_in(entries, "entries", 1, 10**6), "eps": float(eps),
+    return {**arguments, "entries": integer_in(entries, "entries", 1, 10**6), "eps": number(eps, "eps", 0.0, True),
             "seed": integer_in(seed, "seed", 0, 2**63)}

@@ -126,7 +126,7 @@ def test_check_gradient_refuses_float16():
     np.testing.assert_allclose(numerical_gradient(lambda v: float(np.sum(v.astype(np.float64) ** 2)), x32, h=1e-2),
                                [2, 4], rtol=1e-3)
     for h in (0, -1e-5, float("nan"), float("inf"), True, "1e-5"):
-        with pytest.raises(ValueError, match="^h must be a finite number > 0"):
+        with pytest.raises(ValueError, match="^h must be a finite real number > 0"):
             check_gradient(lambda v: 0.0, np.zeros(2), np.zeros(2), h)
 
 
