@@ -187,6 +187,8 @@ def conv_args(x, w, stride, padding, b=None, dy=None, **rest):
     out_h, out_w = conv.conv_output_shape(x.shape[2:], w.shape[2:], stride, padding)
     check_memory(2 * w[0].size * x.shape[0] * out_h * out_w * 8, "x")   # cols, and dcols backward
     arguments = {"x": x, "w": w, "stride": stride, "padding": padding, **rest}
+    if "need_dx" in rest:
+        arguments["need_dx"] = flag(rest["need_dx"], "need_dx")
     if b is not None:
         arguments["b"] = real_array(b, "b")
         if arguments["b"].shape != (w.shape[0],):
@@ -249,8 +251,8 @@ def gradcheck_args(f, x, h, upstream=None, analytic=None, tolerance=None):
         raise ValueError(f"f must be a function of x; got {type(f).__name__}")
     arguments.update(x=x, f=f, h=number(h, "h", 0.0, strict=True))
     if upstream is not None:
-        arguments["upstream"] = real_array(upstream, "upstream").astype(float)
-        if np.shape(f(x)) != arguments["upstream"].shape:   # a broadcast would weigh the outputs wrongly, silently
+        upstream = arguments["upstream"] = real_array(upstream, "upstream").astype(float)
+        if np.shape(f(x)) != upstream.shape:   # a broadcast would weigh the outputs wrongly, silently
             raise ValueError(f"upstream must have the shape of f(x) {np.shape(f(x))}; got {upstream.shape}")
     if analytic is not None:
         arguments["analytic"] = real_array(analytic, "analytic").astype(float)

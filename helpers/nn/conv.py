@@ -37,7 +37,7 @@ def conv_output_shape(input_hw, kernel_hw, stride=1, padding=0):
 
 
 def _float(*arrays):
-    """float32 stays float32, float64 stays float64; integers compute in float64."""
+    """The dtype the conv computes in: np.result_type(arrays, float32), so float32 unless one is float64 (or int64)."""
     return np.result_type(*arrays, np.float32)
 
 
@@ -118,8 +118,8 @@ def conv2d(x, w, b, stride=1, padding=0):
 
     x: (N, C, H, W) input; w: (F, C, KH, KW) filters; b: (F,) biases
     stride, padding: integers (≥ 1, ≥ 0); padding adds zeros on all four sides
-    Returns y (N, F, H', W'), H' = (H + 2·padding − KH) // stride + 1, W' likewise; float32 if every
-    input is float32 (or integer), else float64.
+    Returns y (N, F, H', W'), H' = (H + 2·padding − KH) // stride + 1, W' likewise; float32 unless an input is
+    float64 (or int64): then float64.
     """
     (n, _, height, width), (filters, _, kh, kw) = x.shape, w.shape
     out_h, out_w = conv_output_shape((height, width), (kh, kw), stride, padding)
@@ -136,7 +136,7 @@ def conv2d_backward(dy, x, w, stride=1, padding=0, need_dx=True):
     dy: (N, F, H', W') upstream gradient ∂L/∂y; x: (N, C, H, W) input of the forward pass; w: (F, C, KH, KW)
     stride, padding: as in the forward pass
     need_dx: False skips ∂L/∂x (a network's first layer: nothing upstream of the image needs it)
-    Returns dx (N, C, H, W) or None, dw (F, C, KH, KW), db (F,), in the dtype conv2d computes in.
+    Returns dx (N, C, H, W) or None, dw (F, C, KH, KW), db (F,), in the dtype of dy, x and w taken together.
     """
     (filters, _, kh, kw), dtype = w.shape, _float(dy, x, w)
     cols = im2col(x.astype(dtype, copy=False), kh, kw, stride, padding)

@@ -7,7 +7,7 @@ from helpers.door import checked
 
 @checked(door.relu_args)
 def relu(x):
-    """max(x, 0) elementwise. x: any shape, e.g. (N, C, H, W); returns y, the shape and dtype of x."""
+    """max(x, 0) elementwise. x: any shape, e.g. (N, C, H, W); returns y, the shape of x."""
     return np.maximum(x, 0)
 
 

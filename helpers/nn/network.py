@@ -47,10 +47,11 @@ class TrainingDiverged(ValueError):
 
 
 def divergence(loss, first_loss=None, grads=None):
-    """Why a run diverged at a step with this loss, or None: the course's one rule, for every trainer.
+    """Why a run diverged at a step with this loss, or None: the rule every trainer of the course shares.
 
     The loss is NaN or inf; or it is over BLOW_UP × first_loss (the run's first); or grads are given, all
-    exactly 0, while the loss is not (every gate closed: the model can never change again).
+    exactly 0, while the loss is not (every gate closed: the model can never change again). network.train
+    adds the two checks only a network needs: an update that would overflow, and a layer whose units all died.
     """
     if not np.isfinite(loss):
         return f"the loss was {loss}"
@@ -214,7 +215,7 @@ def train(params, x, y, *, learning_rate=0.05, batch_size=64, epochs=1, seed=0,
                 diverged(step + 1, reason, loss, step)
             if not all(np.isfinite(new).all() for new in updated.values()):
                 diverged(step + 1, "the update W − η·∂L/∂W would make a weight infinite", loss, step)
-            for k in MOVE_KEYS:                                       # a weight goes up exactly when its gradient < 0
+            for k in MOVE_KEYS:                                       # W − η·g: a weight goes up when its gradient < 0
                 history["moves"][k]["up"].append(float(np.mean(grads[k] < 0)))
                 history["moves"][k]["down"].append(float(np.mean(grads[k] > 0)))
             filters = np.concatenate([grads[k].ravel() for k in FILTER_KEYS])
@@ -250,22 +251,25 @@ def gradient_check(params, x, y, entries=5, eps=1e-5, seed=0):
     entries: how many entries of each parameter to check (all of them if it has fewer)
     Returns {name: max relative error} (helpers.nn.gradcheck.relative_error) — expect 1e-7 or less; a wrong
     gradient gives 1e-2 or more. (A kink — a ReLU input or a max-pool tie moved by ±ε — can spoil a single
-    entry; that is why biases should not sit exactly at 0 when you check.)
+    entry; so move the biases off 0 before you check, as notebook 06 does: with zero biases the blank border
+    of an image puts every ReLU input exactly on its kink.)
     """
     rng, errors = np.random.default_rng(seed), {}
     _, grads = loss_and_grads.unchecked(params, x, y)
     for name in SHAPES:
-        flat = params[name].reshape(-1)   # a view: writing into it perturbs params
-        worst = 0.0
-        for index in rng.choice(flat.size, size=min(entries, flat.size), replace=False):
-            saved = flat[index]
-            flat[index] = saved + eps
-            loss_plus = loss_and_grads.unchecked(params, x, y)[0]
-            flat[index] = saved - eps
-            loss_minus = loss_and_grads.unchecked(params, x, y)[0]
-            flat[index] = saved
+        weights, worst = params[name], 0.0     # perturbed in place, entry by entry, and restored
+        for index in rng.choice(weights.size, size=min(entries, weights.size), replace=False):
+            where = np.unravel_index(index, weights.shape)
+            saved = weights[where]
+            try:
+                weights[where] = saved + eps
+                loss_plus = loss_and_grads.unchecked(params, x, y)[0]
+                weights[where] = saved - eps
+                loss_minus = loss_and_grads.unchecked(params, x, y)[0]
+            finally:
+                weights[where] = saved
             numeric = (loss_plus - loss_minus) / (2 * eps)
-            worst = max(worst, relative_error.unchecked(np.array(grads[name].reshape(-1)[index]), np.array(numeric)))
+            worst = max(worst, relative_error.unchecked(np.array(grads[name][where]), np.array(numeric)))
         errors[name] = worst
     return errors
 

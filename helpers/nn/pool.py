@@ -55,6 +55,7 @@ def maxpool2d(x, size=2, stride=None):
     x: (N, C, H, W) input; size: window side; stride: step between windows (default size: no overlap)
     Returns y (N, C, H', W'), H' = (H − size) // stride + 1, W' likewise (floor mode), in the dtype of x.
     """
+    stride = stride or size
     return _maximum(_window_views(x, size, stride, *pool_output_shape(x.shape[2:], size, stride)))
 
 
@@ -67,6 +68,7 @@ def maxpool2d_backward(dy, x, size=2, stride=None, ties="first"):
     Returns dx (N, C, H, W), float, laid out in memory like x; pixels in no window (floor mode) and
     non-winners get 0; overlapping windows (stride < size) add up.
     """
+    stride = stride or size
     out_h, out_w = pool_output_shape(x.shape[2:], size, stride)
     x_views = _window_views(x, size, stride, out_h, out_w)
     y = _maximum(x_views)
