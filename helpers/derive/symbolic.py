@@ -1,12 +1,10 @@
 """SymPy derivations of a filter's output and gradient: every term written out, every formula proved.
 
 Notation of the course: image I (n×n), filter W (k×k), bias b, output O (m×m) with entries o11…,
-upstream gradient δ = ∂L/∂O (m×m), loss L, ⋆ cross-correlation. Indices start at 1 in the math
-(the symbol I11 is the top-left pixel) and at 0 in code (that pixel is ``I[0, 0]``).
-
-One channel in and out (``correlate_channels`` sums over channels); the NumPy version is ``helpers.nn.conv``.
-A call that would build, differentiate or draw more than TERM_BUDGET terms is refused, naming the argument.
-No function here parses text (``is_zero`` refuses strings).
+upstream gradient δ = ∂L/∂O (m×m), loss L, ⋆ cross-correlation. Indices start at 1 in the math (I11 is the
+top-left pixel) and at 0 in code (``I[0, 0]``). One channel in and out (``correlate_channels`` sums over
+channels); the NumPy version is ``helpers.nn.conv``. A call that would build, differentiate or draw more than
+TERM_BUDGET terms is refused, naming the argument. Nothing here parses text.
 """
 from numbers import Integral, Number
 
@@ -19,7 +17,6 @@ TERM_BUDGET = 3000   # symbols, terms, derivatives or figure cells one call may 
 
 
 # ---------------------------------------------------------------- checks at the door
-
 def _check_budget(terms, name, what):
     if terms > TERM_BUDGET:
         raise ValueError(f"{name}: {what} would make {terms:,} terms, over the symbolic limit TERM_BUDGET = "
@@ -77,7 +74,6 @@ def _channels(images, filters, stride, padding):
 
 
 def _check_delta(m, stride, padding, n, k):
-    """δ (m×m) of filter_gradient and input_gradient must have the output's shape for n, k, stride, padding."""
     expected = _output_size(n, k, stride, padding)
     _check_budget((n + 2 * padding) ** 2, "padding", f"an image ({n}×{n}) with padding {padding}")
     if m != expected:
@@ -106,45 +102,37 @@ def _direct_args(O, variables, delta):
     if not isinstance(variables, sp.MatrixBase):
         raise ValueError(f"variables must be a SymPy Matrix of symbols; got {type(variables).__name__}")
     _check_budget(m * m * len(variables), "variables", f"{len(variables)} variables times {m * m} outputs")
-    delta = _symbol_grid(m, m, "delta") if delta is None else delta
+    delta = _symbol_grid(m, "delta") if delta is None else delta
     if _matrix(delta, "delta") != m:
         raise ValueError(f"delta must have O's shape {m}×{m}; got {delta.shape[0]}×{delta.shape[1]}")
     return {"O": O, "variables": variables, "delta": delta}
 
 
 # ---------------------------------------------------------------- symbols
-
-def _symbol_grid(rows, cols, name, channel=None):
-    # I11 for small grids (SymPy typesets it as I_{11}); I1_10 style beyond 9 to stay unambiguous;
-    # a channel c gives I_11^(c), typeset as I^{(c)}_{11}
-    if channel is not None:
-        return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}_{i + 1}{j + 1}^({channel})"))
-    if rows <= 9 and cols <= 9:
-        return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}{i + 1}{j + 1}"))
-    return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}{i + 1}_{j + 1}"))
+def _symbol_grid(side, name, channel=None):
+    # I11 (typeset I_{11}) up to 9×9, I1_10 beyond, to stay unambiguous; channel c: I_11^(c), typeset I^{(c)}_{11}
+    form = f"{name}{{}}{'_' if side > 9 else ''}{{}}" if channel is None else f"{name}_{{}}{{}}^({channel})"
+    return sp.Matrix(side, side, lambda i, j: sp.Symbol(form.format(i + 1, j + 1)))
 
 
 def image_symbols(n, name="I", channel=None):
-    """The n×n image of symbols I11 … Inn (SymPy Matrix, shape (n, n)); ``I[0, 0]`` is I11.
-
-    channel: optional channel number c, giving symbols I^(c)_11 … for a several-channel input.
-    """
-    return _symbol_grid(_whole(n, "n", grid=True), n, name, channel)
+    """The n×n image of symbols I11 … Inn (SymPy Matrix); ``I[0, 0]`` is I11. channel c gives I^(c)_11 …"""
+    return _symbol_grid(_whole(n, "n", grid=True), name, channel)
 
 
 def filter_symbols(k, name="W", channel=None):
     """The k×k filter of symbols W11 … Wkk (SymPy Matrix, shape (k, k)); channel as in ``image_symbols``."""
-    return _symbol_grid(_whole(k, "k", grid=True), k, name, channel)
+    return _symbol_grid(_whole(k, "k", grid=True), name, channel)
 
 
 def output_symbols(m, name="o"):
-    """The m×m output of symbols o11 … omm, standing for the outputs when the loss is a function of them."""
-    return _symbol_grid(_whole(m, "m", grid=True), m, name)
+    """The m×m output of symbols o11 … omm, the outputs a loss is a function of."""
+    return _symbol_grid(_whole(m, "m", grid=True), name)
 
 
 def delta_symbols(m, name="delta"):
     """The m×m upstream gradient δ11 … δmm, where δ_mn = ∂L/∂o_mn (typeset as \\delta_{mn})."""
-    return _symbol_grid(_whole(m, "m", grid=True), m, name)
+    return _symbol_grid(_whole(m, "m", grid=True), name)
 
 
 def output_size(n, k, stride=1, padding=0):
@@ -153,7 +141,6 @@ def output_size(n, k, stride=1, padding=0):
 
 
 # ---------------------------------------------------------------- building blocks
-
 def _padding_args(I, padding):
     n, (_, padding) = _matrix(I, "I"), check_stride_padding(1, padding)
     _check_budget((n + 2 * padding) ** 2, "padding", f"I ({n}×{n}) with padding {padding}")
@@ -163,9 +150,10 @@ def _padding_args(I, padding):
 @checked(_padding_args)
 def pad(I, padding):
     """I (n×n) surrounded by ``padding`` rows and columns of zeros: shape (n + 2p, n + 2p)."""
-    n, size = I.shape[0], I.shape[0] + 2 * padding
-    return sp.Matrix(size, size, lambda i, j: I[i - padding, j - padding]
-                     if padding <= i < padding + n and padding <= j < padding + n else 0)
+    n = I.shape[0]
+    padded = sp.zeros(n + 2 * padding)
+    padded[padding:padding + n, padding:padding + n] = I
+    return padded
 
 
 def _rotate_args(W):
@@ -198,15 +186,11 @@ def dilate(delta, stride):
 def correlate(I, W, stride=1, padding=0):
     """Cross-correlation O = I ⋆ W, what deep learning calls a convolution (no flip).
 
-    I: (n, n) SymPy Matrix, the image
-    W: (k, k) SymPy Matrix, the filter
-    stride: step of the window (whole number ≥ 1); padding: zeros added on every side (≥ 0)
-    Returns O: (m, m) SymPy Matrix with m = ⌊(n + 2·padding − k) / stride⌋ + 1 and, in 1-based math,
-    o_rc = Σ_ij I_pad(s(r−1) + i, s(c−1) + j) · W_ij.
+    I: (n, n) and W: (k, k) SymPy matrices; stride ≥ 1; padding: zeros added on every side (≥ 0)
+    Returns O: (m, m), m = ⌊(n + 2·padding − k) / stride⌋ + 1, o_rc = Σ_ij I_pad(s(r−1) + i, s(c−1) + j) · W_ij.
     """
     k, m = W.shape[0], _output_size(I.shape[0], W.shape[0], stride, padding)
     P = pad.unchecked(I, padding) if padding else I
-    # o_(r+1)(c+1) = Σ_ij P[r·s + i, c·s + j] · W[i, j]   (0-based r, c, i, j)
     return sp.Matrix(m, m, lambda r, c: sp.Add(*[P[r * stride + i, c * stride + j] * W[i, j]
                                                  for i in range(k) for j in range(k)]))
 
@@ -219,25 +203,18 @@ def convolve(I, W, stride=1, padding=0):
 
 @checked(_channels)
 def correlate_channels(images, filters, stride=1, padding=0):
-    """One output channel from C input channels: O = Σ_c I_c ⋆ W_c.
-
-    images:  list of C SymPy matrices (n, n), one per input channel
-    filters: list of C SymPy matrices (k, k), the filter's slice for each channel
-    Returns O: (m, m) SymPy Matrix.
-    """
+    """One output channel from C input channels: O = Σ_c I_c ⋆ W_c, an (m, m) SymPy Matrix.
+    images: C SymPy matrices (n, n); filters: C matrices (k, k), the filter's slice for each channel."""
     outputs = [correlate.unchecked(I, W, stride, padding) for I, W in zip(images, filters, strict=True)]
     return sum(outputs[1:], outputs[0])
 
 
 # ---------------------------------------------------------------- the general gradient formulas
-
 @checked(_filter_gradient_args)
 def filter_gradient(I, delta, stride=1, padding=0, filter_size=None):
     """∂L/∂W = I ⋆ δ: a valid cross-correlation of the (padded) input with the upstream gradient, no flip.
 
-    I:     (n, n) image of the forward pass
-    delta: (m, m) upstream gradient δ = ∂L/∂O
-    With stride s, δ is first dilated by s (s − 1 zeros between entries).
+    I: (n, n) image of the forward pass; delta: (m, m) upstream gradient δ = ∂L/∂O, dilated first by stride s.
     filter_size: k; needed only when stride > 1 leaves it ambiguous (default: n + 2p − (m−1)s).
     Returns ∂L/∂W: (k, k) SymPy Matrix, ∂L/∂W_ij = Σ_rc I_pad(s(r−1) + i, s(c−1) + j) · δ_rc.
     """
@@ -255,56 +232,45 @@ def bias_gradient(delta):
 def input_gradient(W, delta, stride=1, padding=0, image_size=None):
     """∂L/∂I = the full cross-correlation of δ with the 180°-rotated W (= a true full convolution δ * W).
 
-    W:     (k, k) filter of the forward pass
-    delta: (m, m) upstream gradient δ = ∂L/∂O
-    With stride s, δ is first dilated by s. Pixels that padding hid, or that no window reached, are dropped
-    or get 0. image_size: n; needed only when stride > 1 leaves it ambiguous (default: (m−1)s + k − 2p).
+    W: (k, k) filter of the forward pass; delta: (m, m) upstream gradient δ = ∂L/∂O, dilated first by stride s.
+    Pixels that padding hid are dropped; those no window reached get 0.
+    image_size: n; needed only when stride > 1 leaves it ambiguous (default: (m−1)s + k − 2p).
     Returns ∂L/∂I: (n, n) SymPy Matrix.
     """
     n, k = image_size, W.shape[0]
     full = correlate.unchecked(dilate.unchecked(delta, stride), rotate180.unchecked(W), 1, k - 1)  # (m−1)s + k
-    size = full.shape[0]
-    padded = sp.Matrix(n + 2 * padding, n + 2 * padding, lambda i, j: full[i, j] if i < size and j < size else 0)
+    padded = sp.zeros(n + 2 * padding)   # (m−1)s + k ≤ n + 2p: rows and columns no window reached stay 0
+    padded[:full.shape[0], :full.shape[1]] = full
     return padded[padding:padding + n, padding:padding + n]
 
 
 # ---------------------------------------------------------------- direct differentiation and proof
-
-def _chain_factor_to_delta(expr, loss_function, delta):
-    """Replace each ∂L/∂(argument number q) that SymPy writes as Subs(Derivative(L(…), ξ), ξ, o) by δ_q."""
-    flat_delta = list(delta)
-
-    def delta_for(derivative):
-        (variable, order), = derivative.variable_count
-        if order != 1 or derivative.expr.func != loss_function:
-            raise ValueError(f"expected a first derivative of the loss; got {derivative}")
-        return flat_delta[derivative.expr.args.index(variable)]
-
-    # Subs first (they hold a Derivative inside), then any bare Derivative(L(…), o) left over
-    expr = expr.xreplace({s: delta_for(s.expr) for s in expr.atoms(sp.Subs)})
-    return expr.xreplace({d: delta_for(d) for d in expr.atoms(sp.Derivative)})
-
-
 @checked(_direct_args)
 def direct_gradient(O, variables, delta=None):
     """Differentiate L(o11, …, omm) with L an unknown function, straight from the outputs' expressions.
 
-    O:         (m, m) outputs as expressions of the variables (e.g. ``correlate(I, W)``)
-    variables: a SymPy Matrix of symbols (W, I or b as a 1×1 Matrix) to differentiate with respect to
-    delta:     (m, m) symbols standing for ∂L/∂o_rc (default ``delta_symbols(m)``)
-    Returns a Matrix shaped like ``variables`` of ∂L/∂variable, written with the δ symbols.
-    No formula from this module is used: SymPy applies its own chain rule to L(O(variables)).
+    O: (m, m) outputs as expressions of the variables (e.g. ``correlate(I, W)``); variables: a Matrix of
+    symbols (W, I, or b as a 1×1 Matrix); delta: (m, m) symbols for ∂L/∂o_rc (default ``delta_symbols(m)``).
+    Returns ∂L/∂variables, shaped like variables, in the δ symbols: SymPy's own chain rule, no formula of ours.
     """
-    loss_function = sp.Function("L")
-    loss = loss_function(*O)
-    return variables.applyfunc(lambda v: _chain_factor_to_delta(sp.diff(loss, v), loss_function, delta))
+    L, flat_delta = sp.Function("L"), list(delta)
+
+    def delta_for(derivative):   # ∂L/∂(argument q of L) → δ_q
+        (variable, order), = derivative.variable_count
+        if order != 1 or derivative.expr.func != L:
+            raise ValueError(f"expected a first derivative of the loss; got {derivative}")
+        return flat_delta[derivative.expr.args.index(variable)]
+
+    def chained(expr):   # SymPy writes ∂L/∂o as Subs(Derivative(L(…), ξ), ξ, o), or as Derivative(L(…), o)
+        expr = expr.xreplace({s: delta_for(s.expr) for s in expr.atoms(sp.Subs)})   # Subs first: they hold one
+        return expr.xreplace({d: delta_for(d) for d in expr.atoms(sp.Derivative)})
+
+    return variables.applyfunc(lambda v: chained(sp.diff(L(*O), v)))
 
 
 def is_zero(expr):
-    """True when expr simplifies to 0 (expand first, which settles polynomials; simplify otherwise).
-
-    expr: a SymPy expression or a number. Text is refused, never parsed: SymPy would run a string as code.
-    """
+    """True when expr (a SymPy expression or a number) simplifies to 0; expand first settles polynomials.
+    Text is refused, never parsed: SymPy would run a string as code."""
     if isinstance(expr, bool) or not isinstance(expr, (sp.Basic, Number)) or isinstance(expr, sp.MatrixBase):
         raise ValueError(f"expr must be a SymPy expression or a number (text is never parsed); "
                          f"got {type(expr).__name__}")
@@ -312,15 +278,11 @@ def is_zero(expr):
 
 
 def prove_gradients(n, k, stride=1, padding=0):
-    """Prove, entry by entry, that the general formulas equal direct differentiation of L(o11, …).
-
-    Builds I (n×n), W (k×k), b and O = I ⋆ W + b; differentiates an unknown loss L(O) with SymPy and
-    checks that the difference to ``filter_gradient``, ``input_gradient`` and ``bias_gradient``
-    simplifies to 0 for every entry.
-    Returns a dict: {"dW": (entries proved, entries), "dI": (…, …), "db": (…, …), "proved": bool}.
-    """
+    """Prove, entry by entry, that filter_gradient, input_gradient and bias_gradient equal SymPy's own
+    differentiation of an unknown loss L(O), O = I ⋆ W + b (n×n image, k×k filter).
+    Returns {"dW": (entries proved, entries), "dI": (…, …), "db": (…, …), "proved": bool}."""
     m = _output_size(n, k, stride, padding)
-    I, W, b, delta = _symbol_grid(n, n, "I"), _symbol_grid(k, k, "W"), sp.Symbol("b"), _symbol_grid(m, m, "delta")
+    I, W, b, delta = _symbol_grid(n, "I"), _symbol_grid(k, "W"), sp.Symbol("b"), _symbol_grid(m, "delta")
     O = correlate.unchecked(I, W, stride, padding) + b * sp.ones(m, m)
     differentiate = direct_gradient.unchecked
     checks = {
@@ -335,21 +297,17 @@ def prove_gradients(n, k, stride=1, padding=0):
 
 
 def proof_table(cases):
-    """prove_gradients for each (n, k, stride, padding) of cases, as a Markdown table (one row a case).
-
-    cases: a non-empty list of tuples (n, k, stride, padding), every one checked before the first proof runs.
-    Columns: image, filter, stride, padding, the entries proved of ∂L/∂W, ∂L/∂I and ∂L/∂b, and ✔ when all are.
-    """
+    """prove_gradients for each (n, k, stride, padding) of cases, a non-empty list all checked before the first
+    proof runs: a Markdown table, one row a case with the entries proved of ∂L/∂W, ∂L/∂I, ∂L/∂b and ✔ if all are."""
     if not isinstance(cases, (list, tuple)) or not cases:
         raise ValueError(f"cases must be a non-empty list of (n, k, stride, padding) tuples; got {cases!r:.80}")
     for case in cases:
-        if not (isinstance(case, tuple) and len(case) == 4):
-            raise ValueError(f"cases: each case must be a tuple (n, k, stride, padding); got {case!r:.60}")
         try:
-            n, k, m = case[0], case[1], output_size(*case)
+            n, k, stride, padding = case
+            m = output_size(n, k, stride, padding)
             _check_budget((n * n + k * k + 1) * m * m, f"n = {n}, k = {k}", "the proof's (n² + k² + 1)·m² derivatives")
-        except ValueError as error:
-            raise ValueError(f"cases: {case!r:.60}: {error}") from None
+        except (TypeError, ValueError) as error:   # not four values, or a bad one
+            raise ValueError(f"cases: each case is (n, k, stride, padding); {case!r:.60}: {error}") from None
     rows = ["| image | filter | stride | padding | ∂L/∂W | ∂L/∂I | ∂L/∂b | all proved |",
             "|---|---|---|---|---|---|---|---|"]
     for n, k, stride, padding in cases:
@@ -360,12 +318,9 @@ def proof_table(cases):
 
 
 # ---------------------------------------------------------------- rendering
-
 def latex_equations(lhs, rhs):
     """LaTeX for 'lhs_rc = rhs_rc' on one aligned line each; lhs, rhs: matrices of the same shape.
-
-    Use with IPython.display.Math: ``Math(latex_equations(output_symbols(2), correlate(I, W)))``.
-    """
+    E.g. ``Math(latex_equations(output_symbols(2), correlate(I, W)))`` (IPython.display.Math)."""
     if not isinstance(lhs, sp.MatrixBase) or not isinstance(rhs, sp.MatrixBase) or lhs.shape != rhs.shape:
         raise ValueError("lhs and rhs must be SymPy matrices of the same shape")
     lines = [f"{sp.latex(left)} &= {sp.latex(right)}" for left, right in zip(lhs, rhs, strict=True)]
@@ -373,10 +328,7 @@ def latex_equations(lhs, rhs):
 
 
 def latex_row(named_values):
-    """LaTeX for 'name = value' pairs side by side, e.g. [("O", O), (r"\\delta", delta)].
-
-    named_values: list of (LaTeX name, SymPy object or number); values are typeset with sympy.latex.
-    """
+    """LaTeX for (LaTeX name, SymPy object or number) pairs side by side, e.g. [("O", O), (r"\\delta", delta)]."""
     if not isinstance(named_values, (list, tuple)) or not named_values or not all(
             isinstance(pair, (list, tuple)) and len(pair) == 2 and isinstance(pair[0], str)
             and not isinstance(pair[1], str) for pair in named_values):
@@ -386,21 +338,25 @@ def latex_row(named_values):
 
 
 def latex_gradient(gradient, name):
-    """LaTeX for '∂L/∂name_ij = entry' on one aligned line per entry (i, j 1-based), e.g. name "W".
-
-    gradient: (h, w) SymPy Matrix, such as ``filter_gradient(I, delta)``
-    """
-    if not isinstance(gradient, sp.MatrixBase):
-        raise ValueError(f"gradient must be a SymPy Matrix; got {type(gradient).__name__}")
-    if not isinstance(name, str):
-        raise ValueError(f"name must be a string such as 'W'; got {type(name).__name__}")
+    """LaTeX for '∂L/∂name_ij = entry' on one aligned line per entry (1-based) of gradient, an (h, w) SymPy Matrix
+    such as ``filter_gradient(I, delta)``; name e.g. "W"."""
+    if not isinstance(gradient, sp.MatrixBase) or not isinstance(name, str):
+        raise ValueError(f"gradient must be a SymPy Matrix and name a string such as 'W'; "
+                         f"got {type(gradient).__name__} and {type(name).__name__}")
     lines = [rf"\frac{{\partial L}}{{\partial {name}_{{{i + 1}{j + 1}}}}} &= {sp.latex(gradient[i, j])}"
              for i in range(gradient.shape[0]) for j in range(gradient.shape[1])]
     return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
 
 
-def _check_panels(panels, title):
-    """Every panel checked before a figure exists: returns the value grids as float arrays."""
+def grids_figure(panels, title):
+    """A row of small heat maps with every value written in its cell (signed: RdBu_r centred at 0).
+
+    panels: list of (name, values, box) with values an (h, w) array-like of numbers (e.g. a Matrix of numbers)
+            and box None or (row, col, size), 0-based, a square to outline (e.g. the window of o11)
+    Rows and columns are labelled 1, 2, … as in the math. Returns the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
     if not isinstance(title, str):
         raise ValueError(f"title must be a string; got {type(title).__name__}")
     if not isinstance(panels, (list, tuple)) or not panels:
@@ -423,20 +379,6 @@ def _check_panels(panels, title):
                              f"{grid.shape[0]}×{grid.shape[1]} grid; got {box!r:.60}")
         grids.append(grid)
     _check_budget(sum(grid.size for grid in grids), "panels", "writing every value in its cell")
-    return grids
-
-
-def grids_figure(panels, title):
-    """A row of small heat maps with every value written in its cell (signed: RdBu_r centred at 0).
-
-    panels: list of (name, values, box) with values an (h, w) array-like of numbers (e.g. a Matrix of numbers)
-            and box None or (row, col, size), 0-based, a square to outline (e.g. the window of o11)
-    title:  the figure's title
-    Rows and columns are labelled 1, 2, … as in the math. Returns the matplotlib Figure.
-    """
-    import matplotlib.pyplot as plt
-
-    grids = _check_panels(panels, title)
     fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels), 3.0), squeeze=False)
     for ax, (name, _, box), grid in zip(axes[0], panels, grids, strict=True):
         limit = max(float(np.abs(grid).max()), 1e-12)
@@ -448,9 +390,9 @@ def grids_figure(panels, title):
         if box is not None:
             row, col, size = box
             ax.add_patch(plt.Rectangle((col - 0.5, row - 0.5), size, size, fill=False, lw=3, ec="#222222"))
-        ax.set_xticks(range(grid.shape[1]), [str(j + 1) for j in range(grid.shape[1])])
-        ax.set_yticks(range(grid.shape[0]), [str(i + 1) for i in range(grid.shape[0])])
-        ax.set(xlabel="column", ylabel="row", title=name)
+        rows, cols = grid.shape
+        ax.set(xticks=range(cols), xticklabels=range(1, cols + 1), yticks=range(rows), yticklabels=range(1, rows + 1),
+               xlabel="column", ylabel="row", title=name)
         fig.colorbar(image, ax=ax, shrink=0.8, label="value (− blue, + red)")
     fig.suptitle(title)
     fig.tight_layout()

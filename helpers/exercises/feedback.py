@@ -1,14 +1,10 @@
 """What exercise checkers say: name the slip, never print the answer.
 
-Every exercise is an ``Exercise`` (key "01-2": notebook 01, exercise 2; title; hints and worked solution,
-shown only on request through ``OnRequest``; ``answer_code``, the cell a right answer holds). Their text is
-Markdown beside each checker module (conv.py → conv.md, read by ``read_exercises``). A checker gives ✔ and
-why for the expected answer, the message of a known ``Slip`` (the answer a named misconception gives), or
-else *what* is wrong (entries, shape, sign, extra terms), never the expected values.
-
-``@checker(exercise)`` is the one entry point that turns a malformed answer into a message: the readers
-here raise ``Wrong`` with the sentence that says what is off, and anything else a strange answer breaks
-becomes a Feedback too, never a traceback.
+An ``Exercise``'s title, hints and worked solution are Markdown beside its checker module (conv.py → conv.md),
+shown only on request (``OnRequest``). A checker gives ✔ and why, the message of a known ``Slip``, or *what* is
+wrong (entries, shape, sign, extra terms), never the expected values. ``@checker(exercise)`` is the one entry
+point: the readers raise ``Wrong`` saying what is off, and whatever else a strange answer breaks becomes a
+Feedback too, never a traceback.
 """
 import functools
 import math
@@ -32,14 +28,8 @@ LIMIT = 1e6   # no answer of the course is larger; beyond it a number is a typo 
 
 @dataclass
 class Feedback:
-    """The verdict of one exercise check.
-
-    ok:       True when the answer is right
-    title:    one line naming the exercise
-    problems: one sentence for each thing that is off (or, when ok, why the answer is right)
-    hint:     how to ask for help, shown only when something is off (never the answer)
-    """
-
+    """The verdict of one check: ok, a title naming the exercise, one sentence for each thing that is off (or,
+    when ok, why it is right), and a hint on how to ask for help, shown only when something is off."""
     ok: bool
     title: str
     problems: list = field(default_factory=list)
@@ -65,23 +55,15 @@ class Feedback:
 class Slip(NamedTuple):
     """A known wrong answer (numbers of the exercise's shape, or a SymPy expression) that a named misconception
     gives, and the message that names the slip and the section that explains it, never the expected answer."""
-
     answer: object
     message: str
 
 
 @dataclass
 class Exercise:
-    """One exercise: its key (as in the notebook cells' metadata), title, hints, solution and points.
-
-    key:         "NN-k": notebook NN, exercise k (the cells' {"course": {"exercise": key}} metadata)
-    title:       what the feedback box says first
-    hints:       markdown strings, gentlest first; shown by ``hint(k, level)`` only
-    solution:    markdown worked solution, shown by ``solution(k)`` only
-    answer_code: the source a right answer cell holds (instructors and the nbgrader converter use it)
-    points:      what the exercise is worth in a graded assignment
-    """
-
+    """One exercise. key "NN-k" (notebook NN, exercise k) is the cells' {"course": {"exercise": key}} metadata;
+    hints (gentlest first) and solution are Markdown, shown only on request; answer_code is the source a right
+    answer cell holds (for instructors and the nbgrader converter); points its worth in a graded assignment."""
     key: str
     title: str
     hints: tuple
@@ -103,11 +85,9 @@ class Exercise:
 
 
 def read_exercises(module_file):
-    """{key: Exercise} of a checker module, from the Markdown file beside it (conv.py → conv.md).
-
-    Each exercise is a section ``# 03-1 · title · 1 point`` with ``## Hint`` sections (gentlest first; a hint's
-    lines are one paragraph) and one ``## Solution``, whose last python code block is the answer_code.
-    """
+    """{key: Exercise} of a checker module, from the Markdown file beside it (conv.py → conv.md). Each exercise
+    is a section ``# 03-1 · title · 1 point`` with ``## Hint`` sections (gentlest first; a hint's lines are one
+    paragraph) and one ``## Solution``, whose last python code block is the answer_code."""
     text = Path(module_file).with_suffix(".md").read_text(encoding="utf-8")
     exercises = {}
     for head, body in re.findall(r"^# (\d\d-\d+ · [^\n]+)\n(.*?)(?=^# \d\d-\d+ · |\Z)", text, flags=re.M | re.S):
@@ -123,8 +103,8 @@ def read_exercises(module_file):
 
 # ---------------------------------------------------------------- help, only on request
 class OnRequest:
-    """The help of one notebook's exercises, written once: ``hint``, ``solution`` and ``help``, shown only
-    when asked. Each checker module binds its own: ``hint, solution, help = OnRequest(EXERCISES).trio()``."""
+    """One notebook's ``hint``, ``solution`` and ``help``, shown only when asked; each checker module binds its
+    own: ``hint, solution, help = OnRequest(EXERCISES).trio()``."""
 
     def __init__(self, exercises):
         self.EXERCISES = {exercise.number: exercise for exercise in exercises.values()}
@@ -163,10 +143,8 @@ class OnRequest:
 
 
 class HelpButtons:
-    """Buttons that show an exercise's hints and solution when clicked — nothing is shown before a click.
-
-    Display ``.widget``. ``.shown`` lists what was revealed (for tests: ``.buttons[i].click()``).
-    """
+    """An exercise's hint and solution buttons (``.buttons``, in ``.widget``): nothing is shown before a click;
+    ``.shown`` lists what was revealed."""
 
     def __init__(self, on_request, number):
         import ipywidgets as widgets
@@ -182,7 +160,6 @@ class HelpButtons:
         for label, show in shows.items():
             button = widgets.Button(description=label, tooltip=f"{label} for exercise {exercise.number}")
             button.on_click(functools.partial(self._reveal, label, show))
-            button.add_class("course-help-button")
             self.buttons.append(button)
         self.widget = widgets.VBox([widgets.HBox(self.buttons), self.output])
         self.widget.add_class("course-help")
@@ -205,7 +182,6 @@ class Wrong(ValueError):
 def checker(exercise):
     """Decorator: whatever the learner's answer makes go wrong inside the checker, the learner gets a
     Feedback saying what is off, never a traceback. The checker carries its ``.exercise``."""
-
     def wrap(function):
         @functools.wraps(function)
         def safe(*args, **kwargs):
@@ -216,10 +192,8 @@ def checker(exercise):
             except Exception as error:  # the learner's input reached a corner we did not foresee
                 return exercise.wrong(f"the checker could not read this answer ({type(error).__name__}: "
                                       f"{str(error)[:200]}); write it as the exercise asks")
-
         safe.exercise = exercise
         return safe
-
     return wrap
 
 
@@ -266,22 +240,16 @@ def _nested(value, name):
 
 
 def _shape_words(shape):
-    if not shape:
-        return "one number"
     if len(shape) == 1:
         return f"a list of {shape[0]} number{'s' if shape[0] != 1 else ''}, shape {shape}"
     rows = f" ({shape[0]} rows of {shape[1]} numbers)" if len(shape) == 2 else ""
-    return f"an array of shape {shape}{rows}"
+    return f"an array of shape {shape}{rows}" if shape else "one number"
 
 
 def read_numbers(answer, shape, integer=False, what="the answer", names=None):
-    """The answer as a float NumPy array of ``shape`` (int with ``integer``), or Wrong saying what is off.
-
-    shape:   the shape the exercise asks for (() for one number)
-    integer: only whole numbers pass (54.9 is refused, never truncated)
-    names:   names of the entries for the messages (default entry_names("", shape))
-    None or ``...`` is NOT_ANSWERED.
-    """
+    """The answer as a float array of ``shape`` (() for one number), or Wrong saying what is off; None or ``...``
+    is NOT_ANSWERED. integer: only whole numbers pass (54.9 is refused, never truncated) and the result is int.
+    names: the entries' names for the messages (default entry_names("", shape))."""
     if answer is None or answer is Ellipsis:
         raise Wrong(NOT_ANSWERED)
     got_shape, flat = _nested(answer, f"an entry of {what}" if shape and not isinstance(answer, str) else what)
@@ -298,18 +266,15 @@ def read_numbers(answer, shape, integer=False, what="the answer", names=None):
 
 def call_learner(function, *args, where=""):
     """The learner's function run on copies of args: its result, or Wrong saying what failed.
-
-    where: words for the case, e.g. "on a 6×6 input with stride 2", put into the messages
-    """
+    where: the case in words for the messages, e.g. "on a 6×6 input with stride 2"."""
     if function is None or function is Ellipsis:
         raise Wrong(NOT_ANSWERED)
     if not callable(function):
         raise Wrong("pass your function itself (its name, no parentheses); got an object of type "
                     f"{type(function).__name__}")
-    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
     try:
         with np.errstate(all="ignore"):
-            result = function(*copies)
+            result = function(*(a.copy() if isinstance(a, np.ndarray) else a for a in args))
     except NotImplementedError:
         raise Wrong(NOT_IMPLEMENTED) from None
     except Exception as error:  # the learner's code: report it, do not crash the notebook
@@ -322,27 +287,24 @@ def call_learner(function, *args, where=""):
 
 # ---------------------------------------------------------------- judging numbers
 def corr2d(image, kernel):
-    """image ⋆ kernel, the valid cross-correlation of one 2-D image (H, W) with one 2-D kernel (KH, KW):
-    the engine's conv2d. Returns (H − KH + 1, W − KW + 1)."""
+    """image (H, W) ⋆ kernel (KH, KW), a valid cross-correlation by the engine's conv2d: (H − KH + 1, W − KW + 1)."""
     return conv2d(np.asarray(image, float)[None, None], np.asarray(kernel, float)[None, None], np.zeros(1))[0, 0]
 
 
 def entry_names(prefix, shape):
-    """Names of an array's entries in the math's 1-based notation: entry_names("o", (2, 2))[0, 1] == "o12".
-
-    Without a prefix: "entry 1, 2"."""
+    """The entries' names in the math's 1-based notation: entry_names("o", (2, 2))[0, 1] == "o12"; "entry 1, 2"
+    without a prefix."""
     names = np.empty(shape, dtype=object)
     for index in np.ndindex(*shape):
-        names[index] = (prefix + "".join(str(i + 1) for i in index) if prefix
-                        else "entry " + ", ".join(str(i + 1) for i in index))
+        numbers = [str(i + 1) for i in index]
+        names[index] = prefix + "".join(numbers) if prefix else "entry " + ", ".join(numbers)
     return names
 
 
 def _listed(names):
     names = list(names)
-    if len(names) > 6:
-        return ", ".join(names[:6]) + f" and {len(names) - 6} more"
-    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+    shown = names if len(names) <= 6 else names[:6] + [f"{len(names) - 6} more"]
+    return ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else shown[0]
 
 
 def _near(a, b, atol):
@@ -356,14 +318,9 @@ def _close(a, b, atol):
 
 def check_numbers(exercise, answer, expected, names=None, slips=(), integer=False, atol=1e-9, why="",
                   what="the answer"):
-    """Judge a numeric answer: right, a known slip, or which entries are wrong (never the expected values).
-
-    expected: number or array-like; the answer must have its shape
-    names:    array-like of the same shape naming each entry in the math's notation (e.g. "∂L/∂W12")
-    slips:    ``Slip``s: known wrong answers with the message that names each
-    integer:  only whole numbers pass
-    why:      the sentence a right answer gets
-    """
+    """Judge a numeric answer: right (the Feedback says ``why``), a known slip (``slips``), or which entries are
+    wrong, never the expected values. expected: a number or array-like, whose shape the answer must have;
+    names: the entries' names in the math's notation (e.g. "∂L/∂W12"), same shape; integer: only whole numbers."""
     want = np.asarray(expected, dtype=float)
     got = read_numbers(answer, want.shape, integer=integer, what=what, names=names)
     if _close(got, want, atol):

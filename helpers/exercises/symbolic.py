@@ -1,8 +1,7 @@
 """Exercise checkers for notebooks 01 (convolution by hand) and 02 (the gradient of a filter), texts in symbolic.md.
 
-Every reference is helpers.derive.symbolic's. ``notebook01`` and ``notebook02`` are this module seen from each
-notebook, with its own hint/solution/help. Symbolic answers are SymPy expressions built by the learner from the
-notebook's symbols (``I31*W11 + …``); text is never parsed (no eval, no sympify).
+References are helpers.derive.symbolic's; ``notebook01`` and ``notebook02`` are this module seen from each notebook,
+with its own hint/solution/help. Symbolic answers are SymPy expressions (``I31*W11 + …``); text is never parsed.
 """
 import math
 
@@ -24,11 +23,8 @@ from helpers.exercises.feedback import (
 
 # ---------------------------------------------------------------- exercise data
 #: 01, exercise 1: compute the four outputs of this filter on this image by hand
-OUTPUTS_IMAGE = ((1, 2, 0),
-                 (-1, 3, 1),
-                 (2, 0, -2))
-OUTPUTS_FILTER = ((1, -1),
-                  (0, 2))
+OUTPUTS_IMAGE = ((1, 2, 0), (-1, 3, 1), (2, 0, -2))
+OUTPUTS_FILTER = ((1, -1), (0, 2))
 
 #: 01, exercise 2: output side for these (n, k, stride, padding); (9, 4, 2, 0) leaves a remainder
 SIZE_CASES = ((7, 3, 1, 0), (7, 3, 2, 1), (10, 3, 1, 1), (9, 4, 2, 0), (5, 3, 3, 0))
@@ -43,18 +39,13 @@ DW_CASE = {"n": 4, "k": 3, "weight": (2, 3)}
 FOOTPRINT_CASE = {"n": 5, "k": 2, "stride": 2, "weight": (2, 1)}   # weight in 1-based math indices
 
 #: 02, exercise 3: δ for a flatten + dense head, L = ½(z − t)², z = Σ v_rc · o_rc
-DENSE_OUTPUTS = ((1, 2),
-                 (3, -2))
-DENSE_WEIGHTS = ((1, -1),
-                 (2, 0))
+DENSE_OUTPUTS = ((1, 2), (3, -2))
+DENSE_WEIGHTS = ((1, -1), (2, 0))
 DENSE_TARGET = 2
 
 #: 02, exercise 4: ∂L/∂W in numbers from this image and this upstream gradient
-GRADIENT_IMAGE = ((1, 0, 2),
-                  (-1, 1, 0),
-                  (0, 3, -2))
-GRADIENT_DELTA = ((0.5, -1),
-                  (2, 0))
+GRADIENT_IMAGE = ((1, 0, 2), (-1, 1, 0), (0, 3, -2))
+GRADIENT_DELTA = ((0.5, -1), (2, 0))
 
 EXERCISES = read_exercises(__file__)   # their titles, hints and solutions: symbolic.md
 OUTPUTS, SIZES, STRIDED, DW, FOOTPRINT, DENSE, GRADIENT = EXERCISES.values()
@@ -66,13 +57,9 @@ def _pretty(term):
 
 
 def _judge_formula(exercise, answer, expected, symbols, slips=(), example="I11*W11 + …", why=""):
-    """Judge a SymPy answer against the expected polynomial: right, a known slip, or what is wrong.
-
-    symbols: the symbols the exercise defines (others are named as foreign)
-    slips:   ``Slip``s whose answer is a SymPy expression
-    Names extra terms and wrong coefficients (the learner's own terms) and counts missing ones, never naming
-    an expected term the learner did not write. Text is never parsed.
-    """
+    """Judge a SymPy answer against the expected polynomial in ``symbols`` (the exercise's; others are named as
+    foreign): right, one of the ``slips`` (SymPy answers), or its extra terms and wrong coefficients (the learner's
+    own terms) and how many are missing, never naming an expected term the learner did not write."""
     if answer is None or answer is Ellipsis:
         raise Wrong(NOT_ANSWERED)
     if isinstance(answer, (str, bytes)):
@@ -85,13 +72,12 @@ def _judge_formula(exercise, answer, expected, symbols, slips=(), example="I11*W
     if foreign:
         raise Wrong(f"{', '.join(_pretty(s) for s in foreign)} {'is' if len(foreign) == 1 else 'are'} not among "
                     "this exercise's symbols (those defined in the cell above)")
-    generators = sorted(set(symbols), key=sp.default_sort_key)
     try:
-        mine = sp.Poly(answer, *generators).as_dict()
+        mine = sp.Poly(answer, *symbols).as_dict()
     except sp.PolynomialError:
         raise Wrong(f"{_pretty(answer)} is not a sum of products of the symbols (no powers below 0, no "
                     "functions): each term is one pixel times one weight (or one δ)") from None
-    want = sp.Poly(expected, *generators).as_dict()
+    want = sp.Poly(expected, *symbols).as_dict()
     if mine == want:
         return exercise.right(why)
     for slip in slips:
@@ -99,7 +85,7 @@ def _judge_formula(exercise, answer, expected, symbols, slips=(), example="I11*W
             return exercise.wrong(slip.message)
 
     def term(monomial):
-        return sp.Mul(*[g ** e for g, e in zip(generators, monomial, strict=True)])
+        return sp.Mul(*[g ** e for g, e in zip(symbols, monomial, strict=True)])
 
     extra = [m for m in mine if m not in want]
     wrong_coefficient = [m for m in mine if m in want and mine[m] != want[m]]
@@ -118,7 +104,6 @@ def _judge_formula(exercise, answer, expected, symbols, slips=(), example="I11*W
     return exercise.wrong(*problems)
 
 
-# ---------------------------------------------------------------- 01, exercise 1: four outputs
 def expected_outputs(weights=OUTPUTS_FILTER):
     """O = I ⋆ W of 01 exercise 1 (2×2 NumPy, o11 at [0, 0]); with W rotated by 180°, a true convolution's."""
     return np.array(symbolic.correlate(sp.Matrix(OUTPUTS_IMAGE), sp.Matrix(weights)).tolist(), dtype=float)
@@ -129,28 +114,14 @@ def check_outputs(answer):
     """01, exercise 1: answer is a 2×2 list [[o11, o12], [o21, o22]] of numbers."""
     image, weights = np.array(OUTPUTS_IMAGE, float), np.array(OUTPUTS_FILTER, float)
     slips = [
-        Slip(expected_outputs(weights[::-1, ::-1]), "you flipped W (a true convolution) — deep learning's conv does "
-             "not flip: W11 multiplies the top-left pixel of each window (notebook 01, “Convolution” in deep learning "
-             "is a cross-correlation)"),
+        Slip(expected_outputs(weights[::-1, ::-1]), "you flipped W (a true convolution); deep learning's conv does "
+             "not: W11 meets each window's top-left pixel (“Convolution” in deep learning is a cross-correlation)"),
         Slip(image[:2, :2] * weights, "you multiplied the top-left 2×2 block of I by W entry by entry; each "
                                       "output is the *sum* of four products, over its own window"),
-        Slip(image[:2, :2] * weights[0, 0], "each entry is only its first product I_rc·W11; an output adds four "
-                                            "products"),
+        Slip(image[:2, :2] * weights[0, 0], "each entry is only its first product I_rc·W11; an output adds four"),
     ]
     return check_numbers(OUTPUTS, answer, expected_outputs(), names=entry_names("o", (2, 2)), slips=slips,
                          why="each output is the sum of four pixel × weight products over its own window.")
-
-
-# ---------------------------------------------------------------- 01, exercise 2: output sizes
-def _size_slips(n, k, s, p):
-    """(wrong side, what it means) for one case: the named slips of m = ⌊(n + 2p − k)/s⌋ + 1."""
-    return [
-        (math.ceil((n + 2 * p - k) / s) + 1, "rounded up; a window that does not fit is not used: round down"),
-        ((n + 2 * p - k) // s, "forgot the + 1 (the first window is there before any step)"),
-        ((n - k) // s + 1, "left out the padding"),
-        ((n + p - k) // s + 1, "added the padding once; it goes on both sides (2p)"),
-        (n + 2 * p - k + 1, "ignored the stride"),
-    ]
 
 
 @checker(SIZES)
@@ -160,12 +131,18 @@ def check_output_sizes(answer):
     got = read_numbers(answer, (len(SIZE_CASES),), integer=True, names=names)
     expected = [symbolic.output_size(*case) for case in SIZE_CASES]
     if got.tolist() == expected:
-        return SIZES.right("m = ⌊(n + 2p − k)/s⌋ + 1 in every case, rounding down where the stride leaves a "
-                           "remainder.")
+        return SIZES.right("m = ⌊(n + 2p − k)/s⌋ + 1 in every case, rounding down where the stride leaves a remainder.")
     problems = []
-    for name, side, want, case in zip(names, got, expected, SIZE_CASES, strict=True):
+    for name, side, want, (n, k, s, p) in zip(names, got, expected, SIZE_CASES, strict=True):
+        slips = [   # (the side a named slip of m = ⌊(n + 2p − k)/s⌋ + 1 gives, what it means)
+            (math.ceil((n + 2 * p - k) / s) + 1, "rounded up; a window that does not fit is not used: round down"),
+            ((n + 2 * p - k) // s, "forgot the + 1 (the first window is there before any step)"),
+            ((n - k) // s + 1, "left out the padding"),
+            ((n + p - k) // s + 1, "added the padding once; it goes on both sides (2p)"),
+            (n + 2 * p - k + 1, "ignored the stride"),
+        ]
         if side != want:
-            meaning = next((words for value, words in _size_slips(*case) if value == side != want), None)
+            meaning = next((words for value, words in slips if value == side), None)
             problems.append(f"{name} is wrong" + (f": you {meaning}" if meaning else ""))
     right = len(SIZE_CASES) - len(problems)
     if right:
@@ -173,26 +150,23 @@ def check_output_sizes(answer):
     return SIZES.wrong(*problems)
 
 
-# ---------------------------------------------------------------- 01, exercise 3: a strided output
 @checker(STRIDED)
 def check_strided_output(answer):
     """01, exercise 3: answer is o21 for a 2×2 filter on a 5×5 image with stride 2 (a SymPy expression)."""
     image, weights = symbolic.image_symbols(STRIDED_CASE["n"]), symbolic.filter_symbols(STRIDED_CASE["k"])
     stride, (r, c) = STRIDED_CASE["stride"], STRIDED_CASE["output"]
+    O = symbolic.correlate(image, weights, stride=stride)
     slips = [
         Slip(symbolic.correlate(image, weights)[1, 0], "that is o21 with stride 1: with stride 2 the window jumps "
                                                        "two rows, not one (notebook 01, Stride, term by term)"),
-        Slip(symbolic.correlate(image, weights, stride=stride)[0, 1],
-             "that is o12: the first index is the output row, the second the column — you swapped them"),
+        Slip(O[0, 1], "that is o12: the first index is the output row, the second the column — you swapped them"),
         Slip(symbolic.convolve(image, weights, stride=stride)[1, 0],
              "you flipped W (a true convolution); deep learning's conv lays W on the window as it is"),
     ]
-    expected = symbolic.correlate(image, weights, stride=stride)[r - 1, c - 1]
-    return _judge_formula(STRIDED, answer, expected, list(image) + list(weights), slips,
+    return _judge_formula(STRIDED, answer, O[r - 1, c - 1], list(image) + list(weights), slips,
                           why="its window starts two rows down: I31, I32, I41, I42.")
 
 
-# ---------------------------------------------------------------- 02, exercise 1: one weight's gradient
 @checker(DW)
 def check_dW(answer):
     """02, exercise 1: answer is ∂L/∂W23 of a 3×3 filter on a 4×4 image, written with I… and delta…."""
@@ -214,7 +188,6 @@ def check_dW(answer):
                           why="one term per output: the pixel W23 multiplied there, times that output's δ.")
 
 
-# ---------------------------------------------------------------- 02, exercise 2: a weight's footprint
 def _footprint(weight, stride):
     """0/1 mask (n×n) of the pixels ∂L/∂W_weight touches, for FOOTPRINT_CASE's image and filter."""
     n, k, (i, j) = FOOTPRINT_CASE["n"], FOOTPRINT_CASE["k"], weight
@@ -226,26 +199,23 @@ def _footprint(weight, stride):
 @checker(FOOTPRINT)
 def check_footprint(answer):
     """02, exercise 2: answer is a 5×5 list of 0/1, with 1 where the pixel appears in ∂L/∂W21."""
-    n, stride = FOOTPRINT_CASE["n"], FOOTPRINT_CASE["stride"]
+    n, stride, (i, j) = FOOTPRINT_CASE["n"], FOOTPRINT_CASE["stride"], FOOTPRINT_CASE["weight"]
     got = read_numbers(answer, (n, n), integer=True)
     if not np.isin(got, (0, 1)).all():
         raise Wrong("mark each pixel with 1 (it appears in ∂L/∂W21) or 0 (it does not) — not with a count or "
                     "another number")
-    i, j = FOOTPRINT_CASE["weight"]
     slips = [
         Slip(_footprint((j, i), stride), "that is ∂L/∂W12's footprint: W21 is row 2, column 1 of the filter — you "
                                          "swapped W12 and W21 (the first index is the row: notebook 00's notation)"),
         Slip(_footprint((i, j), 1), "that is the footprint with stride 1; with stride 2 the windows start two "
                                     "pixels apart (notebook 02, Stride: dilate δ first)"),
-        Slip(_footprint((1, 1), stride), "those are the windows' top-left pixels, W11's footprint; W21 sits one "
-                                         "row below"),
+        Slip(_footprint((1, 1), stride), "the windows' top-left pixels: W11's footprint; W21 sits one row below"),
     ]
     return check_numbers(FOOTPRINT, got, _footprint((i, j), stride), names=entry_names("I", (n, n)), slips=slips,
                          integer=True, why="one pixel per window, one row below each window's top-left corner; "
                                            "row 5 and column 5 are never read.")
 
 
-# ---------------------------------------------------------------- 02, exercise 3: δ of a dense head
 @checker(DENSE)
 def check_dense_delta(answer):
     """02, exercise 3: answer is δ (2×2) for L = ½(z − t)² with z = Σ v_rc · o_rc."""
@@ -261,7 +231,6 @@ def check_dense_delta(answer):
                          why="δ = (z − t)·v: the error times the dense weight that reads each output.")
 
 
-# ---------------------------------------------------------------- 02, exercise 4: ∂L/∂W in numbers
 @checker(GRADIENT)
 def check_filter_gradient(answer):
     """02, exercise 4: answer is ∂L/∂W (2×2 numbers) from GRADIENT_IMAGE and GRADIENT_DELTA."""
