@@ -1,15 +1,13 @@
 """The real network, linked: one digit through the seed network, forward and backward, one conv1 output at a time.
 
 The bridge from notebook 02's 2×2 toy to notebook 06's network. For the chosen digit: the conv1 maps, the
-pooled maps with each window's winner (black; grey where all four tie and the first maximum wins), the conv2
-maps and the prediction. Pick a conv1 filter and an output o[r, c]: its 3×3 receptive field, whether it won
-its pool window and passed ReLU, the δ = ∂L/∂o that arrives, and its term δ · patch of ∂L/∂W. The terms
-of all 26 × 26 positions add up to ∂L/∂conv1.w; ΔW = −η ∂L/∂conv1.w is one SGD step on this digit alone.
+pooled maps with each window's winner, the conv2 maps and the prediction. Pick a conv1 filter and an output
+o[r, c]: its 3×3 receptive field, whether it won its pool window and passed ReLU, the δ = ∂L/∂o that arrives,
+and its term δ · patch of ∂L/∂W; the terms of all 26 × 26 positions add up to ∂L/∂conv1.w.
 
-Each digit is computed once (``compute_digit``: the course's own layers) and kept, and its neighbours
-right after it is drawn; a position press only rewrites two small HTML widgets (maps are tiny PNGs).
-CSS classes: course-net-view (the whole), course-net-digit, -filter, -row, -col (sliders), -message,
--readout, -maps, -focus, -update.
+Each digit (``compute_digit``: the course's own layers) is computed once and kept, and so are its neighbours
+right after it is drawn; a position press only rewrites two small HTML widgets. CSS classes: course-net-view,
+course-net-digit, -filter, -row, -col (sliders), -message, -readout, -maps, -focus, -update.
 """
 import asyncio
 from functools import partial
@@ -18,7 +16,7 @@ from html import escape
 import ipywidgets as widgets
 import numpy as np
 
-from helpers.door import check_images, check_labels, check_params, integer_in, mapping, real_array
+from helpers.door import check_images, check_labels, check_params, finite_array, integer_in, mapping, number
 from helpers.nn.conv import conv2d, conv2d_backward, im2col
 from helpers.nn.layers import linear_backward, relu_backward, softmax_cross_entropy
 from helpers.nn.network import SHAPES, forward, predict
@@ -44,13 +42,10 @@ PREFETCH_DELAY_S = 0.05   # let the kernel send a press's drawing before it comp
 
 
 def _params(params):
-    """The network's parameters (network.SHAPES) as float64 arrays; ValueError / TypeError naming params."""
+    """The network's parameters (network.SHAPES) as float64 arrays, and whether they are all finite."""
     check_params(params)
-    return {key: params[key].astype(np.float64) for key in SHAPES}
-
-
-def _finite(params):
-    return all(np.all(np.isfinite(value)) for value in params.values())
+    params = {key: params[key].astype(np.float64) for key in SHAPES}
+    return params, all(np.isfinite(value).all() for value in params.values())
 
 
 def compute_digit(params, x, label):
@@ -58,21 +53,20 @@ def compute_digit(params, x, label):
 
     params: the network's parameters (network.SHAPES); x: (28, 28) floats; label: the true class 0…9
     Returns a dict: "x" (28, 28); "z1" conv1 outputs (6, 26, 26); "m1" pooled (6, 13, 13); "a1" = ReLU(m1);
-    "z2" (6, 11, 11); "m2" (6, 5, 5); "probs" (10,); "loss"; "delta1" = ∂L/∂z1 (6, 26, 26);
-    "won" (6, 26, 26) bool, the window winners by the first-maximum rule; "tie_count" (6, 13, 13): how
-    many entries equal each window's max; "pooled_reached" (13, 13) bool: pooled cells whose gradient can
-    be non-zero (conv2's floor-mode pool never reads conv2's last row and column, so pooled row and
-    column 13 feed nothing); "contributions" (6, 26, 26, 3, 3) = δ[f, r, c] · x[r:r+3, c:c+3];
-    "grad_w" = ∂L/∂conv1.w (6, 1, 3, 3), the sum of the contributions.
+    "z2" (6, 11, 11); "m2" (6, 5, 5); "probs" (10,); "loss"; "delta1" = ∂L/∂z1 (6, 26, 26); "won" (6, 26, 26)
+    bool, the window winners (first-maximum rule); "tie_count" (6, 13, 13): how many entries equal each window's
+    max; "pooled_reached" (13, 13) bool: pooled cells whose gradient can be non-zero (conv2's floor-mode pool
+    never reads conv2's last row and column, fed by pooled row and column 13); "contributions"
+    (6, 26, 26, 3, 3) = δ[f, r, c] · x[r:r+3, c:c+3]; "grad_w" = ∂L/∂conv1.w (6, 1, 3, 3), their sum.
     """
-    p = _params(params)
-    if not _finite(p):
+    p, finite = _params(params)
+    if not finite:
         raise ValueError("params holds NaN or ±inf (the run diverged): nothing to compute")
-    x = real_array(x, "x")
-    if x.shape != (28, 28) or not np.all(np.isfinite(x)):
-        raise ValueError(f"x must be one (28, 28) image of finite numbers; got shape {x.shape}")
+    x = finite_array(x, "x", (2,))
+    if x.shape != (28, 28):
+        raise ValueError(f"x must be one (28, 28) image; got shape {x.shape}")
     label = integer_in(label, "label", 0, 9)
-    image = x.astype(np.float64)[None, None]                                   # (1, 1, 28, 28)
+    image = x[None, None]                                                      # (1, 1, 28, 28)
     logits, (z1, m1, a1, z2, m2, a2, h) = forward(p, image)
     loss, dlogits = softmax_cross_entropy(logits, np.array([label]))
     # backward, the chain rule one layer a line (as network.loss_and_grads), down to δ = ∂L/∂z1
@@ -98,34 +92,23 @@ def compute_digit(params, x, label):
 def where_delta_stops(state):
     """Count, over all 6 × 26 × 26 conv1 outputs of one digit, where the error δ stops on its way back.
 
-    state: what ``compute_digit`` returns (its "won", "m1", "pooled_reached" and "delta1" are read)
-    Returns a dict of counts that add up to "outputs": "lost window" (another entry won, ties included),
-    "closed by ReLU" (won, pooled value ≤ 0), "dropped by the floor pool" (won, open, but in rows/columns
-    25–26, which nothing downstream reads), "stopped further downstream" (δ = 0 because conv2's pool or a
-    later ReLU stopped every path from the loss) and "δ ≠ 0" (the error arrives).
+    state: what ``compute_digit`` returns. Returns counts that add up to "outputs": "lost window" (another
+    entry won, ties included), "closed by ReLU" (won, pooled value ≤ 0), "dropped by the floor pool" (won,
+    open, in rows/columns 25–26, which nothing downstream reads), "stopped further downstream" (δ = 0: conv2's
+    pool or a later ReLU stopped every path from the loss) and "δ ≠ 0" (the error arrives).
     """
     mapping(state, "state", "the dict compute_digit returns")
     if any(np.shape(state.get(key)) != shape for key, shape in
            (("won", (6, 26, 26)), ("m1", (6, 13, 13)), ("pooled_reached", (13, 13)), ("delta1", (6, 26, 26)))):
         raise ValueError("state must be the dict compute_digit returns (won, m1, pooled_reached, delta1)")
     won, delta1 = np.asarray(state["won"], dtype=bool), np.asarray(state["delta1"])
-    pooled = np.repeat(np.repeat(state["m1"], POOL, axis=1), POOL, axis=2)
-    reached = np.repeat(np.repeat(np.asarray(state["pooled_reached"], dtype=bool), POOL, axis=0), POOL, axis=1)
+    pooled = np.asarray(state["m1"]).repeat(POOL, 1).repeat(POOL, 2)
+    reached = np.asarray(state["pooled_reached"], dtype=bool).repeat(POOL, 0).repeat(POOL, 1)
     open_gate = won & (pooled > 0)
     arrives = delta1 != 0
     return {"outputs": int(won.size), "lost window": int((~won).sum()), "closed by ReLU": int((won & ~open_gate).sum()),
             "dropped by the floor pool": int((open_gate & ~reached).sum()),
             "stopped further downstream": int((open_gate & reached & ~arrives).sum()), "δ ≠ 0": int(arrives.sum())}
-
-
-def _pooled_with_winners(m1, won, tie_count, limit):
-    """(13, 13) pooled map → (26, 26, 3) RGB at conv1's resolution: each 2×2 window in its pooled colour, and
-    its winner's pixel black (grey when all four entries tie and the first-maximum rule picked the top-left)."""
-    rgb = np.repeat(np.repeat(signed_rgb(m1, limit), POOL, axis=0), POOL, axis=1)
-    ties = np.repeat(np.repeat(tie_count == POOL * POOL, POOL, axis=0), POOL, axis=1)
-    rgb[won & ~ties] = (0, 0, 0)
-    rgb[won & ties] = (150, 150, 150)
-    return rgb
 
 
 def _sci(value):
@@ -136,35 +119,33 @@ def _sci(value):
 class NetworkView:
     """The linked view of one digit in the trained network (see the module docstring).
 
-    params:        the trained network's parameters (dict of arrays, network.SHAPES)
-    images:        (N, 1, 28, 28) uint8 pixels or floats in [0, 1]: the digits to choose from
-    labels:        (N,) their classes 0…9
-    learning_rate: η of the SGD step whose ΔW is shown
-    classes:       optional names of the 10 classes (default "0" … "9")
-    digit:         the image to start on; default the one with the largest loss (where δ is largest:
-                   on a digit the network already gets right with certainty, δ is tiny everywhere)
+    params: the trained network's parameters (network.SHAPES); images: (N, 1, 28, 28) uint8 pixels or floats in
+    [0, 1], the digits to choose from; labels: (N,) their classes 0…9; learning_rate: η of the SGD step whose
+    ΔW is shown; classes: optional names of the 10 classes (default "0" … "9"); digit: the image to start on,
+    by default the one with the largest loss (where δ is largest: on a digit the network gets right with
+    certainty, δ is tiny everywhere).
     """
 
     def __init__(self, params, images, labels, learning_rate=0.1, classes=None, digit=None):
-        self.params = _params(params)
+        self.params, self.finite = _params(params)
         images = check_images(images, "images")
-        labels = check_labels(labels, len(images), "labels")
-        rate = learning_rate
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < np.inf:
-            raise ValueError(f"learning_rate must be a positive number; got {learning_rate!r:.80}")
+        self.labels = check_labels(labels, len(images), "labels").astype(int)
+        self.learning_rate = number(learning_rate, "learning_rate", 0.0, strict=True)
         self.images = images / 255.0 if images.dtype == np.uint8 else images.astype(np.float64)
-        self.labels, self.learning_rate = labels.astype(int), float(learning_rate)
         self.classes = [str(k) for k in (range(10) if classes is None else classes)]
         if len(self.classes) != 10:
             raise ValueError(f"classes must be the 10 class names; got {len(self.classes)}")
-        digit = self._hardest_digit() if digit is None else integer_in(digit, "digit", 0, len(images) - 1)
+        if digit is None:   # the largest loss (all equal, so the first, when the parameters are not finite)
+            logits = predict(self.params, self.images) if self.finite else np.zeros((len(images), 10))
+            digit = int(np.argmax([softmax_cross_entropy(logits[i:i + 1], self.labels[i:i + 1])[0]
+                                   for i in range(len(images))]))
+        digit = integer_in(digit, "digit", 0, len(images) - 1)
 
-        def slider(description, high, css, value=1):
-            return classed(widgets.IntSlider(value=value, min=value, max=high, description=description,
+        def slider(description, high, css, low=1, value=1):
+            return classed(widgets.IntSlider(value=value, min=low, max=high, description=description,
                                              continuous_update=True, layout=widgets.Layout(width="360px"),
                                              style={"description_width": "110px"}), css)
-        self.digit = slider("digit (image #)", len(images) - 1, "course-net-digit", 0)
-        self.digit.value = digit
+        self.digit = slider("digit (image #)", len(images) - 1, "course-net-digit", 0, digit)
         self.filter = slider("conv1 filter", 6, "course-net-filter")
         self.row = slider("output row r", 26, "course-net-row")
         self.col = slider("output column c", 26, "course-net-col")
@@ -181,13 +162,6 @@ class NetworkView:
             part.observe(lambda change: self.show_position(), names="value")
         self.show_digit()
 
-    def _hardest_digit(self):
-        """The index of the image with the largest loss (0 if the parameters are not finite)."""
-        if not _finite(self.params):
-            return 0
-        logits, labels = predict(self.params, self.images), self.labels
-        return max(range(len(labels)), key=lambda i: softmax_cross_entropy(logits[i:i + 1], labels[i:i + 1])[0])
-
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
 
@@ -195,12 +169,9 @@ class NetworkView:
     def show_digit(self):
         """Compute the chosen digit's forward and backward pass and draw what depends on it alone."""
         index = self.digit.value
-        if not _finite(self.params):
-            self.state = None
+        if not self.finite:
             self.message.value = message_html("The network's parameters hold NaN or ±inf (the run diverged), so "
-                                              "there is nothing to show. Lower the learning rate η and train again.",
-                                              "error")
-            self.maps.value = self.readout.value = self.focus.value = self.update.value = ""
+                                              "there is nothing to show. Lower η and train again.", "error")
             return
         self.message.value = ""
         self.state, self._uris, self._limits, maps, update = self._page(index)
@@ -223,11 +194,15 @@ class NetworkView:
         if index not in self._pages:
             s = compute_digit(self.params, self.images[index, 0], self.labels[index])
             limits = {"z1": finite_limit(s["z1"]), "z2": finite_limit(s["z2"]), "delta": finite_limit(s["delta1"])}
+            # the pooled maps at conv1's resolution, each window's winner black (grey where all four entries tie)
+            pooled = signed_rgb(s["m1"], limits["z1"]).repeat(POOL, 1).repeat(POOL, 2)   # (6, 26, 26, 3)
+            ties = (s["tie_count"] == POOL * POOL).repeat(POOL, 1).repeat(POOL, 2)
+            pooled[s["won"] & ~ties] = (0, 0, 0)
+            pooled[s["won"] & ties] = (150, 150, 150)
             uris = {
                 "x": png_uri(grey_rgb(s["x"])),
                 "z1": [png_uri(signed_rgb(m, limits["z1"])) for m in s["z1"]],
-                "m1": [png_uri(_pooled_with_winners(s["m1"][f], s["won"][f], s["tie_count"][f], limits["z1"]))
-                       for f in range(6)],
+                "m1": [png_uri(rgb) for rgb in pooled],
                 "z2": [png_uri(signed_rgb(m, limits["z2"])) for m in s["z2"]],
                 "delta": [png_uri(signed_rgb(d, limits["delta"])) for d in s["delta1"]],
             }
@@ -284,13 +259,10 @@ class NetworkView:
 
     # ------------------------------------------------------------------ per position (no computation)
     def position_info(self):
-        """What the focus panel shows for the chosen filter and position (0-based f, r, c inside):
-
-        {"filter", "row", "col" (1-based as on screen), "value" o[r, c], "pooled" its window's max,
-        "won" (bool), "tie" (how many entries of its window equal the max), "gate_open" (pooled > 0),
-        "reached" (False in the pooled row/column conv2's floor pool never reads), "delta" ∂L/∂o[r, c],
-        "patch" (3, 3) the digit pixels it reads, "contribution" (3, 3) = delta · patch}
-        """
+        """What the focus panel shows for the chosen filter and position: {"filter", "row", "col" (1-based, as on
+        screen), "value" o[r, c], "pooled" its window's max, "won" (bool), "tie" (how many entries of its window
+        equal the max), "gate_open" (pooled > 0), "reached" (False in the pooled row/column conv2's floor pool never
+        reads), "delta" ∂L/∂o[r, c], "patch" (3, 3) the digit pixels it reads, "contribution" (3, 3) = δ · patch}."""
         s = self.state
         f, r, c = self.filter.value - 1, self.row.value - 1, self.col.value - 1
         pr, pc = r // POOL, c // POOL
@@ -315,17 +287,13 @@ class NetworkView:
         else:
             parts.append("it <b>won</b> its window. " if info["won"] else
                          "another output is larger: it <b>lost</b> its window, so the pool routes it δ = 0. ")
-        if info["won"]:
-            if not info["gate_open"]:
-                parts.append("But the pooled value is ≤ 0, so ReLU closes the gate: δ = 0. ")
-            elif not info["reached"]:
-                parts.append("Its pooled cell sits in row or column 13, which only conv2's row/column 11 reads — "
-                             "and conv2's 2×2 pool (floor mode) drops those: nothing downstream uses it, δ = 0. ")
-            else:
-                parts.append("ReLU passes it (pooled value > 0) and conv2 reads it: the error arrives here. ")
-        if not info["reached"] and not (info["won"] and info["gate_open"]):
-            parts.append("(Row and column 25–26 get δ = 0 in any case: their pooled cell feeds only conv2's "
-                         "row/column 11, which conv2's floor-mode pool never reads.) ")
+        if info["won"] and not info["gate_open"]:
+            parts.append("But the pooled value is ≤ 0, so ReLU closes the gate: δ = 0. ")
+        elif info["won"] and info["reached"]:
+            parts.append("ReLU passes it (pooled value > 0) and conv2 reads it: the error arrives here. ")
+        if not info["reached"]:
+            parts.append("Rows and columns 25–26 get δ = 0 in any case: their pooled cell (row or column 13) feeds "
+                         "only conv2's row/column 11, which conv2's 2×2 pool (floor mode) drops. ")
         parts.append(f"<br>δ = ∂L/∂o[{r}, {c}] = <b>{_sci(info['delta'])}</b>; its contribution to ∂L/∂W of filter "
                      f"{f} is δ · (the 3×3 patch), the 2×2 toy's corr(I, δ) term for this one position.")
         return "".join(parts)
@@ -336,7 +304,6 @@ class NetworkView:
             return
         info = self.position_info()
         f, r, c = info["filter"] - 1, info["row"] - 1, info["col"] - 1
-        uris = self._uris
         field = boxes_html((28, 28), [(r, c, KERNEL, KERNEL, "#e66101")])
         window = (POOL * (r // POOL), POOL * (c // POOL), POOL, POOL, "#5e3c99")
         spot = boxes_html((26, 26), [window, (r, c, 1, 1, "#e66101")])
@@ -351,11 +318,11 @@ class NetworkView:
         self.readout.value = self.explain(info)
         self.focus.value = (
             "<div style='display:flex;flex-wrap:wrap;align-items:flex-start;line-height:1.3'>"
-            + panel("receptive field on the digit", image_html(uris["x"], (28, 28), 140, overlay=field))
+            + panel("receptive field on the digit", image_html(self._uris["x"], (28, 28), 140, overlay=field))
             + panel(f"conv1 filter {f + 1}: o[{r + 1}, {c + 1}]<br>(purple: its pool window)",
-                    image_html(uris["z1"][f], (26, 26), 130, overlay=spot))
+                    image_html(self._uris["z1"][f], (26, 26), 130, overlay=spot))
             + panel(f"δ = ∂L/∂o of filter {f + 1}<br>(non-zero only at open winners)",
-                    image_html(uris["delta"][f], (26, 26), 130, overlay=spot)
+                    image_html(self._uris["delta"][f], (26, 26), 130, overlay=spot)
                     + f"<div style='background:{background};color:{ink};border:1px solid #999;margin-top:3px'>"
                       f"δ here: {_sci(info['delta'])}</div>")
             + panel("patch of pixels I", table_html(info["patch"], lambda v: f"{v:.2f}", 1.0, "course-net-patch",

@@ -13,60 +13,56 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 
-from helpers.door import real_array
+from helpers.door import finite_array
 from helpers.study import signs
 from helpers.widgets.draw import colour_legend, signed_text, table_html
 from helpers.widgets.ui import InputError, classed, message_html, parse_numbers
 
-NAMES = np.array([["W11", "W12"], ["W21", "W22"]])
+NAMES = np.array([["W11", "W12"], ["W21", "W22"]], dtype=object)
 BLOW_UP = 1e12  # beyond this the weights have diverged (steps too large); stepping stops
+POST_RELU = "0 1 2  0 3 1  1 2 0"   # an input ≥ 0, as after a ReLU
 
 # Each preset fills the text fields; the comments say what the learner should see.
 PRESETS = {
     # post-ReLU input (≥ 0), y < t, v > 0: δ < 0, every weight ↑
     "output too small: every weight ↑": dict(
-        image="0 1 2  0 3 1  1 2 0", start="0.1 0.1 0.1 0.1", target="2", lr="0.05", downstream="1", relu=True),
+        image=POST_RELU, start="0.1 0.1 0.1 0.1", target="2", lr="0.05", downstream="1", relu=True),
     # same input, y > t: every weight ↓, and two of them cross zero while every gate stays open
     "output too large: weights ↓ and cross zero": dict(
-        image="0 1 2  0 3 1  1 2 0", start="0.5 0.4 0.3 0.6", target="0.3", lr="0.05", downstream="1", relu=True),
+        image=POST_RELU, start="0.5 0.4 0.3 0.6", target="0.3", lr="0.05", downstream="1", relu=True),
     # only v changes sign: every arrow flips; once every gate closes, nothing moves any more
     "negative downstream weight v: arrows flip": dict(
-        image="0 1 2  0 3 1  1 2 0", start="0.1 0.1 0.1 0.1", target="2", lr="0.05", downstream="-1", relu=True),
+        image=POST_RELU, start="0.1 0.1 0.1 0.1", target="2", lr="0.05", downstream="-1", relu=True),
     # η too large: y jumps over t every step, so δ and every arrow alternate
     "big η: overshoot, arrows alternate": dict(
-        image="0 1 2  0 3 1  1 2 0", start="0.1 0.1 0.1 0.1", target="2", lr="0.15", downstream="1", relu=False),
+        image=POST_RELU, start="0.1 0.1 0.1 0.1", target="2", lr="0.15", downstream="1", relu=False),
     # first layer: raw inputs of both signs, so one step moves some weights up and others down
     "first layer, mixed-sign input: ↑ and ↓ at once": dict(
         image="1 -2 0.5  -1 1 -0.5  0.5 -1 1", start="0.2 -0.1 0.1 0.3", target="1", lr="0.1", downstream="1",
         relu=False),
     # ReLU gate: the outputs at or below 0 drop their terms (δ = 0 there), the others keep their sign
     "ReLU gate closes some outputs": dict(
-        image="1 -2 0.5  0.3 1 -1  2 0 1", start="0.5 0.4 -0.3 0.2", target="3", lr="0.1", downstream="1",
-        relu=True),
+        image="1 -2 0.5  0.3 1 -1  2 0 1", start="0.5 0.4 -0.3 0.2", target="3", lr="0.1", downstream="1", relu=True),
 }
 TEXT_FIELDS = ("image", "start", "target", "lr", "downstream")
 
 
 def glyph_grid(values, style):
-    """(2, 2) labels that carry the sign without colour, as an object array of strings.
-
-    style: "signs" → "+0.12" / "−0.12" (zeros "0"); "arrows" → "↑ +0.012" / "↓ −0.012" (zeros "· 0")
-    """
+    """(2, 2) labels that carry the sign without colour, an object array of strings: style "signs" → "+0.12" /
+    "−0.12" / "0"; "arrows" → "↑ +0.012" / "↓ −0.012" / "· 0"."""
     return np.vectorize(lambda value: signed_text(value, arrows=style == "arrows"), otypes=[object])(values)
 
 
 def plot_signed_maps(maps, titles, suptitle, style="signs"):
     """Side-by-side 2×2 signed maps (filters or updates) with glyphs, colorbars and titles.
 
-    maps:     a list of (2, 2) arrays of finite numbers
-    titles:   one title (a string) per map
-    suptitle: the figure's title
-    style:    "signs" (+ / − labels, for weights and gradients) or "arrows" (↑ / ↓, for updates)
-    Returns the matplotlib Figure (display it, or let the cell show it).
+    maps: a list of (2, 2) arrays of finite numbers; titles: one title per map; suptitle: the figure's title;
+    style: "signs" (+ / − labels, for weights and gradients) or "arrows" (↑ / ↓, for updates).
+    Returns the matplotlib Figure.
     """
-    maps = real_array(maps, "maps")
-    if maps.ndim != 3 or maps.shape[1:] != (2, 2) or len(maps) == 0 or not np.all(np.isfinite(maps)):
-        raise ValueError(f"maps must be a list of (2, 2) arrays of finite numbers; got shape {maps.shape}")
+    maps = finite_array(maps, "maps", (3,))
+    if maps.shape[1:] != (2, 2):
+        raise ValueError(f"maps must be a list of (2, 2) arrays; got shape {maps.shape}")
     if not isinstance(titles, (list, tuple)) or len(titles) != len(maps):
         raise ValueError(f"titles must be a list of one title per map ({len(maps)})")
     if style not in ("signs", "arrows"):
@@ -90,25 +86,22 @@ def plot_signed_maps(maps, titles, suptitle, style="signs"):
 def plot_weight_paths(history, title, names=("W11", "W12", "W21", "W22")):
     """Each weight against the SGD step, with the zero line and a ✕ where a weight first crosses zero.
 
-    history: (steps+1, 2, 2) finite weights, entry k after k steps (as ``helpers.study.signs.train`` returns)
-    title:   the figure's title; names: the four weights' names
-    Returns the matplotlib Figure.
+    history: (steps+1, 2, 2) finite weights, entry k after k steps (as ``helpers.study.signs.train`` returns);
+    title: the figure's title; names: the four weights' names. Returns the matplotlib Figure.
     """
-    history = real_array(history, "history")
-    if history.ndim != 3 or history.shape[1:] != (2, 2) or len(history) < 1 or not np.all(np.isfinite(history)):
+    history = finite_array(history, "history", (3,))
+    if history.shape[1:] != (2, 2):
         raise ValueError(f"history must be (steps+1, 2, 2) finite weights; got shape {history.shape}")
     paths = history.reshape(len(history), 4)
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     ax.axhline(0.0, color="black", linewidth=1)
-    styles = ["-", "--", "-.", ":"]  # line styles tell the weights apart without colour
-    for k, name in enumerate(names):
+    for k, (name, style) in enumerate(zip(names, ["-", "--", "-.", ":"], strict=False)):   # not colour alone
         crossed = np.flatnonzero(np.sign(paths[1:, k]) != np.sign(paths[:-1, k]))
-        label = name
         if crossed.size:
             step = crossed[0] + 1
-            label = f"{name}: {'−' if paths[step, k] < 0 else '+'} from step {step} (✕)"
+            name = f"{name}: {'−' if paths[step, k] < 0 else '+'} from step {step} (✕)"
             ax.plot(step, paths[step, k], "kx", markersize=9, zorder=3)
-        ax.plot(paths[:, k], styles[k], linewidth=2, label=label)
+        ax.plot(paths[:, k], style, linewidth=2, label=name)
     ax.set(xlabel="SGD step", ylabel="weight value")
     ax.set_title(str(title), fontsize=11)
     ax.legend(loc="best", fontsize=9)
@@ -147,24 +140,20 @@ class SignsExplorer:
         # the panels are three HTML tables: a step repaints in milliseconds (a figure took ~1 s)
         self.message, self.readout, self.tally, self.plot = (
             classed(widgets.HTML(), f"signs-{name}") for name in ("message", "readout", "tally", "plot"))
-        self.ui = widgets.VBox([
+        self.ui = classed(widgets.VBox([
             self.preset,
             widgets.HBox([widgets.VBox([self.image_text, self.start_text, self.relu_box]),
                           widgets.VBox([self.target_text, self.lr_text, self.downstream_text])]),
             widgets.HBox([self.step_button, self.reset_button]),
             self.message, self.tally, self.readout, self.plot,
-        ])
-        self.ui.add_class("signs-explorer")
-
+        ]), "signs-explorer")
         self.example, self.last_moves, self.last_glyphs = None, None, None
         self.weights, self.bias = np.zeros((2, 2)), 0.0
         self.steps = self.ups = self.downs = self.unchanged = 0
         self._filling, self._problem = False, ""
-
         self.preset.observe(lambda change: self.restore_preset(), names="value")
-        for field in TEXT_FIELDS:
-            getattr(self, f"{field}_text").observe(self._on_edit, names="value")
-        self.relu_box.observe(self._on_edit, names="value")
+        for part in (*(getattr(self, f"{field}_text") for field in TEXT_FIELDS), self.relu_box):
+            part.observe(self._on_edit, names="value")
         self.step_button.on_click(lambda _button: self.step())
         self.reset_button.on_click(lambda _button: self.restore_preset())
         self.restore_preset()
@@ -212,8 +201,7 @@ class SignsExplorer:
             self.tally.value = "Fix the entry above to start stepping."
             return
         self.message.value = message_html("Press “Step SGD ▶” (or focus it and press Enter) to apply one update.")
-        self.weights = self.example["weights"].copy()
-        self.bias = 0.0
+        self.weights, self.bias = self.example["weights"].copy(), 0.0
         self._show()
 
     def _blew_up_message(self):
@@ -222,14 +210,11 @@ class SignsExplorer:
 
     def step(self):
         """Apply one SGD update to W and b and add its moves to the tally."""
-        if self.example is None:
-            self.message.value = message_html("Cannot step: " + self._problem, "error")
+        if self.example is None or not np.all(np.abs(self.weights) < BLOW_UP):
+            problem = "Cannot step: " + self._problem if self.example is None else self._blew_up_message()
+            self.message.value = message_html(problem, "error")
             return
-        if self.steps > 0 and not np.all(np.abs(self.weights) < BLOW_UP):
-            self.message.value = message_html(self._blew_up_message(), "error")
-            return
-        ex = self.example
-        before = self.weights
+        ex, before = self.example, self.weights
         with np.errstate(over="ignore", invalid="ignore"):
             weights, bias, _ = signs.sgd_step(ex["image"], before, self.bias, ex["downstream"], ex["target"],
                                               ex["lr"], relu=ex["relu"])
@@ -239,12 +224,12 @@ class SignsExplorer:
                 "Lower η (or the sizes of I, v, t), or press Reset.", "error")
             return
         self.weights, self.bias = weights, bias
-        self.last_moves = signs.move_signs(before, self.weights)
-        up, down, still = signs.tally_moves(before, self.weights)
+        self.last_moves = signs.move_signs(before, weights)
+        up, down, still = signs.tally_moves(before, weights)
         self.ups, self.downs, self.unchanged = self.ups + up, self.downs + down, self.unchanged + still
         self.steps += 1
         self._show()
-        if not np.all(np.abs(self.weights) < BLOW_UP):
+        if not np.all(np.abs(weights) < BLOW_UP):
             self.message.value = message_html(self._blew_up_message(), "error")
 
     # ---------------------------------------------------------------- display
@@ -256,16 +241,12 @@ class SignsExplorer:
                            f"{escape(shown or problem)}</div>")
 
     def _show_tally(self):
-        arrows = {1: "↑", -1: "↓", 0: "·"}
-        last = ""
-        if self.last_moves is not None:
-            moves = np.ndenumerate(self.last_moves)
-            last = "<br>last step: " + ", ".join(f"{NAMES[i]} {arrows[int(move)]}" for i, move in moves)
-        negative = int(np.sum(self.weights < 0))
+        last = "" if self.last_moves is None else "<br>last step: " + ", ".join(   # a move of −1 reads ↓
+            f"{NAMES[i]} {'·↑↓'[int(move)]}" for i, move in np.ndenumerate(self.last_moves))
         self.tally.value = (
             f"<b>{self.steps} step{'' if self.steps == 1 else 's'} taken</b> · weight moves so far: "
             f"<b>{self.ups} ↑ up</b>, <b>{self.downs} ↓ down</b>, {self.unchanged} · unchanged"
-            f" · negative weights now: {negative} of 4{last}")
+            f" · negative weights now: {int(np.sum(self.weights < 0))} of 4{last}")
 
     def _show(self):
         ex = self.example
@@ -274,51 +255,36 @@ class SignsExplorer:
             grad_w, _, delta = signs.gradients(ex["image"], self.weights, self.bias, ex["downstream"],
                                                ex["target"], relu=ex["relu"])
             y = float(y) + 0.0  # shows 0 rather than −0 when every gate is closed
-            quantities = {"the outputs o": o, "the prediction y": y, "y − t": y - ex["target"], "δ": delta,
-                          "the gradient ∂L/∂W": grad_w, "the update ΔW": -ex["lr"] * grad_w}
+            update = -ex["lr"] * grad_w
+        quantities = {"the outputs o": o, "the prediction y": y, "y − t": y - ex["target"], "δ": delta,
+                      "the gradient ∂L/∂W": grad_w, "the update ΔW": update}
         broken = next((name for name, values in quantities.items() if not np.all(np.isfinite(values))), None)
-        update = quantities["the update ΔW"]
+        self._show_tally()
         if broken is not None:
-            self._show_tally()
             self._clear(f"{broken} overflowed (too large to compute): lower the sizes of I, W, v, t or η, "
                         "or press Reset.")
             return
         self.last_glyphs = {"gradient": glyph_grid(grad_w, "signs"), "update": glyph_grid(update, "arrows")}
-        self._show_tally()
-        gate = "gate 1[o > 0]" if ex["relu"] else "no gate"
-        delta_text = ", ".join(f"{value:+.3g}" for value in delta.ravel())
-        outputs = ", ".join(f"{value:+.3g}" for value in o.ravel())
         self.readout.value = (
             f"y = v · mean(a) = <b>{y:+.4g}</b> · target t = {ex['target']:g} · y − t = <b>{y - ex['target']:+.4g}</b>"
-            f" · v = {ex['downstream']:g} · bias b = {self.bias:+.3g}<br>"
-            f"outputs o11, o12, o21, o22 = [{outputs}] → δ = (y − t)·v·gate/4 ({gate}) = [{delta_text}]")
-        self.plot.value = signed_panels_html(
-            [(self.weights, glyph_grid(self.weights, "signs"),
-              f"W after {self.steps} steps\n(red: + positive, blue: − negative)", "colour scale of W"),
-             (grad_w, self.last_glyphs["gradient"],
-              "∂L/∂W = corr(I, δ)\n(blue −: weight goes ↑; red +: weight goes ↓)", "colour scale of ∂L/∂W"),
-             (update, self.last_glyphs["update"],
-              "next update ΔW = −η ∂L/∂W\n(red: ↑ up, blue: ↓ down)", "colour scale of ΔW")],
-            "Which way will each filter weight move? Each panel's title says what its colours mean")
-
-
-def signed_panels_html(panels, title):
-    """Side-by-side 2×2 signed maps as HTML: per panel a title, the table (name and glyph in each cell,
-    diverging colours centred at 0 on that panel's own scale) and its colour legend.
-
-    panels: [(values (2, 2), labels (2, 2) strings, title (a newline splits it), legend label), …]
-    title:  the row's title
-    """
-    parts = []
-    for values, labels, panel_title, legend in panels:
-        limit = max(float(np.max(np.abs(values))), 1e-9)
-        cells = [[f"{NAMES[i, j]}\n{labels[i, j]}" for j in range(2)] for i in range(2)]
-        heading = "<br>".join(escape(line) for line in panel_title.split("\n"))
-        parts.append(f"<div style='margin-right:18px'><div class='signs-panel-title' style='font-size:12px;"
-                     f"font-weight:bold;margin-bottom:3px'>{heading}</div>"
-                     + table_html(values, cells, limit, "signs-map", cell_px=(86, 46), font_px=13,
-                                  row_names=["row 1", "row 2"], col_names=["column 1", "column 2"])
-                     + colour_legend(limit, legend, width_px=180) + "</div>")
-    return (f"<div class='signs-panels'><div style='font-size:13px;margin-bottom:4px' class='signs-suptitle'>"
-            f"{escape(title)}</div><div style='display:flex;flex-wrap:wrap;align-items:flex-start'>"
-            + "".join(parts) + "</div></div>")
+            f" · v = {ex['downstream']:g} · bias b = {self.bias:+.3g}<br>outputs o11, o12, o21, o22 = "
+            f"[{', '.join(f'{v:+.3g}' for v in o.ravel())}] → δ = (y − t)·v·gate/4 "
+            f"({'gate 1[o > 0]' if ex['relu'] else 'no gate'}) = [{', '.join(f'{v:+.3g}' for v in delta.ravel())}]")
+        panels = [(self.weights, glyph_grid(self.weights, "signs"), "W",
+                   f"W after {self.steps} steps\n(red: + positive, blue: − negative)"),
+                  (grad_w, self.last_glyphs["gradient"], "∂L/∂W",
+                   "∂L/∂W = corr(I, δ)\n(blue −: weight goes ↑; red +: weight goes ↓)"),
+                  (update, self.last_glyphs["update"], "ΔW", "next update ΔW = −η ∂L/∂W\n(red: ↑ up, blue: ↓ down)")]
+        parts = []
+        for values, labels, name, title in panels:   # each on its own colour scale, centred at 0
+            limit = max(float(np.max(np.abs(values))), 1e-9)
+            heading = "<br>".join(escape(line) for line in title.split("\n"))
+            parts.append(f"<div style='margin-right:18px'><div class='signs-panel-title' style='font-size:12px;"
+                         f"font-weight:bold;margin-bottom:3px'>{heading}</div>"
+                         + table_html(values, NAMES + "\n" + labels, limit, "signs-map", cell_px=(86, 46), font_px=13,
+                                      row_names=["row 1", "row 2"], col_names=["column 1", "column 2"])
+                         + colour_legend(limit, f"colour scale of {name}", width_px=180) + "</div>")
+        self.plot.value = (
+            "<div class='signs-panels'><div style='font-size:13px;margin-bottom:4px' class='signs-suptitle'>Which "
+            "way will each filter weight move? Each panel's title says what its colours mean</div>"
+            "<div style='display:flex;flex-wrap:wrap;align-items:flex-start'>" + "".join(parts) + "</div></div>")
