@@ -281,10 +281,23 @@ def edge_table(study, meta, cut):
     return "\n".join(rows)
 
 
+@checked(_edge_args)
+def edge_epochs_table(study, meta, cut):
+    """Trained conv1 filters above the cut after each stored epoch, summed over the seeds (Markdown)."""
+    epochs = [f"after epoch {e}" if e else "start" for e in meta["snapshot_epochs"]] + ["end"]
+    rows = ["| data set | " + " | ".join(epochs) + " |", "|---|" + "---|" * len(epochs)]
+    for name in names.unchecked(meta):
+        runs = finished(study, name)
+        banks = list(np.moveaxis(runs["snapshots/conv1.w"], 1, 0)) + [runs["end/conv1.w"]]
+        counts = [int((orientation_score(bank[:, :, 0]) > cut).sum()) for bank in banks]
+        rows.append(f"| {name} | " + " | ".join(f"{c} of {6 * len(runs['epochs'])}" for c in counts) + " |")
+    return "\n".join(rows)
+
+
 @checked(_seeds_args)
 def seeds_table(study, meta, random):
     """How alike banks are, each pair matched one-to-one: trained seeds against each other, each trained bank
-    against its own start, what training added (end − start) seed against seed, and random pairs (Markdown)."""
+    against its own start, and pairs of random banks (Markdown)."""
     rows = ["| pairs of banks | mean matched correlation (median over pairs) | lowest–highest |", "|---|---|---|"]
     samples = {}
     for name in names.unchecked(meta):
@@ -292,7 +305,6 @@ def seeds_table(study, meta, random):
         start, end = runs["snapshots/conv1.w"][:, 0], runs["end/conv1.w"]
         samples[f"{name}: trained bank against trained bank, seed against seed"] = pair_scores(end)
         samples[f"{name}: trained bank against its own start"] = match_filters(end, start)["score"]
-        samples[f"{name}: what training added (end − start), seed against seed"] = pair_scores(end - start)
     samples["random He banks, pair against pair"] = match_filters(random[0::2], random[1::2])["score"]
     for label, scores in samples.items():
         rows.append(f"| {label} | {np.median(scores):.2f} | {scores.min():.2f}–{scores.max():.2f} |")
@@ -369,25 +381,26 @@ def compare_with_record(params, study, meta, name, epochs):
 
 @checked(_raw_args)
 def raw_pixels_table(dataset, learning_rates=(0.1, 0.1 / 255)):
-    """One epoch on raw 0…255 pixels (the division by 255 forgotten), from seed 0: what happens (Markdown).
-
-    Short on purpose: these runs show a network that stops learning, which they do within one epoch.
+    """One epoch from seed 0 on raw 0…255 pixels (the division by 255 forgotten) and, as the baseline, on
+    pixels / 255, at each learning rate: what happens (Markdown). Short on purpose: the raw runs stop learning
+    within one epoch, and one epoch of the scaled runs is the fair comparison.
     """
-    raw, raw_test = dataset.x_train.astype(np.float32), dataset.x_test.astype(np.float32)
-    rows = ["| η | how long it trained | outcome | weights that ended lower: conv1 / conv2 / fc1 |",
-            "|---|---|---|---|"]
-    for eta in learning_rates:
-        params = network.init_params(seed=0)
-        start = {k: params[k].copy() for k in network.MOVE_KEYS}
-        try:
-            history = network.train(params, raw, dataset.y_train, learning_rate=eta, batch_size=BATCH_SIZE, seed=0,
-                                    x_test=raw_test, y_test=dataset.y_test)
-            steps = len(history["loss"])
-            outcome = (f"loss {history['loss'][0]:.0f} → {history['loss'][-1]:.2f}; held-out accuracy "
-                       f"{100 * history['test_accuracy'][-1]:.1f} % (chance: 10 %)")
-        except network.TrainingDiverged as error:
-            steps, outcome = len(error.history["loss"]), f"**diverged** at step {error.step}: {error.reason}"
-        lower = " / ".join(f"{100 * np.mean(params[k] < start[k]):.0f} %" for k in network.MOVE_KEYS)
-        rows.append(f"| {eta:.3g} | {steps} of the epoch's {len(dataset.y_train) // BATCH_SIZE} steps | {outcome} "
-                    f"| {lower} |")
+    rows = ["| inputs | η | how long it trained | outcome | weights that ended lower: conv1 / conv2 / fc1 |",
+            "|---|---|---|---|---|"]
+    for inputs, scale in (("pixels / 255 (the course's)", 255.0), ("raw pixels 0…255", 1.0)):
+        x, x_test = dataset.x_train.astype(np.float32) / scale, dataset.x_test.astype(np.float32) / scale
+        for eta in learning_rates:
+            params = network.init_params(seed=0)
+            start = {k: params[k].copy() for k in network.MOVE_KEYS}
+            try:
+                history = network.train(params, x, dataset.y_train, learning_rate=eta, batch_size=BATCH_SIZE,
+                                        seed=0, x_test=x_test, y_test=dataset.y_test)
+                steps = len(history["loss"])
+                outcome = (f"loss {history['loss'][0]:.3g} → {history['loss'][-1]:.2f}; held-out accuracy "
+                           f"{100 * history['test_accuracy'][-1]:.1f} % (chance: 10 %)")
+            except network.TrainingDiverged as error:
+                steps, outcome = len(error.history["loss"]), f"**diverged** at step {error.step}: {error.reason}"
+            lower = " / ".join(f"{100 * np.mean(params[k] < start[k]):.0f} %" for k in network.MOVE_KEYS)
+            rows.append(f"| {inputs} | {eta:.3g} | {steps} of the epoch's {len(dataset.y_train) // BATCH_SIZE} "
+                        f"steps | {outcome} | {lower} |")
     return "\n".join(rows)
