@@ -72,24 +72,27 @@ def grid_html(shape, cell, css_class, title="", row_names=None, col_names=None, 
     "frame" (top, right, bottom, left: the edges that get the thick blue FRAME, e.g. from ``frame``).
     row_names, col_names: header labels (HTML) or None; title: HTML above the table.
     """
-    head = "font-weight:normal;color:#555;font-size:11px;padding:0 3px"
+    # what every cell shares is one style rule, not repeated in each cell: the browser draws half the HTML
+    grid = f"course-grid-{cell_px[0]}x{cell_px[1]}"
+    rule = (f"<style>.{grid} td{{min-width:{cell_px[0]}px;height:{cell_px[1]}px;padding:0 2px;border:1px solid #bbb;"
+            f"background:#fff;color:#000}}.{grid} th{{font-weight:normal;color:#555;font-size:11px;padding:0 3px}}"
+            "</style>")
     rows = []
     if col_names is not None:
         corner = "<th></th>" if row_names is not None else ""
-        rows.append(f"<tr>{corner}" + "".join(f"<th style='{head}'>{name}</th>" for name in col_names) + "</tr>")
+        rows.append(f"<tr>{corner}" + "".join(f"<th>{name}</th>" for name in col_names) + "</tr>")
     for r in range(shape[0]):
-        tds = [] if row_names is None else [f"<th style='{head}'>{row_names[r]}</th>"]
+        tds = [] if row_names is None else [f"<th>{row_names[r]}</th>"]
         for c in range(shape[1]):
             spec = cell(r, c)
-            style = [f"background:{spec.get('background', '#ffffff')}", f"color:{spec.get('ink', '#000000')}",
-                     f"min-width:{cell_px[0]}px", f"height:{cell_px[1]}px", "padding:0 2px",
-                     f"border:{spec.get('border', '1px solid #bbb')}"]
+            style = [f"{key}:{spec[name]}" for key, name in (("background", "background"), ("color", "ink"),
+                                                             ("border", "border")) if name in spec]
             style += [f"border-{side}:{FRAME}" for side, edge in
                       zip(("top", "right", "bottom", "left"), spec.get("frame", (False,) * 4), strict=True) if edge]
             tds.append(f"<td class='{spec.get('cls', '')}' style='{';'.join(style)}'>{spec['text']}</td>")
         rows.append("<tr>" + "".join(tds) + "</tr>")
     heading = f"<div style='font-size:13px;font-weight:bold;margin-bottom:2px'>{title}</div>" if title else ""
-    return (f"{heading}<table class='{css_class}' style='border-collapse:collapse;font-size:{font_px}px;"
+    return (f"{rule}{heading}<table class='{css_class} {grid}' style='border-collapse:collapse;font-size:{font_px}px;"
             f"font-family:sans-serif;text-align:center;white-space:nowrap;line-height:1.25'>"
             + "".join(rows) + "</table>")
 
