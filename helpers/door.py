@@ -166,16 +166,11 @@ def mapping(value, name, what):
 
 # ---------------------------------------------------------------------------- the engine's doors
 # One check function per door of helpers/nn (conv, pool, layers, gradcheck, network), used as @checked(...)
-# there, so that the engine's files hold the engine. They import the engine's shapes lazily (it imports this).
-
-def _engine():
-    from helpers.nn import conv, network, pool
-    return conv, network, pool
-
+# there, so that the engine's files hold the engine. They import the engine lazily (it imports this module).
 
 def conv_args(x, w, stride, padding, b=None, dy=None, **rest):
     """The door of the four conv functions: arrays of real numbers with matching shapes."""
-    conv, network, pool = _engine()
+    from helpers.nn import conv  # lazily: the engine imports this module
     x, w = real_array(x, "x"), real_array(w, "w")
     stride, padding = check_stride_padding(stride, padding)
     if x.ndim != 4 or min(x.shape) == 0:
@@ -204,7 +199,7 @@ def conv_args(x, w, stride, padding, b=None, dy=None, **rest):
 
 def pool_args(x, size, stride, dy=None, ties="first"):
     """The door of maxpool2d and maxpool2d_backward."""
-    conv, network, pool = _engine()
+    from helpers.nn import pool  # lazily: the engine imports this module
     x = real_array(x, "x")
     if x.ndim != 4 or min(x.shape) == 0:
         raise ValueError(f"x must be a non-empty 4-D array (N, C, H, W); got shape {x.shape}")
@@ -264,7 +259,7 @@ def gradcheck_args(f, x, h, upstream=None, analytic=None, tolerance=None):
 
 
 def init_args(seed, dtype, init):
-    conv, network, pool = _engine()
+    from helpers.nn import network  # lazily: the engine imports this module
     try:
         float_dtype = np.dtype(dtype) in (np.float32, np.float64)
     except (TypeError, ValueError):
@@ -277,7 +272,7 @@ def init_args(seed, dtype, init):
 
 
 def check_params(params):
-    conv, network, pool = _engine()
+    from helpers.nn import network  # lazily: the engine imports this module
     mapping(params, "params", "a dict like init_params() returns")
     dtype = np.asarray(params.get("conv1.w", 0.0)).dtype
     for name, shape in network.SHAPES.items():
@@ -305,7 +300,7 @@ def check_labels(y, n, name):
 
 
 def forward_args(params, x):
-    conv, network, pool = _engine()
+    from helpers.nn import network  # lazily: the engine imports this module
     check_params(params)
     x = check_images(x, "x")
     check_memory(len(x) * network.BYTES_PER_IMAGE, "x")
@@ -318,7 +313,7 @@ def loss_args(params, x, y):
 
 def train_args(params, x, y, learning_rate, batch_size, epochs, seed, x_test, y_test, on_progress,
                 progress_every, snapshot_every):
-    conv, network, pool = _engine()
+    from helpers.nn import network  # lazily: the engine imports this module
     check_params(params)
     x = check_images(x, "x")
     if (x_test is None) != (y_test is None):

@@ -67,7 +67,7 @@ def check_shapes(cols_shape, y_shape):
     y = read_numbers(y_shape, (4,), integer=True, what="y_shape")
     (n, c, h, _), (f, _, k, _), stride = SHAPES_CASE["x"], SHAPES_CASE["w"], SHAPES_CASE["stride"]
     x, w = np.zeros(SHAPES_CASE["x"]), np.zeros(SHAPES_CASE["w"])   # the engine's shapes are the right ones
-    right = im2col(x, k, k, stride).shape + conv2d(x, w, np.zeros(f), stride).shape
+    right = im2col(x, k, k, stride).shape + conv2d.unchecked(x, w, np.zeros(f), stride).shape
     side, no_stride, rounded_up = right[-1], h - k + 1, -(-(h - k) // stride) + 1
     slips = [
         Slip((c * k * k, n * no_stride ** 2, n, f, no_stride, no_stride), "you ignored the stride: with stride 2 "
@@ -168,22 +168,23 @@ def check_col2im(function):
 # ---------------------------------------------------------------- 5: conv2d_backward (implement it)
 def _diagnosis(got, dy, x, w, b, stride, padding):
     """(relative errors {dx, dw, db} against central differences, the named slips among them)."""
+    differences, conv = numerical_gradient_of_output.unchecked, conv2d.unchecked
     numeric = {
-        "dx": numerical_gradient_of_output(lambda v: conv2d(v, w, b, stride, padding), x.copy(), dy, 1e-3),
-        "dw": numerical_gradient_of_output(lambda v: conv2d(x, v, b, stride, padding), w.copy(), dy, 1e-3),
-        "db": numerical_gradient_of_output(lambda v: conv2d(x, w, v, stride, padding), b.copy(), dy, 1e-3),
+        "dx": differences(lambda v: conv(v, w, b, stride, padding), x.copy(), dy, 1e-3),
+        "dw": differences(lambda v: conv(x, v, b, stride, padding), w.copy(), dy, 1e-3),
+        "db": differences(lambda v: conv(x, w, v, stride, padding), b.copy(), dy, 1e-3),
     }    # h = 1e-3: L = Σ conv2d(x, w, b)·dy is linear in each
     errors = {name: relative_error(got[name], numeric[name]) for name in numeric}
     slips = []
-    if errors["dw"] >= TOLERANCE and np.allclose(got["dw"], conv2d_backward(dy[:, :, ::-1, ::-1], x, w, stride,
-                                                                            padding)[1]):
+    flipped = conv2d_backward.unchecked(dy[:, :, ::-1, ::-1], x, w, stride, padding)[1]
+    if errors["dw"] >= TOLERANCE and np.allclose(got["dw"], flipped):
         slips.append("dw: you flipped δ — ∂L/∂W = corr(x, δ) has no flip (section 6)")
     if errors["dx"] >= TOLERANCE:
         unread = _coverage(x.shape[2:], w.shape[2:], stride, padding) == 0
         if np.any(got["dx"][:, :, unread] != 0):
             slips.append("dx is not 0 in the last row and column, yet no window reads them — the stride leaves a "
                          "remainder — so the loss cannot depend on them")
-        if np.allclose(got["dx"], conv2d_backward(dy, x, w[:, :, ::-1, ::-1], stride, padding)[0]):
+        if np.allclose(got["dx"], conv2d_backward.unchecked(dy, x, w[:, :, ::-1, ::-1], stride, padding)[0]):
             slips.append("dx: W must be rotated by 180° in ∂L/∂x (the one flip of the backward pass) — or you "
                          "flipped it twice")
     if errors["db"] >= TOLERANCE and np.allclose(got["db"], dy.sum(axis=(0, 2, 3)) / dy.shape[0]):
@@ -198,7 +199,7 @@ def check_conv2d_backward(function):
     reports = []
     for x_shape, w_shape, stride, padding in BACKWARD_CASES:
         x, w, b = rng.standard_normal(x_shape), rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
-        dy = rng.standard_normal(conv2d(x, w, b, stride, padding).shape)
+        dy = rng.standard_normal(conv2d.unchecked(x, w, b, stride, padding).shape)
         where = f"for x {x_shape}, w {w_shape}, stride {stride}, padding {padding}"
         result = call_learner(function, dy, x, w, stride, padding, where=where)
         if not isinstance(result, (tuple, list)) or len(result) != 3:

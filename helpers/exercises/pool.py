@@ -57,7 +57,7 @@ ROUTING, TIE, CENTRAL, FILTER_GRAD, MAXPOOL = EXERCISES.values()
 # ---------------------------------------------------------------- 1: routing by hand
 def routing_answer():
     """∂L/∂I for exercise 1 (4×4); + 0.0 turns the −0 of δ · 0 into 0."""
-    return maxpool2d_backward(ROUTING_DY[None, None], ROUTING_X[None, None], 2)[0, 0] + 0.0
+    return maxpool2d_backward.unchecked(ROUTING_DY[None, None], ROUTING_X[None, None], 2)[0, 0] + 0.0
 
 
 @checker(ROUTING)
@@ -81,7 +81,7 @@ def check_routing(answer):
 def tie_answers():
     """{rule: 2×2 ∂L/∂(window)} for exercise 2."""
     dy = np.full((1, 1, 1, 1), TIE_DY)
-    return {rule: maxpool2d_backward(dy, TIE_WINDOW[None, None], 2, ties=rule)[0, 0] + 0.0
+    return {rule: maxpool2d_backward.unchecked(dy, TIE_WINDOW[None, None], 2, ties=rule)[0, 0] + 0.0
             for rule in ("first", "split", "all")}
 
 
@@ -104,8 +104,8 @@ def check_tie_split(answer):
 # ---------------------------------------------------------------- 3: central differences at a tie
 def central_difference_answer():
     """The sum of the four single-entry central differences of max(CENTRAL_WINDOW) (exercise 3)."""
-    differences = numerical_gradient_of_output(lambda v: maxpool2d(v, 2), CENTRAL_WINDOW[None, None].copy(),
-                                               np.ones((1, 1, 1, 1)), 1e-4)
+    differences = numerical_gradient_of_output.unchecked(lambda v: maxpool2d.unchecked(v, 2),
+                                                         CENTRAL_WINDOW[None, None].copy(), np.ones((1, 1, 1, 1)), 1e-4)
     return float(round(differences.sum(), 6))
 
 
@@ -132,7 +132,7 @@ def filter_answer():
     """∂L/∂W for L = FILTER_LOSS_SCALE · max(O), O = corr(I, W): back through the max-pool, then the filter."""
     scale = np.full((1, 1, 1, 1), FILTER_LOSS_SCALE)
     outputs = corr2d(FILTER_IMAGE, FILTER_W)[None, None]
-    return corr2d(FILTER_IMAGE, maxpool2d_backward(scale, outputs, 2)[0, 0])
+    return corr2d(FILTER_IMAGE, maxpool2d_backward.unchecked(scale, outputs, 2)[0, 0])
 
 
 def _patch(r, c):
@@ -170,9 +170,9 @@ def _check_routing(function, rng):
     """Wrong unless the learner routes like the engine on MAXPOOL_CASES (distinct values: no ties)."""
     for side, size, stride in MAXPOOL_CASES:
         x = rng.permutation(2 * side * side).reshape(1, 2, side, side).astype(float)
-        dy = rng.standard_normal(maxpool2d(x, size, stride).shape)
+        dy = rng.standard_normal(maxpool2d.unchecked(x, size, stride).shape)
         where = f"for a {side}×{side} input, {size}×{size} windows, stride {stride} (no ties)"
-        got, want = _run(function, dy, x, size, stride, where), maxpool2d_backward(dy, x, size, stride)
+        got, want = _run(function, dy, x, size, stride, where), maxpool2d_backward.unchecked(dy, x, size, stride)
         if np.allclose(got, want):
             continue
         wins = maxpool2d_backward(np.ones_like(dy), x, size, stride)    # how many windows each pixel wins
@@ -214,8 +214,9 @@ def check_maxpool_backward(function):
     where = "at ties with overlapping windows (a 4×4 input with tied blocks, 2×2 windows, stride 1)"
     got = _run(function, dy, x, 2, 1, where)
     directions = rng.standard_normal((SUBGRADIENT_DIRECTIONS, 1, 4, 4)) * 1e-3      # one direction an image
-    moved = np.sum(dy * maxpool2d(x + directions, 2, 1), axis=(1, 2, 3))
-    broken = int(np.sum(moved < np.sum(dy * maxpool2d(x, 2, 1)) + np.sum(got * directions, axis=(1, 2, 3)) - 1e-12))
+    moved = np.sum(dy * maxpool2d.unchecked(x + directions, 2, 1), axis=(1, 2, 3))
+    bound = np.sum(dy * maxpool2d.unchecked(x, 2, 1)) + np.sum(got * directions, axis=(1, 2, 3))
+    broken = int(np.sum(moved < bound - 1e-12))
     if broken:
         raise Wrong(f"{where}: the subgradient inequality L(x + h) ≥ L(x) + ⟨g, h⟩ fails in {broken} of "
                     f"{SUBGRADIENT_DIRECTIONS} random directions, so your dx is not a valid gradient there")

@@ -191,7 +191,7 @@ class _Stepper(widgets.VBox):
         filter of ones is each pixel's window count)."""
         n, k = self.n, self.k
         m, side = conv_output_shape((n, n), (k, k), stride, padding)[0], n + 2 * padding
-        coverage = conv2d_backward(np.ones((1, 1, m, m)), np.zeros((1, 1, side, side)), np.ones((1, 1, k, k)),
+        coverage = conv2d_backward.unchecked(np.ones((1, 1, m, m)), np.zeros((1, 1, side, side)), np.ones((1, 1, k, k)),
                                    stride)[0]
         return {"stride": stride, "padding": padding, "m": m, "x_pad": np.pad(self.image, padding),
                 "corners": [(r * stride, c * stride) for r in range(m) for c in range(m)],
@@ -235,7 +235,7 @@ class ForwardStepper(_Stepper):
     def _build(self, _mode, stride, padding):
         ctx, k = self._geometry(stride, padding), self.k
         x_pad, m, labels = ctx["x_pad"], ctx["m"], ctx["labels"]
-        output = conv2d(self.image[None, None], self.kernel[None, None], np.zeros(1), stride, padding)[0, 0]
+        output = conv2d.unchecked(self.image[None, None], self.kernel[None, None], np.zeros(1), stride, padding)[0, 0]
         unread = [(r - padding, c - padding) for r, c in zip(*np.nonzero(~ctx["read"]), strict=True)
                   if self._inside(r, c, padding)]
         key = (f"Blue frame = the window; <span style='background:{PAIR_COLOUR}'>&nbsp;orange&nbsp;</span> = the "
@@ -305,7 +305,7 @@ class BackwardStepper(_Stepper):
             raise ValueError(f"upstream holds {self.upstream.size} numbers but stride {stride}, padding {padding} "
                              f"needs m² = {m * m} (δ is {m}×{m})")
         ctx["delta"] = delta = self.upstream[:m * m].reshape(m, m)
-        dx, dw, _ = conv2d_backward(delta[None, None], self.image[None, None], self.kernel[None, None],
+        dx, dw, _ = conv2d_backward.unchecked(delta[None, None], self.image[None, None], self.kernel[None, None],
                                     stride, padding)
         if mode == "weight":
             return [self._weight_state(i, j, dw[0, 0], ctx) for i in range(self.k) for j in range(self.k)]

@@ -67,18 +67,18 @@ def compute_digit(params, x, label):
         raise ValueError(f"x must be one (28, 28) image; got shape {x.shape}")
     label = integer_in(label, "label", 0, 9)
     image = x[None, None]                                                      # (1, 1, 28, 28)
-    logits, (z1, m1, a1, z2, m2, a2, h) = forward(p, image)
+    logits, (z1, m1, a1, z2, m2, a2, h) = forward.unchecked(p, image)
     loss, dlogits = softmax_cross_entropy(logits, np.array([label]))
     # backward, the chain rule one layer a line (as network.loss_and_grads), down to δ = ∂L/∂z1
     dh = linear_backward(dlogits, h, p["fc2.w"])[0]
-    da2 = linear_backward(relu_backward(dh, h), a2, p["fc1.w"])[0]
-    dz2 = maxpool2d_backward(relu_backward(da2.reshape(m2.shape), m2), z2, POOL, ties="first")
-    da1 = conv2d_backward(dz2, a1, p["conv2.w"])[0]
-    delta1 = maxpool2d_backward(relu_backward(da1, m1), z1, POOL, ties="first")   # (1, 6, 26, 26)
-    grad_w = conv2d_backward(delta1, image, p["conv1.w"])[1]
-    won = maxpool2d_backward(np.ones_like(m1), z1, POOL, ties="first")[0] > 0
-    tied = maxpool2d_backward(np.ones_like(m1), z1, POOL, ties="all")[0, :, None]   # 1 at every maximum
-    tie_count = conv2d(tied, np.ones((1, 1, POOL, POOL)), np.zeros(1), stride=POOL)[:, 0].round().astype(int)
+    da2 = linear_backward(relu_backward.unchecked(dh, h), a2, p["fc1.w"])[0]
+    dz2 = maxpool2d_backward.unchecked(relu_backward.unchecked(da2.reshape(m2.shape), m2), z2, POOL, POOL, "first")
+    da1 = conv2d_backward.unchecked(dz2, a1, p["conv2.w"])[0]
+    delta1 = maxpool2d_backward.unchecked(relu_backward.unchecked(da1, m1), z1, POOL, POOL, "first")   # (1, 6, 26, 26)
+    grad_w = conv2d_backward.unchecked(delta1, image, p["conv1.w"])[1]
+    won = maxpool2d_backward.unchecked(np.ones_like(m1), z1, POOL, POOL, "first")[0] > 0
+    tied = maxpool2d_backward.unchecked(np.ones_like(m1), z1, POOL, POOL, "all")[0, :, None]   # 1 at every maximum
+    tie_count = conv2d.unchecked(tied, np.ones((1, 1, POOL, POOL)), np.zeros(1), POOL)[:, 0].round().astype(int)
     kept = POOL * (z2.shape[-1] // POOL)            # conv2 rows/columns its floor-mode pool reads: 10
     reach = np.arange(m1.shape[-1]) < kept + KERNEL - 1   # pooled rows some kept conv2 output reads: 1…12
     patches = im2col(image, KERNEL, KERNEL).T.reshape(26, 26, KERNEL, KERNEL)   # the window of each output
