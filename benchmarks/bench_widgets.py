@@ -7,8 +7,11 @@ widget is benchmarked as soon as it has steps): each step is one row — its "fo
 handle, a button; "click": true clicks it, e.g. a toggle button) and its "key".
 
 How one press is timed. A MutationObserver in the page records the time of every change inside the
-widget's notebook cell, except inside the pressed control itself (its handle moves at once, in the
-browser). A capturing keydown/pointerdown listener records the press. After the press we wait until the
+outputs of the widget's notebook cell, except inside the pressed control itself (its handle moves at once,
+in the browser; a toggle-button group is one control). Changes to the cell itself are not counted: a click
+makes JupyterLab activate the cell (its class, toolbar and editor change), which is not the widget's repaint
+(until 2026-12-04 they were counted, and a toggle's row timed JupyterLab's cell activation instead).
+A capturing keydown/pointerdown listener records the press. After the press we wait until the
 kernel is idle again and --quiet-ms have passed with no change (a slow widget may repaint in pieces, with
 long gaps while the kernel works); latency = the LAST change − the press: the widget is fully repainted,
 every round trip to the kernel included. A press that changes nothing (a slider at its end, a button
@@ -51,8 +54,12 @@ OBSERVER_JS = """
   window.addEventListener('pointerdown', mark, true);
   bench.watch = (target) => {
     if (!target) return false;
-    const cell = target.closest('.jp-Cell') || document.body;
-    bench.control = target.closest('.jupyter-widgets') || target;
+    // the cell's outputs, not the cell: a click also makes JupyterLab activate the cell (its class, tab index,
+    // toolbar and editor change), which is not the widget repainting
+    const cell = target.closest('.jp-Cell');
+    const outputs = (cell && cell.querySelector('.jp-Cell-outputWrapper')) || cell || document.body;
+    // the pressed control: a toggle-button group's element has no 'jupyter-widgets' class, so name it first
+    bench.control = target.closest('.widget-toggle-buttons, .jupyter-widgets') || target;
     if (bench.observer) bench.observer.disconnect();
     bench.observer = new MutationObserver((records) => {
       const now = performance.now();
@@ -62,7 +69,7 @@ OBSERVER_JS = """
         bench.last = now; bench.changes += 1;
       }
     });
-    bench.observer.observe(cell, {subtree: true, childList: true, attributes: true, characterData: true});
+    bench.observer.observe(outputs, {subtree: true, childList: true, attributes: true, characterData: true});
     return true;
   };
 }
@@ -200,7 +207,7 @@ def main():
             browser.close()
     load = os.getloadavg()
     width = max(len(name) for name, _, _ in rows) if rows else 10
-    print(f"\nKey-to-repaint latency in JupyterLab + headless Chromium (press → last change in the widget's cell), "
+    print(f"\nKey-to-repaint latency in JupyterLab + headless Chromium (press → last change in the widget's outputs), "
           f"{args.presses} presses each; load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on "
           f"{os.cpu_count()} cores; {time.time() - began:.0f} s in all\n")
     header = "widget (notebook, focus, key)"
