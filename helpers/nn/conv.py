@@ -87,6 +87,9 @@ def im2col(x, kh, kw, stride=1, padding=0):
     out_h, out_w = conv_output_shape((height, width), (kh, kw), stride, padding)
     x_pad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding))) if padding else x
     cols = np.empty((c, kh, kw, n, out_h, out_w), dtype=dtype)
+    # In one line per filter tap (i, j), 03's windows in the (c, i, j) × (n, r, s) layout:
+    #     cols[:, i, j] = x_pad[:, :, i:i + stride·out_h:stride, j:j + stride·out_w:stride].transpose(1, 0, 2, 3)
+    # Done in two steps only for speed: the columns of tap j once (copied channel-first), then each row offset i.
     for j in range(kw):
         columns = x_pad[:, :, :, j:j + stride * out_w:stride].transpose(1, 0, 2, 3).astype(dtype)   # (C, N, Hp, W')
         for i in range(kh):
@@ -105,7 +108,7 @@ def col2im(dcols, x_shape, kh, kw, stride=1, padding=0):
     dx_pad = np.zeros((c, n, height + 2 * padding, width + 2 * padding), dtype=dcols.dtype)
     dcols = dcols.reshape(c, kh, kw, n, out_h, out_w)
     for j in range(kw):
-        columns = np.zeros((c, n, height + 2 * padding, out_w), dtype=dcols.dtype)
+        columns = np.zeros((c, n, height + 2 * padding, out_w), dtype=dcols.dtype)   # (C, N, Hp, W'), as in im2col
         for i in range(kh):
             columns[:, :, i:i + stride * out_h:stride] += dcols[:, i, j]
         dx_pad[:, :, :, j:j + stride * out_w:stride] += columns

@@ -15,7 +15,8 @@ def relu(x):
 def relu_backward(dy, x):
     """Gradient of relu with respect to its input: dy where x > 0, else 0.
 
-    dy: upstream gradient ∂L/∂y, the shape of x; x: input of the forward pass
+    dy: upstream gradient ∂L/∂y, the shape of x; x: input of the forward pass (or its output: relu(u) > 0
+    exactly where u > 0, so the network passes the output it kept)
     Returns dx, the shape of x. At x == 0 the derivative is taken as 0 (PyTorch's choice, a valid
     subgradient: any value in [0, 1] is).
     """

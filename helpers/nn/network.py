@@ -5,16 +5,16 @@
                   → flatten (C,H,W) → (N,150) → fc1 → (N,128) → ReLU → fc2 → logits (N,10)
 
 ``forward`` runs the layers in order; ``loss_and_grads`` adds the loss and runs their backward passes in
-reverse: the chain rule, one line per layer. The layers are conv2d, maxpool2d and relu themselves, called
-through ``.unchecked`` (the same functions without their door's argument checks: the network checks its
-own arguments once, at its door).
+reverse: the chain rule, one line per layer (a ReLU shares its line with the layer before it). The layers
+are conv2d, maxpool2d and relu themselves, called through ``.unchecked`` (the same functions without their
+door's argument checks: the network checks its own arguments once, at its door).
 """
 import numpy as np
 
 from helpers import door
 from helpers.door import checked
 from helpers.nn.conv import conv2d, conv2d_backward
-from helpers.nn.gradcheck import relative_error
+from helpers.nn.gradcheck import numerical_gradient, relative_error
 from helpers.nn.layers import linear, linear_backward, relu, relu_backward, softmax_cross_entropy
 from helpers.nn.pool import maxpool2d, maxpool2d_backward
 
@@ -257,20 +257,12 @@ def gradient_check(params, x, y, entries=5, eps=1e-5, seed=0):
     rng, errors = np.random.default_rng(seed), {}
     _, grads = loss_and_grads.unchecked(params, x, y)
     for name in SHAPES:
-        weights, worst = params[name], 0.0     # perturbed in place, entry by entry, and restored
-        for index in rng.choice(weights.size, size=min(entries, weights.size), replace=False):
-            where = np.unravel_index(index, weights.shape)
-            saved = weights[where]
-            try:
-                weights[where] = saved + eps
-                loss_plus = loss_and_grads.unchecked(params, x, y)[0]
-                weights[where] = saved - eps
-                loss_minus = loss_and_grads.unchecked(params, x, y)[0]
-            finally:
-                weights[where] = saved
-            numeric = (loss_plus - loss_minus) / (2 * eps)
-            worst = max(worst, relative_error.unchecked(np.array(grads[name][where]), np.array(numeric)))
-        errors[name] = worst
+        weights = params[name]                  # numerical_gradient perturbs it in place and restores it
+        picked = [np.unravel_index(index, weights.shape)
+                  for index in rng.choice(weights.size, size=min(entries, weights.size), replace=False)]
+        numeric = numerical_gradient(lambda _: loss_and_grads.unchecked(params, x, y)[0], weights, eps, picked)
+        errors[name] = max(relative_error.unchecked(np.array(grads[name][where]), np.array(numeric[where]))
+                           for where in picked)
     return errors
 
 

@@ -15,7 +15,8 @@ routed gradients into the shared pixels.
 
 Both passes work on size·size strided views of x, one per offset (i, j) inside a window: the
 forward pass is an elementwise maximum over them, the backward pass compares each with the maximum.
-A NaN makes a window's maximum, and so where its gradient goes, undefined: the backward pass refuses it.
+A NaN makes a window's maximum, and so where its gradient goes, undefined: the door (helpers.door.pool_args)
+refuses it.
 """
 import numpy as np
 
@@ -66,7 +67,7 @@ def maxpool2d_backward(dy, x, size=2, stride=None, ties="first"):
     dy: (N, C, H', W') upstream gradient ∂L/∂y; x: (N, C, H, W) input of the forward pass
     size, stride: as in maxpool2d; ties: "first" | "split" | "all" (see the module docstring)
     Returns dx (N, C, H, W), float, laid out in memory like x; pixels in no window (floor mode) and
-    non-winners get 0; overlapping windows (stride < size) add up.
+    non-winners get 0; overlapping windows (stride < size) add up. The window maxima are recomputed from x.
     """
     stride = stride or size
     out_h, out_w = pool_output_shape(x.shape[2:], size, stride)
@@ -81,10 +82,11 @@ def maxpool2d_backward(dy, x, size=2, stride=None, ties="first"):
             free ^= hit                             # hit ⊆ free now, so this takes the winners out
     elif ties == "split":
         share = dy / np.sum(hits, axis=0)
+    # ties == "all": every hit keeps its indicator, so each tied maximum gets all of dy
     dx = np.zeros_like(x, dtype=np.result_type(dy, x, 1.0))
     for hit, dx_view in zip(hits, _window_views(dx, size, stride, out_h, out_w), strict=True):
         if stride < size:
             dx_view += share * hit                   # a pixel shared by overlapping windows collects from each
-        else:
+        else:                                        # no overlap: each pixel is in one window, so = is +=
             np.multiply(share, hit, out=dx_view)
     return dx
