@@ -10,11 +10,15 @@
                             mirror that misbehaves, an unusable cache folder, a full disk, a damaged file), it
                             falls back to the shipped subset and says why in one sentence, ``Dataset.note``
                             (also logged once, as a warning of the logger "helpers.data").
+- ``from_files(path, name, classes)``  your own 28×28 grey images (an .npz, or idx files as MNIST's), under your
+                            own name and class names, checked file by file (docs/own_data.md).
 
 Downloads happen only when one of these functions is called, never at import. pooch does them
 (``pooch.retrieve``): a download lands in a temporary file beside the cache and is renamed into place only
 once it matches the published SHA-256 (TensorFlow Datasets' checksum lists), so the cache never holds a
-half-written or unverified file, and two processes downloading the same file at once both succeed.
+half-written or unverified file, and two processes downloading the same file at once both succeed. A
+downloaded file is made readable as the umask allows (pooch's temporary files are private, mode 0600), so a
+cache an instructor filled serves every account.
 
 Images are kept as uint8 (N, 1, 28, 28) to save memory (the full MNIST is 47 MB as uint8, 188 MB as
 float32); ``to_unit_float`` turns a batch into floats in [0, 1].
@@ -22,17 +26,21 @@ float32); ``to_unit_float`` turns a batch into floats in [0, 1].
 import gzip
 import http.client
 import logging
+import math
 import os
 import socket
 import ssl
 import struct
 import urllib.parse
+import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pooch
+
+from helpers.door import MEMORY_BUDGET, class_names, number
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 CACHE_DIR = DATA_DIR / "cache"
@@ -78,6 +86,8 @@ FASHION_MIRRORS = ("https://raw.githubusercontent.com/zalandoresearch/fashion-mn
                    "https://storage.googleapis.com/tensorflow/tf-keras-datasets/")
 
 NAMES = ("subset", "fashion_subset", "mnist", "fashion")
+IMAGE_SHAPES = ((28, 28), (784,), (1, 28, 28), (28, 28, 1))   # what from_files takes per image (real files hold these)
+MIN_TRAIN = 64   # notebook 06 trains in batches of 64
 
 LOG = logging.getLogger(__name__)
 LOG.addHandler(logging.NullHandler())  # silent unless the user configures logging
@@ -102,9 +112,10 @@ class DataFileError(ValueError):
 class Dataset:
     """Images and labels, split into train and test.
 
-    x_train: (N, 1, 28, 28) uint8 pixels 0…255;  y_train: (N,) int64 labels 0…9
+    x_train: (N, 1, 28, 28) uint8 pixels 0…255;  y_train: (N,) int64 labels 0…len(classes) − 1
     x_test:  (M, 1, 28, 28) uint8;               y_test:  (M,) int64
-    name:    "subset", "fashion_subset", "mnist" or "fashion";  classes: the 10 class names
+    name:    "subset", "fashion_subset", "mnist" or "fashion" (the course's), or the name given to from_files
+    classes: the class names, label k naming classes[k] (10 for the course's data sets)
     note:    one sentence for the learner: where the data came from (and why, after a fallback)
     """
 
@@ -134,8 +145,10 @@ def _load_npz(path, sha256, name, classes, note):
         raise DataFileError(f"the shipped subset {path} is missing; restore it with git (git checkout -- data/)")
     actual = pooch.file_hash(str(path))
     if actual != sha256:
-        raise DataFileError(f"{path} has SHA-256 {actual}, expected {sha256}; the file is damaged "
-                            "or was regenerated without updating data/README.md and helpers/data.py")
+        raise DataFileError(f"{path} has SHA-256 {actual}, expected {sha256}: it is not the course's file "
+                            f"({name}). To train on your own images, load them under their own name with "
+                            "data.from_files(path, name=..., classes=[...]) (docs/own_data.md); if this is the "
+                            "shipped file, it is damaged: restore it with git (git checkout -- data/)")
     with np.load(path) as arrays:
         return Dataset(arrays["x_train"][:, None], arrays["y_train"].astype(np.int64),
                        arrays["x_test"][:, None], arrays["y_test"].astype(np.int64), name, classes, note)
@@ -158,19 +171,24 @@ def load_fashion_subset(path=FASHION_SUBSET_PATH):
 
 # ---------------------------------------------------------------------------- idx files
 
-def read_idx(path, count):
-    """Read a gzipped idx file (MNIST's format) of count items: images → uint8 (count, 28, 28), labels → (count,).
+def read_idx(path, count=None):
+    """Read an idx file (MNIST's format) of unsigned bytes: images → uint8 (count, 28, 28), labels → (count,).
 
+    count: how many items the file must hold (a published file, gzipped); None takes any shape of 1 to 4
+    dimensions and an uncompressed file too (your own files: from_files checks what they hold).
     The header is checked first, against the shape expected; then exactly the bytes it announces are
     decompressed, so a damaged file (or a gzip bomb) is refused without being unpacked. Raises
-    DataFileError naming the file when it is not a gzipped idx file of that shape, or holds more or
+    DataFileError naming the file when it is not an idx file of that shape, or holds more or
     fewer bytes than its header announces.
     """
     where = Path(path).name
-    with gzip.open(path, "rb") as f:
+    with open(path, "rb") as raw:
+        zipped = raw.read(2) == b"\x1f\x8b"
+    with (gzip.open if zipped or count is not None else open)(path, "rb") as f:
         try:
             magic = f.read(4)
-            if len(magic) < 4 or magic[:3] != b"\x00\x00\x08" or magic[3] not in (1, 3):
+            if len(magic) < 4 or magic[:3] != b"\x00\x00\x08" or magic[3] not in (range(1, 5) if count is None
+                                                                               else (1, 3)):
                 raise DataFileError(f"{where}: not an idx file of unsigned bytes (header {magic.hex()})")
             ndim = magic[3]
             raw_dims = f.read(4 * ndim)
@@ -178,8 +196,11 @@ def read_idx(path, count):
                 raise DataFileError(f"{where}: the idx header is cut short; the file is truncated")
             dims = struct.unpack(f">{ndim}I", raw_dims)
             expected = (count, 28, 28) if ndim == 3 else (count,)
-            if dims != expected:
+            if count is not None and dims != expected:
                 raise DataFileError(f"{where}: holds shape {dims}, expected {expected}")
+            if math.prod(dims) > MEMORY_BUDGET:
+                raise DataFileError(f"{where}: its header announces shape {dims}, over the "
+                                    f"{MEMORY_BUDGET >> 30} GB one call may read")
             values = np.empty(dims, dtype=np.uint8)
             filled = f.readinto(values)
             if filled < values.size or f.read(1):
@@ -193,16 +214,23 @@ def read_idx(path, count):
 
 
 def _dataset_from_idx(paths, name, classes, note):
-    """A Dataset from the four idx files {"train_images": path, ...} of an MNIST-like data set."""
-    x_train = read_idx(paths["train_images"], 60000)
-    y_train = read_idx(paths["train_labels"], 60000)
-    x_test = read_idx(paths["test_images"], 10000)
-    y_test = read_idx(paths["test_labels"], 10000)
-    for labels, key in ((y_train, "train_labels"), (y_test, "test_labels")):
-        if labels.max() > 9:
-            raise DataFileError(f"{Path(paths[key]).name}: labels must be 0…9; found {labels.max()}")
-    return Dataset(x_train[:, None], y_train.astype(np.int64), x_test[:, None], y_test.astype(np.int64),
-                   name, classes, note)
+    """A Dataset from the four idx files {"train_images": path, ...} of an MNIST-like data set (60,000 / 10,000).
+
+    Each file is checked for what its name says it holds: 28×28 images or labels 0…9, as many as published.
+    """
+    arrays = {}
+    for key, count in (("train_images", 60000), ("train_labels", 60000), ("test_images", 10000),
+                       ("test_labels", 10000)):
+        arrays[key] = values = read_idx(paths[key], count)
+        where, images = Path(paths[key]).name, key.endswith("images")
+        if values.ndim != (3 if images else 1):
+            held, other = ("labels", "images") if values.ndim == 1 else ("images", "labels")
+            raise DataFileError(f"{where}: holds {held} of shape {values.shape}, not {other}: are the images and "
+                                "labels files swapped?")
+        if not images and values.max() > 9:
+            raise DataFileError(f"{where}: labels must be 0…9; found {values.max()}")
+    return Dataset(arrays["train_images"][:, None], arrays["train_labels"].astype(np.int64),
+                   arrays["test_images"][:, None], arrays["test_labels"].astype(np.int64), name, classes, note)
 
 
 # ---------------------------------------------------------------------------- downloads
@@ -246,8 +274,12 @@ def fetch(filename, sha256, mirrors, cache_dir=CACHE_DIR):
     """
     cache_dir = Path(cache_dir)
     cached = cache_dir / filename
-    if cached.is_file() and pooch.file_hash(str(cached)) == sha256:
-        return cached
+    try:
+        if cached.is_file() and pooch.file_hash(str(cached)) == sha256:
+            return cached
+    except PermissionError:   # a cache filled by another account before downloads were made readable
+        raise DownloadError(f"the cached {cached} cannot be read by this account; whoever filled the cache can "
+                            f"make it readable: chmod a+r {cached}") from None
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -256,11 +288,20 @@ def fetch(filename, sha256, mirrors, cache_dir=CACHE_DIR):
     failures = []
     for base in mirrors:
         try:
-            return Path(pooch.retrieve(base + filename, f"sha256:{sha256}", fname=filename, path=cache_dir))
+            path = Path(pooch.retrieve(base + filename, f"sha256:{sha256}", fname=filename, path=cache_dir))
+            _readable_by_all(path)
+            return path
         except (OSError, ValueError) as error:  # requests' errors are OSErrors, pooch's checksum one a ValueError
             failures.append((base + filename, _reason(error)))
     lines = "".join(f"\n  {url}: {reason}" for url, reason in failures) or " no mirror to try"
     raise DownloadError(f"could not download {filename}:{lines}", failures)
+
+
+def _readable_by_all(path):
+    """Give a downloaded file the mode a new file gets (0644 under the usual umask 022), not pooch's private 0600."""
+    umask = os.umask(0o022)   # the only way to read the umask is to set it; put it back at once
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
 
 
 def _fetch_all(files, mirrors, cache_dir):
@@ -277,17 +318,20 @@ def load_fashion_mnist(system_dir=FASHION_SYSTEM_DIR, cache_dir=CACHE_DIR, mirro
     """Fashion-MNIST (60,000 / 10,000 images of clothing), from Debian's files when present, else downloaded.
 
     Debian's package recompresses the files (its .gz differ from the published ones by the stored file
-    name), so the system copy is checked by content instead: idx headers, exact sizes, counts and labels.
-    A damaged system copy is skipped (and logged): the files are then downloaded.
+    name), so the system copy is checked by content instead: idx headers, 28×28 images, 60,000 / 10,000 of
+    them with as many labels, labels 0…9, images and labels not swapped. A damaged system copy raises
+    DataFileError naming the file (through load("fashion"): the shipped subset, with that sentence as its note);
+    system_dir=None skips the system copy and downloads.
     """
-    system_dir = Path(system_dir)
-    local = {key: system_dir / name for key, (name, _) in FASHION_FILES.items()}
-    if all(p.is_file() for p in local.values()):
+    local = {} if system_dir is None else {key: Path(system_dir) / name for key, (name, _) in FASHION_FILES.items()}
+    if local and all(p.is_file() for p in local.values()):
         try:
             return _dataset_from_idx(local, "fashion", FASHION_CLASSES,
                                      f"Fashion-MNIST from Debian's dataset-fashion-mnist ({system_dir})")
         except (ValueError, OSError) as error:  # DataFileError, or a file that vanished or is unreadable
-            LOG.info("skipping the damaged system copy of Fashion-MNIST: %s", error)
+            raise DataFileError(f"the system copy of Fashion-MNIST in {system_dir} is damaged: {error}; reinstall "
+                                "it (apt-get install --reinstall dataset-fashion-mnist), or download it instead: "
+                                "load('fashion', system_dir=None)") from None
     return _dataset_from_idx(_fetch_all(FASHION_FILES, mirrors, cache_dir), "fashion", FASHION_CLASSES,
                              "Fashion-MNIST, downloaded and verified")
 
@@ -295,6 +339,8 @@ def load_fashion_mnist(system_dir=FASHION_SYSTEM_DIR, cache_dir=CACHE_DIR, mirro
 def load(name="subset", **options):
     """Load a data set by name: "subset" or "fashion_subset" (shipped, offline), "mnist" or "fashion".
 
+    Your own images are loaded by from_files, under their own name (docs/own_data.md); the course's names and
+    their notes belong to the course's files only (load("subset", path=...) refuses any other file).
     options go to the loader (load_subset, load_fashion_subset, load_mnist or load_fashion_mnist). For "mnist"
     and "fashion", any failure (network, disk, checksum, file format, memory) falls back to the shipped subset: the
     returned Dataset's name is then "subset" and its note says why, in one sentence; the same sentence
@@ -303,9 +349,11 @@ def load(name="subset", **options):
     loaders = {"subset": load_subset, "fashion_subset": load_fashion_subset, "mnist": load_mnist,
                "fashion": load_fashion_mnist}
     if not isinstance(name, str) or name not in loaders:
-        raise ValueError(f"name must be one of {NAMES}; got {name!r:.200}")
+        raise ValueError(f"name must be one of {NAMES} (your own images: data.from_files, docs/own_data.md); "
+                         f"got {name!r:.200}")
     for key in ("path", "cache_dir", "system_dir"):
-        if key in options and not isinstance(options[key], (str, os.PathLike)):
+        if key in options and not isinstance(options[key], (str, os.PathLike)) and not (
+                key == "system_dir" and options[key] is None):
             raise TypeError(f"{key} must be a path (str or pathlib.Path); got {type(options[key]).__name__}")
     if name in ("subset", "fashion_subset"):
         return loaders[name](**options)
@@ -323,3 +371,177 @@ def load(name="subset", **options):
                        "shipped with the course instead (4,000 train / 1,000 test)")
         LOG.warning(subset.note)
         return subset
+
+
+# ---------------------------------------------------------------------------- your own images
+
+IDX_NAMES = {"train_images": "train-images", "train_labels": "train-labels", "test_images": "t10k-images",
+             "test_labels": "t10k-labels"}   # MNIST's names: train-images-idx3-ubyte.gz, t10k-labels.idx1-ubyte, …
+
+
+def from_files(path, name, classes, test_fraction=0.2):
+    """Your own 28×28 grey images as a Dataset, under your own name and class names (docs/own_data.md).
+
+    path:    an .npz file holding x_train, y_train, x_test, y_test (the layout of Keras' mnist.npz and of the
+             course's subsets) or images, labels (then split); or a folder holding the four idx files under
+             MNIST's names (train-images-idx3-ubyte[.gz], train-labels-…, t10k-images-…, t10k-labels-…); or a
+             pair (images file, labels file) of idx files (then split)
+    name:    what your images are called, in every line that mentions them (e.g. "my handwritten letters")
+    classes: the class names, 2 to 10 (the network has 10 outputs): label k names classes[k]
+    test_fraction: when the files give no split, the share of each class held out: of the count images of a
+             class, round(test_fraction · count) chosen at random with seed 0, so the same files always give
+             the same split
+    Images: (N, 28, 28), (N, 784), (N, 1, 28, 28) or (N, 28, 28, 1); uint8 pixels 0…255 (kept, as MNIST's),
+    other integers 0…255, or floats in [0, 1] (stored as pixels round(255 x)). Labels: (N,) or (N, 1) integers
+    0…len(classes) − 1. At least MIN_TRAIN training images and one held out.
+    Raises TypeError / ValueError (DataFileError for what the files hold) naming the argument or the file and
+    array, and what is wrong.
+    """
+    if not isinstance(name, str) or not name.strip() or len(name) > 80:
+        raise TypeError(f"name must be a short text naming your images (1 to 80 characters); got {name!r:.60}")
+    if name.strip() in NAMES:
+        raise ValueError(f"name {name!r} is a data set of the course's; call yours something else")
+    classes = class_names(classes, "classes", 2, 10)
+    test_fraction = number(test_fraction, "test_fraction", 0.0, strict=True)
+    if test_fraction >= 1:
+        raise ValueError(f"test_fraction must be below 1 (the share held out); got {test_fraction:g}")
+    if isinstance(path, (list, tuple)):
+        if len(path) != 2 or not all(isinstance(p, (str, os.PathLike)) for p in path):
+            raise TypeError("path as a pair must be (images file, labels file), two paths of idx files")
+        files = [_existing(p, f"path[{k}]") for k, p in enumerate(path)]
+        arrays = {"images": _own_idx(files[0], "path[0]"), "labels": _own_idx(files[1], "path[1]")}
+        wheres = {"images": f"path[0] ({files[0].name})", "labels": f"path[1] ({files[1].name})"}
+        source = f"{files[0].name} and {files[1].name}"
+    elif isinstance(path, (str, os.PathLike)):
+        path = _existing(path, "path")
+        arrays, wheres = _own_idx_folder(path) if path.is_dir() else _own_npz(path)
+        source = path.name
+    else:
+        raise TypeError(f"path must be a path (str or pathlib.Path) of an .npz file or a folder of idx files, or a "
+                        f"pair (images file, labels file); got {type(path).__name__}")
+    if "x_train" in arrays:
+        parts = [_own_part(arrays[f"x_{part}"], arrays[f"y_{part}"], wheres[f"x_{part}"], wheres[f"y_{part}"],
+                           classes) for part in ("train", "test")]
+        (x_train, y_train), (x_test, y_test) = parts
+        split = "split as the files give it"
+    else:
+        images, labels = _own_part(arrays["images"], arrays["labels"], wheres["images"], wheres["labels"], classes)
+        order = np.random.default_rng(0).permutation(len(labels))
+        held = np.zeros(len(labels), bool)
+        for k in range(len(classes)):
+            of_k = order[labels[order] == k]
+            held[of_k[:round(test_fraction * len(of_k))]] = True
+        x_train, y_train, x_test, y_test = images[~held], labels[~held], images[held], labels[held]
+        split = f"{test_fraction:.0%} of each class held out (seed 0)"
+    if len(y_train) < MIN_TRAIN or not len(y_test):
+        raise DataFileError(f"path ({source}): {len(y_train)} training and {len(y_test)} held-out images; notebook 06 "
+                            f"needs at least {MIN_TRAIN} to train on (its batches) and one held out")
+    note = (f"{name}: your own images from {source} ({len(y_train):,} train / {len(y_test):,} test, {split}; "
+            f"classes {', '.join(classes)})")
+    return Dataset(x_train, y_train, x_test, y_test, name.strip(), classes, note)
+
+
+def _existing(path, argument):
+    try:
+        path = Path(path)
+        if not str(path).strip() or not path.exists():
+            raise DataFileError(f"{argument}: no such file or folder: {str(path)!r:.200}")
+    except OSError as error:   # e.g. a name too long for the file system
+        raise DataFileError(f"{argument}: cannot be read ({error.strerror or error})") from None
+    return path
+
+
+def _own_idx(path, where):
+    try:
+        return read_idx(path)
+    except IsADirectoryError:
+        raise DataFileError(f"{where}: {path} is a folder, not an idx file") from None
+    except OSError as error:
+        raise DataFileError(f"{where}: {path} cannot be read ({error.strerror or error})") from None
+
+
+def _own_idx_folder(folder):
+    """({"x_train": array, ...}, {"x_train": where, ...}) from the four idx files under MNIST's names in folder."""
+    arrays, wheres = {}, {}
+    for key, stem in IDX_NAMES.items():
+        found = sorted(p for p in folder.glob(f"{stem}[-.]idx[1-4]-ubyte*") if p.is_file())
+        if not found:
+            raise DataFileError(f"path: the folder {folder} has no {stem}-idx{1 if 'labels' in key else 3}-ubyte[.gz]; "
+                                "it must hold the four idx files under MNIST's names (docs/own_data.md)")
+        short = ("x_" if "images" in key else "y_") + key.split("_")[0]
+        arrays[short], wheres[short] = _own_idx(found[0], found[0].name), found[0].name
+    return arrays, wheres
+
+
+def _own_npz(path):
+    """({"x_train": array, ...} or {"images": ..., "labels": ...}, where each came from) of an .npz file."""
+    try:
+        with zipfile.ZipFile(path) as archive:   # the sizes it declares bound what np.load unpacks
+            sizes = {info.filename.removesuffix(".npy"): info.file_size for info in archive.infolist()}
+        for key, size in sizes.items():
+            if size > MEMORY_BUDGET:
+                raise DataFileError(f"path: the array {key!r} of {path.name} would take {size / 2**30:.1f} GB, over "
+                                    f"the {MEMORY_BUDGET >> 30} GB one call may read")
+        with np.load(path, allow_pickle=False) as npz:
+            keys = set(npz.files)
+            for wanted in ({"x_train", "y_train", "x_test", "y_test"}, {"images", "labels"}):
+                if wanted <= keys:
+                    return {key: npz[key] for key in wanted}, {key: f"{path.name}[{key!r}]" for key in wanted}
+    except DataFileError:
+        raise
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as error:
+        raise DataFileError(f"path: {path.name} cannot be read as an .npz file ({str(error)[:200]})") from None
+    raise DataFileError(f"path: {path.name} must hold the arrays x_train, y_train, x_test, y_test (a split) or "
+                        f"images, labels; it holds {', '.join(sorted(keys)) or 'none'}")
+
+
+def _own_part(images, labels, where_images, where_labels, classes):
+    """(uint8 (N, 1, 28, 28), int64 (N,)) from one part's arrays, each checked: DataFileError saying what is wrong."""
+    images, labels = np.asarray(images), np.asarray(labels)
+    def image_like(a):
+        return a.ndim >= 2 and a.shape[1:] in IMAGE_SHAPES
+    if image_like(labels) and not image_like(images) and images.ndim <= 2:
+        raise DataFileError(f"{where_images} holds {images.shape} and {where_labels} {labels.shape}: the images "
+                            "and labels are swapped")
+    if not image_like(images) or not len(images):
+        sides = images.shape[1:3] if images.ndim in (3, 4) and images.shape[1:3] != (28, 28) else None
+        hint = f" ({sides[0]}×{sides[1]} images: resize them to 28×28 first)" if sides and images.ndim == 3 else ""
+        raise DataFileError(f"{where_images} must hold N ≥ 1 images of 28×28 pixels, shaped (N, 28, 28), (N, 784), "
+                            f"(N, 1, 28, 28) or (N, 28, 28, 1); got shape {images.shape}{hint}")
+    if labels.ndim == 2 and labels.shape[1] > 1:
+        raise DataFileError(f"{where_labels} has shape {labels.shape}: one label per image, shaped (N,), is wanted "
+                            "(one-hot rows? labels.argmax(axis=1) gives the labels)")
+    labels = labels.reshape(-1) if labels.ndim == 2 else labels
+    if labels.ndim != 1:
+        raise DataFileError(f"{where_labels} must be one label per image, shaped (N,); got shape {labels.shape}")
+    if len(labels) != len(images):
+        raise DataFileError(f"{where_images} holds {len(images):,} images but {where_labels} {len(labels):,} "
+                            "labels: one label per image")
+    if labels.dtype.kind == "f" and np.isfinite(labels).all() and np.all(labels == np.round(labels)):
+        labels = labels.astype(np.int64)
+    if labels.dtype.kind not in "iu":
+        raise DataFileError(f"{where_labels} must hold whole numbers (the class of each image); got dtype "
+                            f"{labels.dtype}")
+    low, high = int(labels.min()), int(labels.max())
+    if low < 0 or high >= len(classes):
+        hint = " (labels count from 0: subtract 1)" if low == 1 and high == len(classes) else ""
+        raise DataFileError(f"{where_labels} holds labels {low}…{high}, but classes names {len(classes)} classes: "
+                            f"labels 0…{len(classes) - 1}{hint}")
+    images = images.reshape(len(images), 1, 28, 28)
+    kind = images.dtype.kind
+    if kind not in "fiu":
+        raise DataFileError(f"{where_images} must hold pixel values (uint8 0…255 or floats in [0, 1]); got dtype "
+                            f"{images.dtype}")
+    if kind == "f" and not np.isfinite(images).all():
+        raise DataFileError(f"{where_images} holds NaN or ±inf")
+    lowest, highest = images.min(), images.max()
+    if kind == "f" and (lowest < 0 or highest > 1):
+        hint = ("pixels 0…255 as floats: divide them by 255, or store them as uint8" if lowest >= 0 and highest <= 255
+                else "standardized images? store the raw pixels instead")
+        raise DataFileError(f"{where_images}: floats must be in [0, 1]; they run from {lowest:.3g} to {highest:.3g} "
+                            f"({hint})")
+    if kind in "iu" and (lowest < 0 or highest > 255):
+        raise DataFileError(f"{where_images}: integer pixels must be 0…255; they run from {lowest} to {highest}")
+    if kind == "f":
+        images = np.round(images * 255)
+    return images.astype(np.uint8), labels.astype(np.int64)

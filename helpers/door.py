@@ -14,7 +14,7 @@ import numpy as np
 # hint/solution a learner types. tests/test_door.py keeps it equal to what the notebooks call. These are the
 # doors that check their arguments (through this module) and name the wrong one.
 LEARNER_FACING = {
-    "helpers.data": ("load", "to_unit_float"),
+    "helpers.data": ("from_files", "load", "to_unit_float"),
     "helpers.derive.shared_weights": ("col2im", "conv_matrix_figure", "im2col_figure", "weight_copies", "window_count"),
     "helpers.derive.symbolic": ("convolve", "correlate", "correlate_channels", "delta_symbols", "dilate",
                                 "direct_gradient", "filter_gradient", "filter_symbols", "grids_figure", "image_symbols",
@@ -162,6 +162,22 @@ def mapping(value, name, what):
     if not isinstance(value, Mapping):
         raise TypeError(f"{name} must be {what}; got {type(value).__name__}")
     return value
+
+
+def class_names(value, name, low, high):
+    """value as a tuple of low to high distinct class names (strings; integers are written as strings):
+    TypeError / ValueError naming name. The network has 10 outputs, so high is at most 10."""
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{name} must be a list of class names (strings); got {type(value).__name__}")
+    for k, item in enumerate(value):
+        if isinstance(item, (bool, np.bool_)) or not isinstance(item, (str, Integral)):
+            raise TypeError(f"{name}[{k}] must be a class name (a string); got {type(item).__name__}")
+    names = tuple(str(item).strip() for item in value)
+    if not low <= len(names) <= high:
+        raise ValueError(f"{name} must name {low} to {high} classes (the network has 10 outputs); got {len(names)}")
+    if not all(names) or len(set(names)) < len(names) or max(map(len, names)) > 40:
+        raise ValueError(f"{name} must be distinct, non-empty names of up to 40 characters; got {names!r:.200}")
+    return names
 
 
 # ---------------------------------------------------------------------------- the engine's doors

@@ -313,6 +313,28 @@ def test_fetch_downloads_verifies_and_caches(tmp_path, serve):
         data.fetch("other.gz", sha(PAYLOAD), (), tmp_path)
 
 
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+def test_a_downloaded_file_is_as_readable_as_the_umask_allows(tmp_path, serve, umask, mode):
+    """pooch's temporary file is private (0600); a cache an instructor fills must serve the students (umask 022)."""
+    server = serve(files_answer({NAME: PAYLOAD}))
+    previous = os.umask(umask)
+    try:
+        path = data.fetch(NAME, sha(PAYLOAD), [server.url], tmp_path / "cache")
+    finally:
+        os.umask(previous)
+    assert path.stat().st_mode & 0o777 == mode
+
+
+def test_a_cached_file_another_account_cannot_read_says_how_to_fix_it(tmp_path, monkeypatch):
+    (tmp_path / NAME).write_bytes(PAYLOAD)
+
+    def unreadable(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", path)
+    monkeypatch.setattr(data.pooch, "file_hash", unreadable)   # the tests may run as root, who reads anything
+    with pytest.raises(data.DownloadError, match=f"cannot be read by this account.*chmod a\\+r {tmp_path / NAME}"):
+        data.fetch(NAME, sha(PAYLOAD), (), tmp_path)
+
+
 def test_fetch_refuses_a_wrong_checksum_and_keeps_nothing(tmp_path, serve):
     server = serve(files_answer({NAME: PAYLOAD[:-1] + b"!"}))
     with pytest.raises(data.DownloadError, match="SHA-256 does not match"):
@@ -556,19 +578,48 @@ def test_no_network_gives_the_subset_with_one_clear_line(tmp_path, no_network, c
     assert data.load("subset").note.startswith("the 5,000 MNIST digits shipped")
 
 
-def test_fashion_prefers_debian_files_and_skips_damaged_ones(tmp_path):
-    system = tmp_path / "fashion-mnist"
-    system.mkdir()
+def _fashion_system_copy(folder, **changes):
+    """Four idx files as Debian's dataset-fashion-mnist installs them; changes replace some arrays."""
+    folder.mkdir(exist_ok=True)
     arrays = {"train_images": np.full((60000, 28, 28), 3), "train_labels": np.arange(60000) % 10,
-              "test_images": np.full((10000, 28, 28), 7), "test_labels": np.arange(10000) % 10}
+              "test_images": np.full((10000, 28, 28), 7), "test_labels": np.arange(10000) % 10} | changes
     for key, (name, _) in data.FASHION_FILES.items():
-        (system / name).write_bytes(idx_bytes(arrays[key]))
+        (folder / name).write_bytes(idx_bytes(arrays[key]))
+    return folder
+
+
+def test_fashion_prefers_debian_files(tmp_path):
+    system = _fashion_system_copy(tmp_path / "fashion-mnist")
     ds = data.load_fashion_mnist(system_dir=system, cache_dir=tmp_path / "cache", mirrors=())
     assert ds.name == "fashion" and ds.classes[9] == "Ankle boot" and "Debian" in ds.note
     assert ds.x_test[0, 0, 0, 0] == 7 and ds.x_train.shape == (60000, 1, 28, 28)
+    with pytest.raises(data.DownloadError, match="no mirror to try"):   # system_dir=None: downloads instead
+        data.load_fashion_mnist(system_dir=None, cache_dir=tmp_path / "cache", mirrors=())
+
+
+@pytest.mark.parametrize("changes, words", [
+    (dict(train_images=np.zeros((60000, 32, 32))), r"train-images-idx3-ubyte.gz: holds shape \(60000, 32, 32\), "
+                                                   r"expected \(60000, 28, 28\)"),
+    (dict(test_images=np.arange(10000) % 10, test_labels=np.full((10000, 28, 28), 7)),
+     "t10k-images-idx3-ubyte.gz: holds labels of shape \\(10000,\\), not images: are the images and labels files "
+     "swapped"),
+    (dict(train_labels=np.arange(59999) % 10), r"train-labels-idx1-ubyte.gz: holds shape \(59999,\)"),
+    (dict(test_labels=np.arange(10000) % 12), r"t10k-labels-idx1-ubyte.gz: labels must be 0…9; found 11"),
+])
+def test_a_damaged_fashion_system_copy_is_refused_naming_the_file(tmp_path, changes, words):
+    """The probe of issue 22: a system copy with 32×32 images, or with images and labels swapped, loaded as right."""
+    system = _fashion_system_copy(tmp_path / "fashion-mnist", **changes)
+    with pytest.raises(data.DataFileError, match=f"system copy of Fashion-MNIST in {system} is damaged: {words}"):
+        data.load_fashion_mnist(system_dir=system, cache_dir=tmp_path / "cache", mirrors=())
+    note = fallback_note(data.load("fashion", system_dir=system, cache_dir=tmp_path / "cache"), "fashion")
+    assert re.search(words, note) and "system_dir=None" in note, note
+
+
+def test_a_truncated_fashion_system_copy_is_refused(tmp_path):
+    system = _fashion_system_copy(tmp_path / "fashion-mnist")
     (system / "t10k-labels-idx1-ubyte.gz").write_bytes(b"damaged")
-    ds = data.load("fashion", system_dir=system, cache_dir=tmp_path / "cache", mirrors=())
-    assert "no mirror to try" in fallback_note(ds, "fashion")
+    with pytest.raises(data.DataFileError, match="t10k-labels-idx1-ubyte.gz: cannot be decompressed"):
+        data.load_fashion_mnist(system_dir=system, cache_dir=tmp_path / "cache", mirrors=())
 
 
 def test_published_checksums_are_well_formed():
@@ -588,6 +639,8 @@ def test_bad_names_and_options_are_refused_not_hidden_by_the_fallback():
         data.load("mnist", cache_dir=3)
     with pytest.raises(TypeError, match="path"):
         data.load("subset", path=None)
+    with pytest.raises(TypeError, match="system_dir"):
+        data.load("fashion", system_dir=3)
 
 
 @pytest.mark.skipif(not data.FASHION_SYSTEM_DIR.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")

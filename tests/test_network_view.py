@@ -170,3 +170,41 @@ def test_where_delta_stops_accounts_for_every_output(view):
     assert counts["lost window"] == 3 * 6 * 13 * 13          # one winner in each 2×2 window, ties included
     assert counts["δ ≠ 0"] == np.count_nonzero(view.state["delta1"]) > 0
     assert counts["dropped by the floor pool"] > 0
+
+
+@pytest.mark.parametrize("classes, error, words", [
+    (5, TypeError, "classes must be a list of class names"),                  # was a TypeError from inside
+    ("0123456789", TypeError, "classes must be a list"),
+    ([None] * 10, TypeError, r"classes\[0\] must be a class name"),           # was an AttributeError
+    ([str(k) for k in range(11)], ValueError, "classes must name 1 to 10"),
+    (["a", "b"], ValueError, "labels holds class .*, but classes names only 2"),   # was an IndexError
+    (["a"] * 10, ValueError, "classes must be distinct"),
+])
+def test_classes_are_checked_at_the_door(trained, classes, error, words):
+    """The probe of issue 22 met an IndexError, a TypeError and an AttributeError from inside."""
+    params, images, labels = trained
+    with pytest.raises(error, match=words):
+        NetworkView(params, images, labels, classes=classes)
+
+
+def test_fewer_classes_name_their_outputs_and_the_rest_by_number(trained):
+    params, images, labels = trained
+    keep = labels < 3
+    view = NetworkView(params, images[keep], labels[keep], classes=("zero", "one", "two"), digit=0)
+    text = _text(view.maps)
+    assert "zero" in text and "two" in text and "(3)" in text and "(9)" in text
+
+
+def test_compute_digit_refuses_raw_pixels_naming_x(trained):
+    params, images, labels = trained
+    with pytest.raises(ValueError, match=r"x must be floats in \[0, 1\].*uint8.*to_unit_float"):
+        compute_digit(params, images[0, 0], labels[0])
+    with pytest.raises(ValueError, match=r"x must be floats in \[0, 1\].*run from 0 to 255"):
+        compute_digit(params, images[0, 0].astype(float), labels[0])
+    assert compute_digit(params, data.to_unit_float(images[0, 0], np.float64), labels[0])["x"].max() <= 1
+
+
+def test_images_outside_the_pixel_range_are_refused(trained):
+    params, images, labels = trained
+    with pytest.raises(ValueError, match="images must be uint8 pixels 0…255 or floats in"):
+        NetworkView(params, images.astype(float), labels)

@@ -368,8 +368,9 @@ def as_history(study, meta, name, seed):
 def compare_with_record(params, study, meta, name, epochs):
     """A sentence: do these weights (a live run of seed 0 for `epochs` epochs) equal the stored record's?"""
     if name not in meta["data_sets"] or epochs not in meta["snapshot_epochs"]:
-        return (f"No stored snapshot to compare with: the study holds {', '.join(meta['data_sets'])} after epochs "
-                f"{', '.join(map(str, meta['snapshot_epochs']))} (this run: {name}, {epochs} epochs).")
+        return (f"No stored snapshot to compare with: the stored study is about the course's shipped data "
+                f"({', '.join(meta['data_sets'])}), after epochs {', '.join(map(str, meta['snapshot_epochs']))} "
+                f"(this run: {name}, {epochs} epochs).")
     at = meta["snapshot_epochs"].index(epochs)
     worst = {k: float(np.abs(params[k] - study[f"{name}/snapshots/{k}"][0, at]).max()) for k in network.FILTER_KEYS}
     same = all(value == 0 for value in worst.values())

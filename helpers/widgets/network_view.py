@@ -16,7 +16,17 @@ from html import escape
 import ipywidgets as widgets
 import numpy as np
 
-from helpers.door import check_images, check_labels, check_params, finite_array, integer_in, mapping, number
+from helpers.door import (
+    check_images,
+    check_labels,
+    check_params,
+    checked,
+    class_names,
+    finite_array,
+    integer_in,
+    mapping,
+    number,
+)
 from helpers.nn.conv import conv2d, conv2d_backward, im2col
 from helpers.nn.layers import linear_backward, relu_backward, softmax_cross_entropy
 from helpers.nn.network import SHAPES, forward, predict
@@ -48,10 +58,29 @@ def _params(params):
     return params, all(np.isfinite(value).all() for value in params.values())
 
 
+def _digit_args(params, x, label):
+    """The door of compute_digit: params as float64 and finite, x one (28, 28) image of floats in [0, 1]."""
+    params, finite = _params(params)
+    if not finite:
+        raise ValueError("params holds NaN or ±inf (the run diverged): nothing to compute")
+    if np.asarray(x).dtype.kind in "iub":
+        raise ValueError(f"x must be floats in [0, 1], the course's pixels / 255; got {np.asarray(x).dtype} "
+                         "(for uint8 pixels 0…255 pass data.to_unit_float(x, np.float64))")
+    x = finite_array(x, "x", (2,))
+    if x.shape != (28, 28):
+        raise ValueError(f"x must be one (28, 28) image; got shape {x.shape}")
+    if x.min() < 0 or x.max() > 1:
+        raise ValueError(f"x must be floats in [0, 1], the course's pixels / 255; its values run from {x.min():.3g} "
+                         f"to {x.max():.3g}")
+    return {"params": params, "x": x, "label": integer_in(label, "label", 0, 9)}
+
+
+@checked(_digit_args)
 def compute_digit(params, x, label):
     """Forward and backward pass of the seed network for one image, keeping every layer (float64).
 
-    params: the network's parameters (network.SHAPES); x: (28, 28) floats; label: the true class 0…9
+    params: the network's parameters (network.SHAPES); x: (28, 28) floats in [0, 1] (pixels / 255);
+    label: the true class 0…9
     Returns a dict: "x" (28, 28); "z1" conv1 outputs (6, 26, 26); "m1" pooled (6, 13, 13); "a1" = ReLU(m1);
     "z2" (6, 11, 11); "m2" (6, 5, 5); "probs" (10,); "loss"; "delta1" = ∂L/∂z1 (6, 26, 26); "won" (6, 26, 26)
     bool, the window winners (first-maximum rule); "tie_count" (6, 13, 13): how many entries equal each window's
@@ -59,13 +88,7 @@ def compute_digit(params, x, label):
     never reads conv2's last row and column, fed by pooled row and column 13); "contributions"
     (6, 26, 26, 3, 3) = δ[f, r, c] · x[r:r+3, c:c+3]; "grad_w" = ∂L/∂conv1.w (6, 1, 3, 3), their sum.
     """
-    p, finite = _params(params)
-    if not finite:
-        raise ValueError("params holds NaN or ±inf (the run diverged): nothing to compute")
-    x = finite_array(x, "x", (2,))
-    if x.shape != (28, 28):
-        raise ValueError(f"x must be one (28, 28) image; got shape {x.shape}")
-    label = integer_in(label, "label", 0, 9)
+    p = params                                                                 # float64 arrays: the door made them
     image = x[None, None]                                                      # (1, 1, 28, 28)
     logits, (z1, m1, a1, z2, m2, a2, h) = forward.unchecked(p, image)
     loss, dlogits = softmax_cross_entropy(logits, np.array([label]))
@@ -83,7 +106,7 @@ def compute_digit(params, x, label):
     reach = np.arange(m1.shape[-1]) < kept + KERNEL - 1   # pooled rows some kept conv2 output reads: 1…12
     patches = im2col(image, KERNEL, KERNEL).T.reshape(26, 26, KERNEL, KERNEL)   # the window of each output
     exp = np.exp(logits[0] - logits[0].max())
-    return {"x": image[0, 0], "label": label, "z1": z1[0], "m1": m1[0], "a1": a1[0], "z2": z2[0],
+    return {"x": image[0, 0], "label": int(label), "z1": z1[0], "m1": m1[0], "a1": a1[0], "z2": z2[0],
             "m2": m2[0], "probs": exp / exp.sum(), "loss": float(loss), "delta1": delta1[0], "won": won,
             "tie_count": tie_count, "pooled_reached": reach[:, None] & reach[None, :],
             "contributions": delta1[0][:, :, :, None, None] * patches[None], "grad_w": grad_w}
@@ -120,8 +143,9 @@ class NetworkView:
     """The linked view of one digit in the trained network (see the module docstring).
 
     params: the trained network's parameters (network.SHAPES); images: (N, 1, 28, 28) uint8 pixels or floats in
-    [0, 1], the digits to choose from; labels: (N,) their classes 0…9; learning_rate: η of the SGD step whose
-    ΔW is shown; classes: optional names of the 10 classes (default "0" … "9"); digit: the image to start on,
+    [0, 1], the digits to choose from; labels: (N,) their classes, each an index into classes; learning_rate: η
+    of the SGD step whose ΔW is shown; classes: the class names, 1 to 10, e.g. dataset.classes (default "0" …
+    "9"); outputs beyond them (own data with fewer classes) are shown as "(k)"; digit: the image to start on,
     by default the one with the largest loss (where δ is largest: on a digit the network gets right with
     certainty, δ is tiny everywhere).
     """
@@ -131,10 +155,17 @@ class NetworkView:
         images = check_images(images, "images")
         self.labels = check_labels(labels, len(images), "labels").astype(int)
         self.learning_rate = number(learning_rate, "learning_rate", 0.0, strict=True)
-        self.images = images / 255.0 if images.dtype == np.uint8 else images.astype(np.float64)
-        self.classes = [str(k) for k in (range(10) if classes is None else classes)]
-        if len(self.classes) != 10:
-            raise ValueError(f"classes must be the 10 class names; got {len(self.classes)}")
+        if images.dtype.kind == "f" and (images.min() < 0 or images.max() > 1):
+            raise ValueError(f"images must be uint8 pixels 0…255 or floats in [0, 1]; these floats run from "
+                             f"{images.min():.3g} to {images.max():.3g}")
+        if images.dtype.kind in "iu" and (images.min() < 0 or images.max() > 255):
+            raise ValueError(f"images must be uint8 pixels 0…255 or floats in [0, 1]; these integers run from "
+                             f"{images.min()} to {images.max()}")
+        self.images = images / 255.0 if images.dtype.kind in "iu" else images.astype(np.float64)
+        named = class_names(tuple(map(str, range(10))) if classes is None else classes, "classes", 1, 10)
+        if self.labels.max() >= len(named):
+            raise ValueError(f"labels holds class {self.labels.max()}, but classes names only {len(named)}")
+        self.classes = list(named) + [f"({k})" for k in range(len(named), 10)]   # outputs no class uses
         if digit is None:   # the largest loss (all equal, so the first, when the parameters are not finite)
             logits = predict(self.params, self.images) if self.finite else np.zeros((len(images), 10))
             digit = int(np.argmax([softmax_cross_entropy(logits[i:i + 1], self.labels[i:i + 1])[0]
@@ -192,7 +223,7 @@ class NetworkView:
     def _page(self, index):
         """(state, PNG URIs, colour limits, maps HTML, ΔW HTML) of one digit, computed once and kept."""
         if index not in self._pages:
-            s = compute_digit(self.params, self.images[index, 0], self.labels[index])
+            s = compute_digit.unchecked(self.params, self.images[index, 0], self.labels[index])
             limits = {"z1": finite_limit(s["z1"]), "z2": finite_limit(s["z2"]), "delta": finite_limit(s["delta1"])}
             # the pooled maps at conv1's resolution, each window's winner black (grey where all four entries tie)
             pooled = signed_rgb(s["m1"], limits["z1"]).repeat(POOL, 1).repeat(POOL, 2)   # (6, 26, 26, 3)
