@@ -13,5 +13,14 @@
 - ``data.py``     the shipped MNIST and Fashion-MNIST subsets, the full sets with verified downloads (pooch)
 - ``door.py``     the learner-facing API (LEARNER_FACING) and the argument checks of its doors
 
+With HOW_FILTERS_LEARN_PROJECTOR set (a lecture hall), importing helpers turns on projector mode
+(``widgets/projector.py``).
+
 Notebooks import from here; nothing is pasted between notebooks.
 """
+import os as _os
+
+if _os.environ.get("HOW_FILTERS_LEARN_PROJECTOR"):
+    from .widgets import projector as _projector
+
+    _projector.apply()

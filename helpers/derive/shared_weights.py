@@ -80,9 +80,9 @@ def conv_matrix_figure(W, n, stride=1, padding=0):
               aspect="auto")
     for (row, column), index in np.ndenumerate(which):
         label = "0" if index == 0 else f"W{(index - 1) // k + 1}{(index - 1) % k + 1}"
-        ax.text(column, row, label, ha="center", va="center", fontsize=10,
+        ax.text(column, row, label, ha="center", va="center", fontsize="medium",
                 color="#aaaaaa" if index == 0 else "#000000", fontweight="normal" if index == 0 else "bold")
-    ax.set_xticks(range(columns), [f"I{p + 1}{q + 1}" for p in range(n) for q in range(n)], fontsize=9)
+    ax.set_xticks(range(columns), [f"I{p + 1}{q + 1}" for p in range(n) for q in range(n)], fontsize="small")
     ax.set_yticks(range(rows), [f"o{r + 1}{c + 1}" for r in range(m) for c in range(m)])
     ax.set_xticks(np.arange(-0.5, columns), minor=True)
     ax.set_yticks(np.arange(-0.5, rows), minor=True)
@@ -95,7 +95,7 @@ def conv_matrix_figure(W, n, stride=1, padding=0):
               for index, ((i, j), places) in enumerate(copies.items())]
     ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.set_title(f"M(W), {rows}×{columns}: vec(O) = M(W)·vec(I) for a {k}×{k} filter on a {n}×{n} image"
-                 + (f" (stride {stride}, padding {padding})" if (stride, padding) != (1, 0) else ""), fontsize=11)
+                 + (f" (stride {stride}, padding {padding})" if (stride, padding) != (1, 0) else ""), fontsize="large")
     fig.tight_layout()
     return fig, M
 
@@ -153,7 +153,7 @@ def im2col_figure(n=4, k=2, stride=1):
     for ax, grid, values in ((ax_image, copies, image), (ax_cols, copies_of_entry, cols)):
         shown = ax.imshow(grid, cmap=cmap, vmin=-0.5, vmax=top + 0.5)
         for (r, c), value in np.ndenumerate(values):
-            ax.text(c, r, str(value), ha="center", va="center", fontsize=10)
+            ax.text(c, r, str(value), ha="center", va="center", fontsize="medium")
     ax_image.set_xticks(range(n), [str(q + 1) for q in range(n)])
     ax_image.set_yticks(range(n), [str(p + 1) for p in range(n)])
     ax_image.set(xlabel="column", ylabel="row", title=f"image I ({n}×{n}): pixel numbers")
@@ -163,5 +163,5 @@ def im2col_figure(n=4, k=2, stride=1):
                 title=f"cols ({m * m}×{k * k}): {cols.size} entries for {image.size} pixels")
     fig.colorbar(shown, ax=[ax_image, ax_cols], ticks=range(top + 1), shrink=0.6,
                  label="copies of the pixel in cols")
-    fig.suptitle(f"im2col: a {k}×{k} filter, stride {stride}: {m * m} windows", fontsize=11)
+    fig.suptitle(f"im2col: a {k}×{k} filter, stride {stride}: {m * m} windows", fontsize="large")
     return fig, image, cols, copies

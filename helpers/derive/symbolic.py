@@ -385,7 +385,7 @@ def grids_figure(panels, title):
         image = ax.imshow(grid, cmap="RdBu_r", vmin=-limit, vmax=limit)
         for (r, c), v in np.ndenumerate(grid):
             text = "0" if v == 0 else f"{'+' if v > 0 else '−'}{abs(v):.3g}"
-            ax.text(c, r, text, ha="center", va="center", fontsize=11,
+            ax.text(c, r, text, ha="center", va="center", fontsize="large",
                     color="white" if abs(v) > 0.6 * limit else "black")
         if box is not None:
             row, col, size = box

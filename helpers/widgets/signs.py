@@ -72,13 +72,13 @@ def plot_signed_maps(maps, titles, suptitle, style="signs"):
         limit = max(float(np.max(np.abs(values))), 1e-9)
         image = ax.imshow(values, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -limit, limit))
         for (i, j), label in np.ndenumerate(glyph_grid(values, style)):
-            ax.text(j, i, f"{NAMES[i, j]}\n{label}", ha="center", va="center", fontsize=11,
+            ax.text(j, i, f"{NAMES[i, j]}\n{label}", ha="center", va="center", fontsize="large",
                     color="white" if abs(values[i, j]) > 0.6 * limit else "black")
         ax.set_xticks([0, 1], ["column 1", "column 2"])
         ax.set_yticks([0, 1], ["row 1", "row 2"])
-        ax.set_title(str(title), fontsize=10)
+        ax.set_title(str(title), fontsize="medium")
         fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-    fig.suptitle(str(suptitle), fontsize=11)
+    fig.suptitle(str(suptitle), fontsize="large")
     fig.tight_layout()
     return fig
 
@@ -103,8 +103,8 @@ def plot_weight_paths(history, title, names=("W11", "W12", "W21", "W22")):
             ax.plot(step, paths[step, k], "kx", markersize=9, zorder=3)
         ax.plot(paths[:, k], style, linewidth=2, label=name)
     ax.set(xlabel="SGD step", ylabel="weight value")
-    ax.set_title(str(title), fontsize=11)
-    ax.legend(loc="best", fontsize=9)
+    ax.set_title(str(title), fontsize="large")
+    ax.legend(loc="best", fontsize="small")
     fig.tight_layout()
     return fig
 

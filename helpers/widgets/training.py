@@ -193,7 +193,7 @@ def plot_filter_mosaic(rows, row_titles, title, column_title="filter", xlabel=No
     else:
         for (r, c, i, j), value in np.ndenumerate(tiles):
             ax.text(c * (w + 1) + j, r * (h + 1) + i, signed_text(value, digits, significant=False), ha="center",
-                    va="center", fontsize=6.5, color="white" if abs(value) > 0.6 * limit else "black")
+                    va="center", fontsize="x-small", color="white" if abs(value) > 0.6 * limit else "black")
     ax.set_xticks([f * (w + 1) + (w - 1) / 2 for f in range(filters)],
                   [f"{column_title} {f + 1}" for f in range(filters)])
     ax.set_yticks([r * (h + 1) + (h - 1) / 2 for r in range(count)], [str(t) for t in row_titles])
@@ -324,10 +324,10 @@ def plot_examples(images, labels, classes, count=12, title="Some training images
     gap = max(2, w // 6)
     ax.imshow(_mosaic(images[None, :count, 0].astype(float), gap), cmap=grey, vmin=0, vmax=255)
     ax.set_xticks([k * (w + gap) + (w - 1) / 2 for k in range(count)],
-                  [str(classes[int(label)]) for label in labels[:count]], fontsize=9)
+                  [str(classes[int(label)]) for label in labels[:count]], fontsize="small")
     ax.xaxis.tick_top()
     ax.set_yticks([])
     ax.tick_params(length=0)
     ax.spines[:].set_visible(False)
-    ax.set_title(str(title), fontsize=10, pad=18)
+    ax.set_title(str(title), fontsize="medium", pad=18)
     return fig
