@@ -174,11 +174,13 @@ def test_the_crashers_of_issue_13_answer_with_feedback():
     assert "shape (3,)" in str(conv_shapes((54, 1152, 0), (32, 10, 6, 6)))
 
 
-def test_integers_asked_only_exact_whole_numbers_pass():
+def test_integers_asked_only_whole_numbers_pass_judged_on_the_rounded_value():
     assert conv_exercises.check_shapes((54, 1152), (32, 10, 6, 6))
     assert conv_exercises.check_shapes((54.0, 1152.0), (32, 10, 6, 6))        # the same whole numbers
+    assert conv_exercises.check_shapes((54.000000000001, 1152 * (1 + 1e-9)), (32, 10, 6, 6))   # within the tolerance
     assert conv_exercises.check_shapes((np.int64(54), 1152), (sp.Integer(32), 10, 6, 6))
-    for wrong in ((54.000001, 1152), (54, 1152.5), (True, 1152)):
+    assert "not a whole number" in str(conv_exercises.check_shapes((54.4, 1152), (32, 10, 6, 6)))
+    for wrong in ((54.001, 1152), (54, 1152.5), (True, 1152), (54.4, 1152)):
         assert not conv_exercises.check_shapes(wrong, (32, 10, 6, 6))
     assert not sym.check_output_sizes([5, 4, 10, 3.5, 1]) and not sym.check_output_sizes([5.9, 4, 10, 3, 1])
 

@@ -114,3 +114,15 @@ def test_the_texts_come_from_the_markdown_beside_each_module(tmp_path):
     assert (first.key, first.title, first.points, first.hints) == ("99-1", "Exercise 1: a test", 2,
                                                                    ("first line", "second"))
     assert first.solution.startswith("Because:") and first.answer_code == "x = 1" and second.answer_code == "y = 2"
+
+
+def test_one_tolerance_relative_to_the_answers_scale():
+    from helpers.exercises.feedback import RTOL, close, shown
+
+    assert close([100.0, 5e-5], [100.0, 0.0]).tolist() == [True, True]      # scale 100: 5e-5 is within 1e-6·100
+    assert close([1e-4], [0.0]).tolist() == [False]                          # alone, 0's scale is the floor
+    assert close(np.float32(0.1), 0.1) and not close(0.1 * (1 + 2 * RTOL), 0.1)
+    assert read_numbers(54.000000000001, (), integer=True) == 54 and read_numbers(-0.0000000001, (), integer=True) == 0
+    with pytest.raises(Wrong, match="not a whole number"):
+        read_numbers(54.4, (), integer=True)
+    assert shown(-0.03 + 4e-8, -0.03) != "-0.03" and shown(2.5, 1.0) == "2.5"

@@ -23,6 +23,8 @@ from helpers.nn.conv import conv2d
 NOT_ANSWERED = "not answered yet: replace the placeholder (None or ...) with your answer"
 NOT_IMPLEMENTED = ("not answered yet: your function still raises NotImplementedError (or returns None) — "
                    "write its body, then run this cell again")
+#: False in a graded notebook (helpers.exercises.graded.start): no feedback points to hints or worked solutions
+HELP_ON_REQUEST = True
 LIMIT = 1e6   # no answer of the course is larger; beyond it a number is a typo (and 1e200 must not overflow)
 
 
@@ -79,15 +81,18 @@ class Exercise:
         return Feedback(True, self.title, [why] if why else [])
 
     def wrong(self, *problems):
-        help_line = (f"ex.hint({self.number}) for a hint, ex.solution({self.number}) for the worked solution "
-                     "(or the buttons below).")
+        help_line = ""
+        if HELP_ON_REQUEST and (self.hints or self.solution):   # the graded build has neither, and says nothing
+            help_line = (f"ex.hint({self.number}) for a hint, ex.solution({self.number}) for the worked solution "
+                         "(or the buttons below).")
         return Feedback(False, self.title, [p for p in problems if p], help_line)
 
 
 def read_exercises(module_file):
     """{key: Exercise} of a checker module, from the Markdown file beside it (conv.py → conv.md). Each exercise
     is a section ``# 03-1 · title · 1 point`` with ``## Hint`` sections (gentlest first; a hint's lines are one
-    paragraph) and one ``## Solution``, whose last python code block is the answer_code."""
+    paragraph) and one ``## Solution``, whose last python code block is the answer_code. The student build of
+    the package (instructor/make_assignments.py) keeps the headings only: no hints, solution or answer_code."""
     text = Path(module_file).with_suffix(".md").read_text(encoding="utf-8")
     exercises = {}
     for head, body in re.findall(r"^# (\d\d-\d+ · [^\n]+)\n(.*?)(?=^# \d\d-\d+ · |\Z)", text, flags=re.M | re.S):
@@ -95,8 +100,8 @@ def read_exercises(module_file):
         parts = re.split(r"^## (Hint|Solution)\n", body, flags=re.M)[1:]
         sections = list(zip(parts[::2], (part.strip() for part in parts[1::2]), strict=True))
         hints = tuple(" ".join(part.split("\n")) for name, part in sections if name == "Hint")
-        solution = next(part for name, part in sections if name == "Solution")
-        answer_code = re.findall(r"```python\n(.*?)\n```", solution, flags=re.S)[-1]
+        solution = next((part for name, part in sections if name == "Solution"), "")
+        answer_code = (re.findall(r"```python\n(.*?)\n```", solution, flags=re.S) or [""])[-1]
         exercises[key] = Exercise(key, title, hints, solution, answer_code, int(points))
     return exercises
 
@@ -116,12 +121,18 @@ class OnRequest:
     def _missing(self, number):
         return Markdown(f"There is no exercise {number!r} here; the exercises are {sorted(self.EXERCISES)}.")
 
+    @staticmethod
+    def _none_here(exercise):
+        return Markdown(f"Exercise {exercise.number} is graded: this version has no hints or worked solutions.")
+
     def hint(self, number, level=1):
         """The hint ``level`` (1 = gentlest) of exercise ``number`` — shown only when you call this."""
         exercise = self._exercise(number)
         if exercise is None:
             return self._missing(number)
         hints = exercise.hints
+        if not hints:
+            return self._none_here(exercise)
         if isinstance(level, bool) or not isinstance(level, Integral) or not 1 <= level <= len(hints):
             return Markdown(f"Exercise {exercise.number} has hints 1 to {len(hints)}; got {level!r}.")
         more = f" (hint {level} of {len(hints)})" if len(hints) > 1 else ""
@@ -132,6 +143,8 @@ class OnRequest:
         exercise = self._exercise(number)
         if exercise is None:
             return self._missing(number)
+        if not exercise.solution:
+            return self._none_here(exercise)
         return Markdown(f"**Worked solution, exercise {exercise.number}.**\n\n{exercise.solution}")
 
     def help(self, number):  # noqa: A003 - the name a learner types
@@ -156,7 +169,11 @@ class HelpButtons:
             return
         shows = {f"Hint {level}": functools.partial(on_request.hint, number, level)
                  for level in range(1, len(exercise.hints) + 1)}
-        shows["Worked solution"] = functools.partial(on_request.solution, number)
+        if exercise.solution:
+            shows["Worked solution"] = functools.partial(on_request.solution, number)
+        if not shows:
+            self.widget = widgets.HTML(escape(on_request._none_here(exercise).data))
+            return
         for label, show in shows.items():
             button = widgets.Button(description=label, tooltip=f"{label} for exercise {exercise.number}")
             button.on_click(functools.partial(self._reveal, label, show))
@@ -256,12 +273,16 @@ def read_numbers(answer, shape, integer=False, what="the answer", names=None):
     if got_shape != tuple(shape):
         raise Wrong(f"{what} is {_shape_words(got_shape)}; this exercise asks for {_shape_words(tuple(shape))}")
     array = np.array(flat, dtype=float).reshape(shape)
-    if integer and np.any(array != np.round(array)):
+    if not integer:
+        return array
+    rounded = np.round(array)    # whole within the one tolerance of its own size: 54.000000000001 is 54
+    whole = close(array, rounded, scale=np.maximum(np.abs(rounded), 1))
+    if not np.all(whole):
         names = np.asarray(names if names is not None else entry_names("", array.shape) if shape else what, object)
-        fractions = [names[i] for i in np.ndindex(array.shape) if array[i] != round(array[i])]
+        fractions = [names[i] for i in np.ndindex(array.shape) if not whole[i]]
         raise Wrong(f"{_listed(fractions)}: not a whole number; {what} counts something, so it is a whole number "
                     "(round nothing: find the step that gave a fraction)")
-    return array.astype(np.int64) if integer else array
+    return rounded.astype(np.int64)
 
 
 def call_learner(function, *args, where=""):
@@ -308,36 +329,61 @@ def _listed(names):
     return ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else shown[0]
 
 
-def _near(a, b, atol):
-    return np.isclose(a, b, atol=atol, rtol=1e-6)   # rtol 1e-6: a float32 answer passes
+#: The one tolerance of every checker, relative to the answer's scale (its largest entry in size): float32 keeps
+#: about 7 digits (rounding ≤ 6e-8 of the value) and a learner's float32 arithmetic a few roundings more, while
+#: the course's answers have at most 4 significant digits, so any slip is off by ≥ 1e-3 of the scale.
+RTOL = 1e-6
+SCALE_FLOOR = 1e-6   # the scale of an answer that is all zeros: there, |got| ≤ 1e-12 passes
 
 
-def _close(a, b, atol):
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return a.shape == b.shape and bool(np.all(_near(a, b, atol)))
+def close(got, want, scale=None):
+    """Entry by entry, whether got equals want within the one tolerance: |got − want| ≤ RTOL · scale, the scale
+    being the largest |want| (at least SCALE_FLOOR) unless given. The verdict and the list of wrong entries
+    both use it. got, want: numbers or arrays that broadcast."""
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    if scale is None:
+        scale = max(float(np.max(np.abs(want), initial=0.0)), SCALE_FLOOR)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.abs(got - want) <= RTOL * np.asarray(scale, dtype=float)
 
 
-def check_numbers(exercise, answer, expected, names=None, slips=(), integer=False, atol=1e-9, why="",
-                  what="the answer"):
+def same(got, want):
+    """True when got has want's shape and every entry is close to want's."""
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    return got.shape == want.shape and bool(np.all(close(got, want)))
+
+
+def shown(value, want):
+    """The learner's number as text, with enough digits (6 to 17 significant) not to read as ``want``."""
+    for digits in range(6, 18):
+        text = f"{value:.{digits}g}"
+        if not close(float(text), want):
+            return text
+    return repr(value)
+
+
+def check_numbers(exercise, answer, expected, names=None, slips=(), integer=False, why="", what="the answer"):
     """Judge a numeric answer: right (the Feedback says ``why``), a known slip (``slips``), or which entries are
     wrong, never the expected values. expected: a number or array-like, whose shape the answer must have;
-    names: the entries' names in the math's notation (e.g. "∂L/∂W12"), same shape; integer: only whole numbers."""
+    names: the entries' names in the math's notation (e.g. "∂L/∂W12"), same shape; integer: only whole numbers.
+    Every comparison, the verdict's and the wrong entries', is ``close``: the one tolerance."""
     want = np.asarray(expected, dtype=float)
     got = read_numbers(answer, want.shape, integer=integer, what=what, names=names)
-    if _close(got, want, atol):
+    if same(got, want):
         return exercise.right(why)
     for slip in slips:
-        if _close(got, slip.answer, atol) and not _close(slip.answer, want, atol):
+        if same(got, slip.answer) and not same(slip.answer, want):
             return exercise.wrong(slip.message)
     if want.ndim == 0:
         sign = " has the wrong sign" if want * got < 0 else " is not right"
-        return exercise.wrong(f"{what} = {got.item():g}{sign}")
-    if want.ndim == 2 and want.shape[0] == want.shape[1] and _close(got.T, want, atol):
+        return exercise.wrong(f"{what} = {shown(got.item(), want)}{sign}")
+    if want.ndim == 2 and want.shape[0] == want.shape[1] and same(got.T, want):
         return exercise.wrong("your rows and columns are swapped (transposed): the first index is the row, "
                               "the second the column — entry (1, 2) is row 1, column 2")
     names = np.asarray(names, dtype=object) if names is not None else entry_names("", want.shape)
-    wrong = [index for index in np.ndindex(want.shape) if not _near(got[index], want[index], atol)]
-    flipped = [names[i] for i in wrong if want[i] != 0 and _near(got[i], -want[i], atol)]
+    right_entries, negated = close(got, want), close(got, -want)
+    wrong = [index for index in np.ndindex(want.shape) if not right_entries[index]]
+    flipped = [names[i] for i in wrong if negated[i]]
     other_sign = [names[i] for i in wrong if want[i] * got[i] < 0 and names[i] not in flipped]
     right = want.size - len(wrong)
     problems = [f"every entry is wrong ({want.size} of {want.size})" if not right else

@@ -13,10 +13,12 @@ from helpers.exercises.feedback import (
     call_learner,
     check_numbers,
     checker,
+    close,
     corr2d,
     entry_names,
     read_exercises,
     read_numbers,
+    same,
 )
 from helpers.nn.gradcheck import numerical_gradient_of_output
 from helpers.nn.pool import maxpool2d, maxpool2d_backward
@@ -68,7 +70,7 @@ def check_routing(answer):
         Slip(copied / 4, "you gave each entry δ/4: that is the derivative of AVERAGE pooling (notebook 04, §5); "
                          "max-pooling routes all of δ to the window's winner"),
         Slip(copied, "you copied δ to all four entries of each window: the three losers do not move the max, so "
-                     "their gradient is 0"),
+                     "their gradient is 0 (§1, The derivative of max, by cases)"),
         Slip((routing_answer() != 0).astype(float), "you marked the winners with 1: multiply by each window's δ"),
         Slip(routing_answer().T, "your rows and columns are swapped (transposed): row r, column c of the answer is "
                                  "∂L/∂I_rc — the first index is the row (notebook 00's notation)"),
@@ -90,11 +92,12 @@ def check_tie_split(answer):
     """Exercise 2: ∂L/∂(window) (2×2) for TIE_WINDOW with upstream TIE_DY under the "split" rule."""
     answers = tie_answers()
     slips = [
-        Slip(answers["split"] / TIE_DY, f"you forgot δ: the shares are fractions of δ, so multiply by δ = {TIE_DY:g}"),
+        Slip(answers["split"] / TIE_DY, "you forgot δ: the shares are fractions of δ, not of 1"),
         Slip(answers["all"], "that is copy-to-all: the shares add up to 2δ, but the max moves by δ at most "
                              "(notebook 04, §3: Why “first” and “split” are right and “all” is not)"),
         Slip(answers["first"], "that is the 'first' rule (also a valid subgradient); this exercise asks for 'split'"),
-        Slip(np.full((2, 2), TIE_DY / 4), "you split δ over all four entries; only the tied maxima share it"),
+        Slip(np.full((2, 2), TIE_DY / 4), "δ/4 on every entry is the derivative of AVERAGE pooling (§5, Contrast: "
+                                          "average pooling); at a tie only the tied maxima share δ"),
         Slip(-answers["split"], "the shares have the wrong sign: each is δ/2, and δ is negative"),
     ]
     return check_numbers(TIE, answer, answers["split"], names=entry_names("∂L/∂I", (2, 2)), slips=slips,
@@ -115,15 +118,18 @@ def check_tied_central_difference(answer):
     tied = int((CENTRAL_WINDOW == CENTRAL_WINDOW.max()).sum())
     slips = [
         Slip(1.0, "1 is the slope along the direction that moves all tied entries together — the check that works "
-                  "at a tie; single-entry checks each report 1/2, and there are three tied entries"),
-        Slip(0.5, "1/2 is ONE tied entry's central difference; add all four entries' results"),
-        Slip(float(tied), "that counts each tied entry as 1, the one-sided slope going up; going down it is 0, "
-                          "and the central difference averages the two"),
-        Slip(2.0, "2 is the blank window's sum (four tied entries × 1/2, notebook 04 §3); count the tied entries "
-                  "of THIS window"),
-        Slip(0.0, "0 is the one-sided slope going down; going up, a tied entry becomes the max"),
+                  "at a tie. This exercise asks for another number: the sum of the four single-entry central "
+                  "differences, each entry nudged alone (§3, Why a central difference on one tied entry says 1/2)"),
+        Slip(0.5, "that is one entry's central difference; the exercise asks for the sum over all four entries, "
+                  "each nudged alone"),
+        Slip(float(tied), "that counts each tied entry's slope going up; a central difference nudges the entry both "
+                          "ways and averages the slopes up and down (§3, Why a central difference on one tied entry "
+                          "says 1/2)"),
+        Slip(2.0, "2 is the sum for §3's blank window, where all four entries tie; this window's entries are not all "
+                  "tied"),
+        Slip(0.0, "0 is the slope going down only; a central difference nudges each entry both ways"),
     ]
-    return check_numbers(CENTRAL, answer, central_difference_answer(), slips=slips, atol=1e-6, what="your sum",
+    return check_numbers(CENTRAL, answer, central_difference_answer(), slips=slips, what="your sum",
                          why="three tied entries × 1/2, and 0 for the loser: single-entry checks overcount at a tie.")
 
 
@@ -151,10 +157,12 @@ def check_filter_grad(answer):
              "winner's patch on W as it is — W11 gets the patch's top-left pixel (§6, The chain back into the "
              "filter)"),
         Slip(scale * winner.T, "you transposed the patch: ∂L/∂W_ij gets the patch's pixel in row i, column j"),
-        Slip(winner, "the right patch, but multiply by the upstream gradient ∂L/∂max = 3"),
-        Slip(scale * every_patch, "you summed all four patches, as if every output reached L; the max passes the "
-                                  "gradient to its winner only (§6)"),
-        Slip(every_patch, "you summed all four patches (and left out the 3); only the winner reaches L"),
+        Slip(winner, "the right patch, but L = 3 · max(O): you left out ∂L/∂max"),
+        Slip(scale * every_patch, "you summed all four patches, as if every output reached L because every output "
+                                  "uses every weight; the max passes the gradient to its winner only (§6, The chain "
+                                  "back into the filter)"),
+        Slip(every_patch, "you summed all four patches (and left out ∂L/∂max), as if every output reached L; only the "
+                          "winner does (§6, The chain back into the filter)"),
     ] + [Slip(factor * _patch(i, j), f"that is the patch of o{i + 1}{j + 1}; is o{i + 1}{j + 1} the largest output?")
          for i, j in np.ndindex(2, 2) if (i, j) != (r, c) for factor in (scale, 1.0)]
     return check_numbers(FILTER_GRAD, answer, filter_answer(), names=entry_names("∂L/∂W", (2, 2)), slips=slips,
@@ -173,15 +181,16 @@ def _check_routing(function, rng):
         dy = rng.standard_normal(maxpool2d.unchecked(x, size, stride).shape)
         where = f"for a {side}×{side} input, {size}×{size} windows, stride {stride} (no ties)"
         got, want = _run(function, dy, x, size, stride, where), maxpool2d_backward.unchecked(dy, x, size, stride)
-        if np.allclose(got, want):
+        if same(got, want):
             continue
-        wins = maxpool2d_backward(np.ones_like(dy), x, size, stride)    # how many windows each pixel wins
-        if np.any(wins > 1) and np.allclose(got[wins <= 1], want[wins <= 1]):
+        wins = maxpool2d_backward.unchecked(np.ones_like(dy), x, size, stride)    # how many windows each pixel wins
+        if np.any(wins > 1) and np.all(close(got, want)[wins <= 1]):
             raise Wrong(f"{where}: overlapping windows overwrite each other — a pixel that wins several windows "
                         "must collect every window's δ: use += (add), not = (assign) (§2, the overlapping example)")
-        if stride == size and side % size == 0 and np.allclose(got, np.kron(dy, np.ones((size, size))) / size ** 2):
-            raise Wrong(f"{where}: you spread δ/{size * size} over each window — that is average pooling")
-        raise Wrong(f"{where}: your dx is wrong in {np.mean(~np.isclose(got, want)):.0%} of the pixels; each "
+        if stride == size and side % size == 0 and same(got, np.kron(dy, np.ones((size, size))) / size ** 2):
+            raise Wrong(f"{where}: you spread δ evenly over each window — that is the derivative of AVERAGE pooling "
+                        "(§5, Contrast: average pooling); max-pooling routes all of δ to the window's maximum")
+        raise Wrong(f"{where}: your dx is wrong in {np.mean(~close(got, want)):.0%} of the pixels; each "
                     "window's δ must go to its maximum only")
 
 
@@ -201,11 +210,17 @@ def check_maxpool_backward(function):
     where = "at ties (a blank 4×4 map, every value 0.1, 2×2 windows, stride 2)"
     got = _run(function, dy, np.full((1, 1, 4, 4), 0.1), 2, 2, where)
     shares = got.reshape(2, 2, 2, 2).transpose(0, 2, 1, 3).reshape(2, 2, 4) / dy[0, 0][..., None]
-    if np.allclose(shares.sum(axis=2), 4):
+    totals = shares.sum(axis=2)
+    if np.all(close(totals, 4)):
         raise Wrong(f"{where}: your function gives δ to every tied maximum (copy-to-all: each window's shares add "
-                    "up to 4δ). Choose a rule — the first maximum, or δ split equally — so the shares add up to δ "
-                    "(notebook 04, §3)")
-    if not np.allclose(shares.sum(axis=2), 1) or np.any(shares < -1e-12):
+                    "up to 4δ), but the max moves by δ at most. Choose a rule — the first maximum, or δ split "
+                    "equally — so the shares add up to δ (§3, Misconception: “At a tie, just give every max the "
+                    "gradient”)")
+    if np.all(close(shares, 0.5)):
+        raise Wrong(f"{where}: each tied maximum gets δ/2, what a single-entry central difference reports at a tie — "
+                    "but that check is not the gradient: the shares must add up to δ (§3, Why a central difference "
+                    "on one tied entry says 1/2)")
+    if not np.all(close(totals, 1)) or np.any((shares < 0) & ~close(shares, 0, scale=1)):
         raise Wrong(f"{where}: each window's shares must be non-negative fractions of its δ that add up to δ; "
                     "yours do not")
     # the subgradient inequality, overlapping windows with ties (L = Σ δ·maxpool(x) with δ ≥ 0 is convex)
@@ -216,7 +231,8 @@ def check_maxpool_backward(function):
     directions = rng.standard_normal((SUBGRADIENT_DIRECTIONS, 1, 4, 4)) * 1e-3      # one direction an image
     moved = np.sum(dy * maxpool2d.unchecked(x + directions, 2, 1), axis=(1, 2, 3))
     bound = np.sum(dy * maxpool2d.unchecked(x, 2, 1)) + np.sum(got * directions, axis=(1, 2, 3))
-    broken = int(np.sum(moved < bound - 1e-12))
+    size_of_step = np.sum(np.abs(got * directions), axis=(1, 2, 3))     # the scale of ⟨g, h⟩, for the tolerance
+    broken = int(np.sum((moved < bound) & ~close(moved, bound, scale=size_of_step)))
     if broken:
         raise Wrong(f"{where}: the subgradient inequality L(x + h) ≥ L(x) + ⟨g, h⟩ fails in {broken} of "
                     f"{SUBGRADIENT_DIRECTIONS} random directions, so your dx is not a valid gradient there")

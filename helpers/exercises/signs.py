@@ -19,6 +19,9 @@ from helpers.exercises.feedback import (
 from helpers.nn.layers import relu, relu_backward
 
 WEIGHT_NAMES, SIGN_NAMES = entry_names("ΔW", (2, 2)), entry_names("W", (2, 2))
+ONE_WAY = ("ReLU's derivative is never negative, yet an update's sign follows −(y − t)·v·input, which δ and the "
+           "inputs set weight by weight (§1, Where the sign comes from: all four cases; §2, The first misconception, "
+           "refuted)")
 
 # 1. one update by hand: ΔW = −η corr(I, δ) with a given δ of both signs
 UPDATE = {"image": np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 1.0], [2.0, 1.0, 0.0]]),
@@ -77,6 +80,12 @@ def check_update(answer):
         Slip(update_answer().T, "your rows and columns are swapped (transposed): ΔW12 is row 1, column 2 — the "
                                 "first index is the row (notebook 00's notation)"),
         Slip(-corr2d(I, d), "you left out η: ΔW = −η · ∂L/∂W"),
+        Slip(-np.abs(update_answer()), "every weight goes down in your ΔW, as if weights always decreased: ΔW = −η "
+                                       "corr(I, δ) takes each sign from δ and the inputs, and this δ has both signs "
+                                       "(§1, Where the sign comes from: all four cases)"),
+        Slip(np.abs(update_answer()), "every weight goes up in your ΔW, as if weights only moved one way: ΔW = −η "
+                                      "corr(I, δ) takes each sign from δ and the inputs, and this δ has both signs "
+                                      "(§1, Where the sign comes from: all four cases)"),
     ]
     return check_numbers(UPDATE_EXERCISE, answer, update_answer(), names=WEIGHT_NAMES, slips=slips,
                          why="−η times the sum of input × δ over each weight's patch; the signs come from δ.")
@@ -95,6 +104,10 @@ def check_signs(answer):
     if not np.isin(got, (-1, 0, 1)).all():
         raise Wrong("give each weight's direction as +1 (↑), −1 (↓) or 0 (no move), not the size of the step")
     slips = [
+        Slip(-np.ones((2, 2)), f"every weight ↓: “weights always decrease” is the belief this notebook refutes. "
+                               f"{ONE_WAY}"),
+        Slip(np.ones((2, 2)), "every weight ↑, as if weights only moved one way — or as if closed ReLU gates passed δ "
+                              f"back (o ≤ 0 passes back δ = 0: §1, The gate, in numbers). {ONE_WAY}"),
         Slip(-signs_answer(), "you gave the sign of the gradient ∂L/∂W; the weight moves by −η ∂L/∂W, the opposite "
                               "way (notebook 05 §2: a blue, negative gradient makes the weight go ↑)"),
         Slip(np.sign(-_filter_gradient(SIGNS, gate=False)[0]), "you ignored the ReLU gates: outputs with o ≤ 0 pass "
@@ -142,6 +155,12 @@ def check_decay(answer):
         Slip(-lr * W, "you left out λ: the gradient of ½λ‖W‖² is λW"),
         Slip(W + decay_answer(), "that is the new weight W + ΔW; the exercise asks for the update ΔW"),
         Slip(-lr * lam * W / 2, "the ½ of ½λ‖W‖² cancels when you differentiate: the gradient is λW"),
+        Slip(-np.abs(decay_answer()), "every weight goes down in your ΔW, as if decay made weights smaller: it pulls "
+                                      "each weight toward 0, so a negative weight goes up (§3 (c), L2 weight decay "
+                                      "pulls toward zero from both sides)"),
+        Slip(np.abs(decay_answer()), "every weight goes up in your ΔW; decay pulls each weight toward 0, so a "
+                                     "positive weight goes down (§3 (c), L2 weight decay pulls toward zero from both "
+                                     "sides)"),
     ]
     return check_numbers(DECAY_EXERCISE, answer, decay_answer(), names=WEIGHT_NAMES, slips=slips,
                          why="−ηλW: every weight moves toward 0, from whichever side it is on.")

@@ -37,7 +37,8 @@ def check_o12(answer):
         Slip(WARMUP_IMAGE[0, 1] * WARMUP_FILTER[0, 0], "that is only the first product I12·W11; o12 adds four "
                                                        "products"),
         Slip(_outputs(WARMUP_FILTER[::-1, ::-1])[0, 1], "you flipped the filter (a true convolution); deep "
-                                                         "learning's conv lays W on the window as it is"),
+                                                         "learning's conv lays W on the window as it is (notebook "
+                                                         "01, “Convolution” in deep learning is a cross-correlation)"),
     ]
     return check_numbers(O12, answer, expected_o12(), slips=slips, what="o12",
                          why="o12 = I12·W11 + I13·W12 + I22·W21 + I23·W22: four pixel × weight products.")

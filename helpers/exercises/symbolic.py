@@ -16,9 +16,11 @@ from helpers.exercises.feedback import (
     Wrong,
     check_numbers,
     checker,
+    close,
     entry_names,
     read_exercises,
     read_numbers,
+    shown,
 )
 
 # ---------------------------------------------------------------- exercise data
@@ -52,14 +54,64 @@ OUTPUTS, SIZES, STRIDED, DW, FOOTPRINT, DENSE, GRADIENT = EXERCISES.values()
 
 
 # ---------------------------------------------------------------- formulas: judged term by term
+MAX_TERMS, MAX_DEGREE = 2000, 8   # no answer here has more than a few dozen terms, or more than 2 symbols a term
+
+
 def _pretty(term):
     return str(term).replace("delta", "δ").replace("*", "·")
 
 
+def _size(expression):
+    """(upper bounds on the number of terms and on the degree of ``expression`` expanded), read off its tree without
+    expanding it (each capped just above its limit); Wrong for anything but sums, products and powers ≥ 1."""
+    if expression.is_Symbol or expression.is_number:     # a symbol, or a number such as 2, 0.5 or pi
+        return 1, int(expression.is_Symbol)
+    if expression.is_Add or expression.is_Mul:
+        parts = [_size(part) for part in expression.args]
+        if expression.is_Add:
+            return min(sum(t for t, _ in parts), MAX_TERMS + 1), max(d for _, d in parts)
+        terms = math.prod(min(t, MAX_TERMS + 1) for t, _ in parts)
+        return min(terms, MAX_TERMS + 1), min(sum(d for _, d in parts), MAX_DEGREE + 1)
+    if expression.is_Pow and expression.exp.is_Integer and expression.exp > 0:
+        (terms, degree), power = _size(expression.base), min(int(expression.exp), MAX_DEGREE + 1)
+        expanded = math.comb(terms + power - 1, power) if terms > 1 else 1
+        return min(expanded, MAX_TERMS + 1), min(degree * power, MAX_DEGREE + 1)
+    raise Wrong(f"{_pretty(expression)[:80]} is not a sum of products of the symbols (no powers below 1, no "
+                "functions): each term is one pixel times one weight (or one δ)")
+
+
+def _terms(expression, symbols, what="your formula"):
+    """{monomial (exponents of ``symbols``): coefficient as a float} of a polynomial in ``symbols``; its size is
+    checked before it is expanded, so a huge power gets a message at once."""
+    terms, degree = _size(expression)
+    if terms > MAX_TERMS:
+        raise Wrong(f"{what} would expand into more than {MAX_TERMS:,} terms (a power of a long sum?); the answer is "
+                    "a short sum of products — write its terms out")
+    if degree > MAX_DEGREE:
+        raise Wrong(f"{what} has terms that multiply more than {MAX_DEGREE} symbols (a high power?); each term here "
+                    "is one pixel times one weight (or one δ)")
+    try:
+        coefficients = sp.Poly(expression, *symbols).as_dict()
+    except sp.PolynomialError:
+        raise Wrong(f"{_pretty(expression)[:80]} is not a sum of products of the symbols: each term is one pixel "
+                    "times one weight (or one δ)") from None
+    return {monomial: float(read_numbers(c, (), what=f"a coefficient of {what}")) for monomial, c in
+            coefficients.items()}
+
+
+def _same_terms(mine, want):
+    """{monomial: True when its coefficient in ``mine`` equals the one in ``want``} over the terms of both, by the
+    one tolerance on the scale of want's coefficients (a term missing from a sum has coefficient 0)."""
+    monomials = list(mine) + [m for m in want if m not in mine]
+    verdicts = close([mine.get(m, 0.0) for m in monomials], [want.get(m, 0.0) for m in monomials])
+    return dict(zip(monomials, verdicts.tolist(), strict=True))
+
+
 def _judge_formula(exercise, answer, expected, symbols, slips=(), example="I11*W11 + …", why=""):
     """Judge a SymPy answer against the expected polynomial in ``symbols`` (the exercise's; others are named as
-    foreign): right, one of the ``slips`` (SymPy answers), or its extra terms and wrong coefficients (the learner's
-    own terms) and how many are missing, never naming an expected term the learner did not write."""
+    foreign) by its coefficients, numerically: right (Float coefficients, tiny roundings and any order of the terms
+    included), one of the ``slips`` (SymPy answers), or its extra terms and wrong coefficients (the learner's own
+    terms) and how many are missing, never naming an expected term the learner did not write."""
     if answer is None or answer is Ellipsis:
         raise Wrong(NOT_ANSWERED)
     if isinstance(answer, (str, bytes)):
@@ -72,40 +124,44 @@ def _judge_formula(exercise, answer, expected, symbols, slips=(), example="I11*W
     if foreign:
         raise Wrong(f"{', '.join(_pretty(s) for s in foreign)} {'is' if len(foreign) == 1 else 'are'} not among "
                     "this exercise's symbols (those defined in the cell above)")
-    try:
-        mine = sp.Poly(answer, *symbols).as_dict()
-    except sp.PolynomialError:
-        raise Wrong(f"{_pretty(answer)} is not a sum of products of the symbols (no powers below 0, no "
-                    "functions): each term is one pixel times one weight (or one δ)") from None
-    want = sp.Poly(expected, *symbols).as_dict()
-    if mine == want:
+    mine, want = _terms(answer, symbols), _terms(expected, symbols)
+    verdicts = _same_terms(mine, want)
+    if all(verdicts.values()):
         return exercise.right(why)
     for slip in slips:
-        if sp.expand(answer - slip.answer) == 0:
+        slip_terms = _terms(slip.answer, symbols)
+        if all(_same_terms(mine, slip_terms).values()) and not all(_same_terms(slip_terms, want).values()):
             return exercise.wrong(slip.message)
 
-    def term(monomial):
-        return sp.Mul(*[g ** e for g, e in zip(symbols, monomial, strict=True)])
+    def term(monomial, coefficient=1.0, wanted=0.0):
+        product = _pretty(sp.Mul(*[g ** e for g, e in zip(symbols, monomial, strict=True)]))
+        number = "" if coefficient == 1 else "−" if coefficient == -1 else shown(coefficient, wanted) + "·"
+        return number + product
 
-    extra = [m for m in mine if m not in want]
-    wrong_coefficient = [m for m in mine if m in want and mine[m] != want[m]]
-    missing = [m for m in want if m not in mine]
+    absent = close(list(mine.values()), 0, scale=max(abs(c) for c in want.values()))
+    present = {m for m, zero in zip(mine, absent.tolist(), strict=True) if not zero}
+    extra = [m for m in mine if m in present and m not in want and not verdicts[m]]
+    wrong_coefficient = [m for m in mine if m in present and m in want and not verdicts[m]]
+    missing = [m for m in want if m not in present]
     problems = []
     if extra:
-        shown = ", ".join(_pretty(mine[m] * term(m)) for m in extra[:5]) + (" …" if len(extra) > 5 else "")
-        problems.append(f"{shown}: {'this term does' if len(extra) == 1 else 'these terms do'} not belong in the sum")
-    problems += [f"the term {_pretty(term(m))} has coefficient {mine[m]}; it belongs in the sum, but not {mine[m]} "
-                 "times" for m in wrong_coefficient[:5]]
+        shown_terms = ", ".join(term(m, mine[m]) for m in extra[:5]) + (" …" if len(extra) > 5 else "")
+        problems.append(f"{shown_terms}: {'this term does' if len(extra) == 1 else 'these terms do'} not belong in "
+                        "the sum")
+    problems += [f"the term {term(m)} has coefficient {shown(mine[m], want[m])}; it belongs in the sum, but not "
+                 f"{shown(mine[m], want[m])} times" for m in wrong_coefficient[:5]]
     if missing:
         problems.append(f"{len(missing)} term{'s are' if len(missing) > 1 else ' is'} missing")
-    right = len(mine) - len(extra) - len(wrong_coefficient)
+    right = sum(1 for m in present if m in want and verdicts[m])
     if right:
         problems.append(f"{right} of your terms {'is' if right == 1 else 'are'} right")
     return exercise.wrong(*problems)
 
 
-def expected_outputs(weights=OUTPUTS_FILTER):
-    """O = I ⋆ W of 01 exercise 1 (2×2 NumPy, o11 at [0, 0]); with W rotated by 180°, a true convolution's."""
+def expected_outputs(weights=None):
+    """O = I ⋆ W of 01 exercise 1 (2×2 NumPy, o11 at [0, 0]); with W rotated by 180°, a true convolution's.
+    weights: default OUTPUTS_FILTER as it is now (a graded notebook gives each student their own)."""
+    weights = OUTPUTS_FILTER if weights is None else weights
     return np.array(symbolic.correlate(sp.Matrix(OUTPUTS_IMAGE), sp.Matrix(weights)).tolist(), dtype=float)
 
 
@@ -161,7 +217,8 @@ def check_strided_output(answer):
                                                        "two rows, not one (notebook 01, Stride, term by term)"),
         Slip(O[0, 1], "that is o12: the first index is the output row, the second the column — you swapped them"),
         Slip(symbolic.convolve(image, weights, stride=stride)[1, 0],
-             "you flipped W (a true convolution); deep learning's conv lays W on the window as it is"),
+             "you flipped W (a true convolution); deep learning's conv lays W on the window as it is (“Convolution” "
+             "in deep learning is a cross-correlation)"),
     ]
     return _judge_formula(STRIDED, answer, O[r - 1, c - 1], list(image) + list(weights), slips,
                           why="its window starts two rows down: I31, I32, I41, I42.")

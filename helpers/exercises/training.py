@@ -1,7 +1,8 @@
 """Exercise checkers for notebook 06 (train the seed network); their texts are in training.md.
 
 Exercise 2 reads the learner's own run: the snapshot steps come from ``history["snapshot_steps"]`` (whatever
-SNAPSHOT_EVERY was), and a run without snapshots gets a message, not a traceback.
+SNAPSHOT_EVERY and EPOCHS were: a one-epoch run of 62 steps works too), and a run without snapshots gets a
+message, not a traceback.
 """
 import numpy as np
 
@@ -13,7 +14,8 @@ from helpers.nn.pool import maxpool2d
 # 1. one SGD step on one filter weight, by hand
 STEP = {"weight": 0.12, "grad": 0.5, "lr": 0.3}
 
-# 2. numbers from the learner's own run, between the snapshots nearest these two steps (no cell prints them)
+# 2. numbers from the learner's own run, between the snapshots nearest these two steps (no cell prints them); a run
+#    that ends before the first is read from a third of the way to its end
 BETWEEN = (100, 300)
 
 # 3. shapes through the network for another image size
@@ -36,7 +38,12 @@ def check_step(answer):
     slips = [
         Slip(w + lr * g, "you moved *with* the gradient (W + η·g); SGD subtracts η·g (W ← W − η ∂L/∂W, the "
                          "table at the top)"),
-        Slip(-lr * g, f"that is the update ΔW alone; add it to the old weight {w:g}"),
+        Slip(-lr * g, "that is the update ΔW alone; the exercise asks for the weight after the step"),
+        Slip(0.0, "nothing stops a weight at zero: W ← W − η ∂L/∂W has no floor, so a step moves the weight by the "
+                  "whole η·∂L/∂W (section 7, Can filter weights become negative — and do they cross zero?)"),
+        Slip(abs(step_answer()), "the right size, but on the wrong side of zero: nothing keeps a weight positive — "
+                                 "not ReLU, not the sign it started with (section 7, Can filter weights become "
+                                 "negative — and do they cross zero?)"),
         Slip(w - g, "you left out η: the step is η·∂L/∂W"),
         Slip(w - lr, "you subtracted η itself; the step is η times the gradient"),
     ]
@@ -60,14 +67,17 @@ def _snapshot_steps(history):
 
 
 def exercise_steps(history, near=BETWEEN):
-    """(first, last): the snapshot steps of this run nearest to ``near`` (two distinct, increasing), or None."""
+    """(first, last): the snapshot step of this run nearest to near[1], and before it the one nearest to near[0]
+    (or, when the run ends before near[0], nearest to the same fraction of its length: 20 of a 62-step run);
+    None when the run kept fewer than two snapshots."""
     try:
         steps = _snapshot_steps(history)
     except Wrong:
         return None
-    first = min(steps, key=lambda s: abs(s - near[0]))
-    last = min([s for s in steps if s > first] or [steps[-1]], key=lambda s: abs(s - near[1]))
-    return (first, last) if first < last else None
+    last = min(steps[1:], key=lambda s: abs(s - near[1]))
+    aim = near[0] if near[0] < last else last * near[0] / near[1]
+    first = min((s for s in steps if s < last), key=lambda s: abs(s - aim), default=None)
+    return None if first is None else (first, last)
 
 
 def _signs_crossed(before, after):
@@ -96,6 +106,7 @@ def crossing_counts(history, key="conv1.w", steps=None):
 @checker(RUN_COUNTS)
 def check_run_counts(answer, history, key="conv1.w", steps=None):
     """Exercise 2: answer = (crossings + → −, crossings − → +) of `key` between two snapshots ``steps``."""
+    _snapshot_steps(history)     # a run without two snapshots: said in terms of history, before any steps
     steps = exercise_steps(history) if steps is None else steps
     expected = crossing_counts(history, key, steps)
     got = read_numbers(answer, (2,), integer=True, what="my_counts (crossed + → −, crossed − → +)")
@@ -104,10 +115,13 @@ def check_run_counts(answer, history, key="conv1.w", steps=None):
              "the number that crossed − → +"]
     slips = [
         Slip(expected[::-1], "your two counts are swapped: the first is + → − (≥ 0 before, < 0 after), the second "
-                             "− → +, in the order section 4 prints them"),
+                             "− → +, in the order section 7's table gives them"),
         Slip(_signs_crossed(snapshots[0][key], snapshots[-1][key]), "those are the crossings from the first "
-             f"snapshot to the last (the whole run, as section 4 counts them); count between step {steps[0]} and "
+             f"snapshot to the last (the whole run, as section 7 counts them); count between step {steps[0]} and "
              f"step {steps[1]}"),
+        Slip((0, 0), "no weight crossed zero, you say, as if weights stopped at zero or kept their sign; compare "
+                     "each weight's sign in the two snapshots again (section 7, Can filter weights become negative — "
+                     "and do they cross zero?)"),
     ]
     return check_numbers(RUN_COUNTS, got, expected, names=names, slips=slips, integer=True,
                          why=f"between step {steps[0]} and step {steps[1]} of your run — crossings happen in the "
