@@ -1,4 +1,4 @@
-"""Turn the course notebooks' exercises into nbgrader assignments (for instructors).
+"""Turn the course notebooks' exercises into nbgrader assignments, and the package students install (instructors).
 
     .venv/bin/python instructor/make_assignments.py              # every notebook with exercises -> graded/
     .venv/bin/python instructor/make_assignments.py --help
@@ -6,22 +6,33 @@
 It writes an nbgrader course directory (default ``graded/``)::
 
     graded/nbgrader_config.py                      course id, stub for cleared answers, execution timeout
-    graded/source/<assignment>/<notebook>.ipynb    instructor version: reference solutions and hidden tests
+    graded/source/<assignment>/<notebook>.ipynb    instructor version: reference solutions
     graded/release/<assignment>/<notebook>.ipynb   student version, made by ``nbgrader generate_assignment``
+    graded/student_package/                        the course package for students (pip install -e it):
+                                                   no hints, worked solutions, answer code or grader
     graded/gradebook.db                            nbgrader's gradebook
 
 One notebook is one assignment, named after the notebook (``02_filter_gradient``). The conversion reads
 nothing but the cells' metadata (``{"course": {"exercise": "02-1", "role": ...}}``):
 
+- A read-only cell ``graded.start("02")`` goes before the first exercise cell, or the first cell that shows an
+  exercise's numbers (``ex.ROUTING_X``): it gives the student their own numbers (helpers/exercises/graded.py,
+  NUMBERS) and turns off every pointer to help.
 - ``"role": "answer"`` (with ``"points": P``) becomes an nbgrader autograded-answer cell: the learner's
   starter stays, the reference solution goes between ``### BEGIN SOLUTION`` and ``### END SOLUTION``
   (nbgrader removes it from the student version). The solution is the cell's ``"solution"`` metadata if it
   has one (source text; removed from the copies), otherwise the ``answer_code`` of the exercise's
-  ``helpers.exercises.feedback.Exercise`` (same key) in its ``helpers/exercises/*.py`` module.
-- ``"role": "check"`` becomes an autograder-test cell worth the exercise's points: the learner still sees the
-  course's check exactly as in the course, and a hidden test runs the same check again and asserts that its
-  verdict is ``.ok``. With several check cells the points are split between them.
-- ``"role": "help"`` cells (hints, worked solutions) are dropped.
+  ``helpers.exercises.feedback.Exercise`` (same key); for an exercise with per-student numbers, a line that
+  computes the right answer for whoever runs it (``grading.right_answer``).
+- ``"role": "check"`` becomes a read-only autograder-test cell worth the exercise's points: its checker call
+  ``ex.check_dW(answer)`` becomes ``graded.check(ex.check_dW, answer)``, which shows the same check and, when
+  ``nbgrader autograde`` runs it, has the points as its value (nbgrader's partial credit). There are no hidden
+  tests, so the student's cell is the instructor's, byte for byte: no "checksum has changed" warning
+  (nbgrader issue #1961 is about hidden tests in read-only cells).
+- ``"role": "help"`` cells (hints, worked solutions) are dropped, and so are the sentences of the markdown that
+  point to ``ex.hint``/``ex.solution``/the buttons.
+- A cell whose metadata has ``"graded": "drop"`` is dropped; one with ``"graded": {"source": …}`` gets that
+  source instead (03's im2col backward pass written out in full, which is exercise 5's answer).
 - Every other cell is kept as it is (narrative, set-up and exploration cells stay editable).
 """
 import argparse
@@ -31,6 +42,8 @@ import importlib
 import json
 import os
 import pkgutil
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -41,9 +54,11 @@ COURSE_ID = "how-filters-learn"
 SCHEMA_VERSION = 3  # nbgrader's cell-metadata schema (nbgrader/nbgraderformat/v3.json)
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
-BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 CODE_STUB = ""   # what a cleared solution region becomes: nothing, the learner's starter stays and runs
-VERDICT = "course_verdict"      # the hidden test's variable
+START_ID = "graded-start"
+HELP_WORDS = ("ex.hint(", "ex.solution(", "ex.help(", "buttons under")   # a markdown sentence with one goes
+#: the public functions of the exercise modules that return an answer: private in the student build
+ANSWER_FUNCTION = re.compile(r"\b(reference_\w+|expected_\w+|[a-z]\w*_answers?)\b(?=\s*\()")
 
 CONFIG = f'''"""nbgrader configuration for the course's graded assignments (written by instructor/make_assignments.py).
 
@@ -166,7 +181,7 @@ def _called_name(statement):
 
 
 def check_source(source, exercise, where=""):
-    """The check cell as the learner sees it, plus a hidden test: the checker's verdict must be ok.
+    """The check cell with its checker call ``ex.check_dW(answer)`` made ``graded.check(ex.check_dW, answer)``.
 
     The checker call is the cell's last top-level call of a function named check…, or else its last
     expression (so a help-button call after the check does not become the test).
@@ -177,16 +192,65 @@ def check_source(source, exercise, where=""):
         raise ConversionError(f"{where}exercise {exercise}: the check cell is not plain Python ({error})") from None
     expressions = [statement for statement in tree.body if isinstance(statement, ast.Expr)]
     checks = [statement for statement in expressions if _called_name(statement).startswith("check")]
-    if not expressions or (not checks and expressions[-1] is not tree.body[-1]):
+    if not expressions or (not checks and expressions[-1] is not tree.body[-1]) or \
+            not isinstance((checks or expressions)[-1].value, ast.Call):
         raise ConversionError(f"{where}exercise {exercise}: the check cell must end with the checker call "
                               "(e.g. ex.check_dW12(answer)) whose Feedback it shows")
-    call = ast.get_source_segment(source, (checks or expressions)[-1])
-    hidden = [BEGIN_HIDDEN,
-              f"{VERDICT} = {call}",
-              f"display({VERDICT})",
-              f'assert {VERDICT}.ok, "exercise {exercise}: " + str({VERDICT})',
-              END_HIDDEN]
-    return source.rstrip("\n") + "\n" + "\n".join(hidden)
+    statement = (checks or expressions)[-1]
+    call = statement.value
+    arguments = [ast.get_source_segment(source, node) for node in [*call.args, *call.keywords]]
+    graded = f"graded.check({', '.join([ast.get_source_segment(source, call.func), *arguments])})"
+    lines = source.splitlines()
+    first, last = statement.lineno - 1, statement.end_lineno - 1
+    lines[first:last + 1] = [lines[first][:statement.col_offset] + graded + lines[last][statement.end_col_offset:]]
+    return "\n".join(lines)
+
+
+def strip_help(text):
+    """Markdown without the sentences that point to hints, worked solutions or help buttons."""
+    kept = []
+    for line in text.split("\n"):
+        sentences = re.split(r"(?<=[.!?])\s+", line)
+        kept.append(" ".join(part for part in sentences if not any(word in part for word in HELP_WORDS)))
+    return "\n".join(kept)
+
+
+def _assigned_name(code):
+    """The first name an answer's code assigns (``answer`` in ``answer = [[1, 2], [3, 4]]``)."""
+    for statement in ast.parse(code).body:
+        if isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name):
+            return statement.targets[0].id
+    return None
+
+
+def per_student_exercises():
+    """The exercise keys whose numbers are each student's own (helpers/exercises/graded.py, NUMBERS)."""
+    from helpers.exercises import graded
+
+    return {key for keys, _ in graded.NUMBERS.values() for key in keys}
+
+
+def personal_solution(exercise, starter):
+    """The reference solution of a per-student exercise: computed, at run time, for whoever runs it."""
+    name = _assigned_name(starter) or "answer"
+    return f"from helpers.exercises import grading\n\n{name} = grading.right_answer({exercise!r})"
+
+
+def start_cell(notebook):
+    source = (f"from helpers.exercises import graded\n\n"
+              f"graded.start({notebook!r})   # graded version: your own numbers, checks without hints")
+    return {"cell_type": "code", "execution_count": None, "id": "graded-start",
+            "metadata": {"nbgrader": nbgrader_meta(START_ID, locked=True)}, "outputs": [], "source": source}
+
+
+def _starts_exercises(cell, imported):
+    """Whether the start cell goes before this one: the first exercise cell, or the first that reads an
+    exercise's numbers (ex.UPPER_CASE), once the exercises are imported (or in this cell)."""
+    text = source_text(cell)
+    imports = cell["cell_type"] == "code" and re.search(r"^\s*from helpers\.exercises", text, re.M)
+    reads = cell["cell_type"] == "code" and re.search(r"\bex\.[A-Z]", text)
+    return (imported or imports) and (course_meta(cell).get("role") in ("answer", "check") or reads), \
+        bool(imported or imports)
 
 
 def convert(nb, solutions=None, where=""):
@@ -198,13 +262,15 @@ def convert(nb, solutions=None, where=""):
     """
     found = exercises_of(nb, where)
     out = copy.deepcopy(nb)
-    drop = set()
+    personal = per_student_exercises()
     for exercise, entry in found.items():
         for k, index in enumerate(entry["answers"]):
             cell = out["cells"][index]
             if cell["cell_type"] != "code":
                 raise ConversionError(f"{where}exercise {exercise}: answer cell {index} must be a code cell")
             solution = course_meta(cell).pop("solution", None)
+            if solution is None and exercise in personal:
+                solution = personal_solution(exercise, source_text(cell))
             if solution is None:
                 if solutions is None:
                     solutions = helper_solutions()
@@ -231,13 +297,86 @@ def convert(nb, solutions=None, where=""):
             cell["metadata"]["nbgrader"] = nbgrader_meta(f"ex{exercise}-check{suffix}", grade=True, locked=True,
                                                          points=share)
             cell["outputs"], cell["execution_count"] = [], None
-    for index, cell in enumerate(out["cells"]):
+    cells, imported, started = [], False, False
+    notebook = next(iter(found)).split("-")[0]
+    for cell in out["cells"]:
         meta = course_meta(cell)
         meta.pop("solution", None)
-        if meta.get("role") == "help":
-            drop.add(index)
-    out["cells"] = [cell for index, cell in enumerate(out["cells"]) if index not in drop]
+        graded = cell.get("metadata", {}).pop("graded", None)   # this cell in the graded build: "drop" or {"source"}
+        if meta.get("role") == "help" or graded == "drop":
+            continue
+        if isinstance(graded, dict) and isinstance(graded.get("source"), str):
+            cell["source"] = graded["source"]
+        if cell["cell_type"] == "markdown":
+            cell["source"] = strip_help(source_text(cell))
+        elif "checkers, hints and solutions" in source_text(cell):
+            cell["source"] = source_text(cell).replace("checkers, hints and solutions", "checkers")
+        here, imported = _starts_exercises(cell, imported)
+        if here and not started:
+            cells.append(start_cell(notebook))
+            started = True
+        cells.append(cell)
+    if not started:
+        raise ConversionError(f"{where}no cell imports the exercises (from helpers.exercises import …)")
+    out["cells"] = cells
     return out, {exercise: entry["points"] for exercise, entry in found.items()}
+
+
+# ---------------------------------------------------------------- the package students install
+STUDENT_PYPROJECT = """[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "how-filters-learn"
+version = "{version}+graded"
+description = "The course package for graded homework: no hints, worked solutions or grader (make_assignments.py)."
+requires-python = ">=3.11"
+dependencies = {dependencies}
+
+[tool.setuptools.packages.find]
+include = ["helpers*"]
+
+[tool.setuptools.package-data]
+"helpers.exercises" = ["*.md"]
+"""
+INSTRUCTOR_ONLY = ("grading.py",)   # helpers/exercises files the student build leaves out
+EXERCISE_MODULES = ("start.py", "symbolic.py", "conv.py", "pool.py", "signs.py", "training.py")
+
+
+def student_markdown(text):
+    """An exercise module's .md with the headings only (title and points): no hints, no solution, no code."""
+    heads = re.findall(r"^# \d\d-\d+ · [^\n]+$", text, flags=re.M)
+    return "<!-- student build: titles and points only -->\n\n" + "\n\n".join(heads) + "\n"
+
+
+def write_student_package(target):
+    """target/: pyproject.toml, helpers/ without hint and solution texts, answer code, answer functions (made
+    private) or the grader, and data/ (the shipped subsets). Install with ``pip install -e target``."""
+    import tomllib
+
+    target = Path(target)
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(ROOT / "helpers", target / "helpers",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *INSTRUCTOR_ONLY))
+    exercises = target / "helpers" / "exercises"
+    for md in exercises.glob("*.md"):
+        md.write_text(student_markdown(md.read_text(encoding="utf-8")), encoding="utf-8")
+    for name in EXERCISE_MODULES:
+        module = exercises / name
+        if module.exists():
+            text = ANSWER_FUNCTION.sub(lambda m: "_" + m.group(1).replace("reference_", "engine_"),
+                                       module.read_text(encoding="utf-8"))
+            module.write_text(text, encoding="utf-8")
+    (target / "data").mkdir()
+    for path in (ROOT / "data").glob("*"):
+        if path.is_file():
+            shutil.copy2(path, target / "data" / path.name)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    (target / "pyproject.toml").write_text(STUDENT_PYPROJECT.format(
+        version=project["version"], dependencies=json.dumps(project["dependencies"])), encoding="utf-8")
+    return target
 
 
 def course_notebooks():
@@ -272,6 +411,7 @@ def write_course(out, notebooks, solutions=None):
         target = out / "source" / path.stem / path.name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_student_package(out / "student_package")
     return [(path.stem, points) for path, _, points in converted]
 
 
