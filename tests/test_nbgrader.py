@@ -267,10 +267,11 @@ def _answers(source, student, wrong=False):
         key, solution = cell["metadata"]["course"]["exercise"], _solution_region(_source(cell))
         name = solution.split("=")[0].split()[-1]
         if "right_answer" in solution:
-            value = grading.right_answer(key, student)
+            value = grading.right_answer(key, student)   # lists, or a SymPy formula (02-1) whose repr is its code
             solution = f"{name} = {value!r}"
             if wrong:
-                solution = f"{name} = {json.dumps((np.asarray(value) + 1).tolist())}"
+                solution = (f"{name} = {json.dumps((np.asarray(value) + 1).tolist())}" if isinstance(value, list)
+                            else f"{solution}\n{name} = {name} + 1")
         elif wrong:
             flip = f"[[1 - v for v in row] for row in {name}]"
             solution += f"\n{name} = {name} + 1" if key == "02-1" else f"\n{name} = {flip}"
@@ -286,15 +287,15 @@ def _fill(nb, answers):
     return nb
 
 
-# The cycle grades 02 (per-student numbers in exercises 3 and 4, a formula, a 0/1 map): each run of nbgrader
-# executes it once per student. The other notebooks' conversion is tested above and in tests/test_release.py.
+# The cycle grades 02 (every exercise per-student: a formula, a 0/1 map, δ and ∂L/∂W in numbers): each run of
+# nbgrader executes it once per student. The other notebooks' conversion is tested above and in tests/test_release.py.
 CYCLE = NOTEBOOKS[2]
 STUDENTS = ("alice", "bob", "carol", "dave", "eve")
 
 
 def test_the_nbgrader_cycle_with_five_students_gives_each_their_marks_and_no_warning(tmp_path):
     """alice and bob answer right (each with their own numbers), carol wrong, dave not at all, and eve hands in
-    alice's answers: per-student exercises score her 0."""
+    alice's answers: per-student exercises (all four of 02) score her 0."""
     from nbgrader.api import Gradebook
 
     env, course, source, release, made = _make_course(tmp_path, CYCLE)
@@ -312,6 +313,9 @@ def test_the_nbgrader_cycle_with_five_students_gives_each_their_marks_and_no_war
     per_student = {key for key in graded_keys() if key.startswith("02")}
     points = {cell["metadata"]["course"]["exercise"]: _nbgrader(cell)["points"]
               for cell in source["cells"] if _nbgrader(cell).get("grade")}
+    assert per_student == set(points) == {"02-1", "02-2", "02-3", "02-4"}, "every exercise of 02 is per-student"
+    assert all(_case(key, "eve") != _case(key, "alice") for key in points), \
+        "eve's cases must differ from alice's, so that alice's answers are wrong for eve"
     answers = {"alice": _answers(source, "alice"), "bob": _answers(source, "bob"),
                "carol": _answers(source, "carol", wrong=True), "dave": {}, "eve": _answers(source, "alice")}
     assert answers["alice"] != answers["bob"], "two students' right answers must differ in their numbers"
@@ -353,9 +357,9 @@ def test_the_nbgrader_cycle_with_five_students_gives_each_their_marks_and_no_war
     print("\nnbgrader scores per exercise:", scores)
     assert scores["alice"] == scores["bob"] == points
     assert sum(scores["carol"].values()) == 0 and sum(scores["dave"].values()) == 0
-    assert scores["eve"] == {key: 0.0 if key in per_student else value for key, value in points.items()}
+    assert scores["eve"] == {key: 0.0 for key in points}   # alice's answers: 0 on every exercise of 02
     feedback = (course / "feedback" / "eve" / assignment / f"{CYCLE.stem}.html").read_text()
-    assert f"{total - sum(points[k] for k in per_student):.1f} / {total:.1f}" in feedback
+    assert f"0.0 / {total:.1f}" in feedback
     for leak in ("ex.hint(", "ex.solution(", "Worked solution"):
         assert leak not in feedback
     rows = (course / "grades.csv").read_text().splitlines()
@@ -366,6 +370,13 @@ def test_the_nbgrader_cycle_with_five_students_gives_each_their_marks_and_no_war
     # nbgrader's other warnings here are not about grading: an empty line from collect, the kernel's "TCP
     # without encryption" and generate_feedback's "Alternative text is missing" on the notebook's figures
     assert not [line for line in log.splitlines() if "WARNING" in line and "Permissions" in line], log
+
+
+def _case(key, student):
+    """The right answer of ``student`` to a per-student exercise of 02, as something comparable."""
+    from helpers.exercises import grading
+
+    return str(grading.right_answer(key, student))
 
 
 def graded_keys():

@@ -186,13 +186,19 @@ def test_each_students_right_answer_is_right_for_them_and_wrong_for_another(note
     from helpers.exercises import graded, grading
 
     keys = graded.NUMBERS[notebook][0]
+    if notebook == "02":   # every exercise of 02: a copy of another's answers scores 0 on each (test_nbgrader's eve)
+        assert keys == ("02-1", "02-2", "02-3", "02-4")
     check = grading.checkers()
     for key in keys:
-        answers = {student: grading.right_answer(key, student) for student in ("alice", "bob")}
-        assert answers["alice"] != answers["bob"], key
+        answers = {student: grading.right_answer(key, student) for student in ("alice", "bob", "eve")}
+        assert answers["alice"] != answers["bob"] and answers["alice"] != answers["eve"], key
         with graded.personalised(notebook, "alice"):
             assert check[key](answers["alice"]).ok, key
             assert not check[key](answers["bob"]).ok, key
+        for other in ("bob", "eve"):   # alice's answer, handed in by another, is wrong for them
+            with graded.personalised(notebook, other):
+                assert check[key](answers[other]).ok, key
+                assert not check[key](answers["alice"]).ok, key
 
 
 def test_grading_gives_partial_credit_by_parts(monkeypatch, tmp_path):

@@ -108,10 +108,48 @@ def _draw_02(rng):
         delta = rng.choice([-1.0, -0.5, 0.5, 1.0, 2.0], (2, 2))
         if not np.allclose(_corr(image, delta), _corr(image, delta[::-1, ::-1])):
             break
+    while True:   # 02-2: the right footprint, the swapped weight's, stride 1's and W11's are four different maps
+        footprint = {"n": int(rng.choice([5, 6, 7])), "k": 2, "stride": int(rng.choice([2, 3])),
+                     "weight": ((1, 2), (2, 1))[int(rng.integers(2))]}
+        self_study = (footprint["n"], footprint["stride"], footprint["weight"]) == (5, 2, (2, 1))   # solved in public
+        if not self_study and len({_footprint_map(footprint, weight, stride).tobytes() for weight, stride in
+                ((footprint["weight"], footprint["stride"]), (footprint["weight"][::-1], footprint["stride"]),
+                 (footprint["weight"], 1), ((1, 1), footprint["stride"]))}) == 4:
+            break
+    # 02-1: an off-diagonal weight of the 3×3 filter, so "you swapped the indices" names another weight; not
+    # self-study's W23, whose worked solution is public
+    off_diagonal = [(i, j) for i in range(1, 4) for j in range(1, 4) if i != j]
+    dw_weight = (2, 3)
+    while dw_weight == (2, 3):
+        dw_weight = off_diagonal[int(rng.integers(len(off_diagonal)))]
     return {"helpers.exercises.symbolic": {
         "DENSE_OUTPUTS": tuple(map(tuple, outputs.tolist())), "DENSE_WEIGHTS": tuple(map(tuple, weights.tolist())),
         "DENSE_TARGET": target, "GRADIENT_IMAGE": tuple(map(tuple, image.tolist())),
-        "GRADIENT_DELTA": tuple(tuple(float(v) for v in row) for row in delta.tolist())}}
+        "GRADIENT_DELTA": tuple(tuple(float(v) for v in row) for row in delta.tolist()),
+        "DW_CASE": {"n": 4, "k": 3, "weight": dw_weight}, "FOOTPRINT_CASE": footprint}}
+
+
+def _footprint_map(case, weight, stride):
+    """The 0/1 map of the pixels W_weight multiplies (1-based weight; k×k filter on an n×n image, ``stride``)."""
+    n, k, (i, j) = case["n"], case["k"], weight
+    mask = np.zeros((n, n), dtype=int)
+    starts = range(0, n - k + 1, stride)
+    for row in starts:
+        for column in starts:
+            mask[row + i - 1, column + j - 1] = 1
+    return mask
+
+
+def _words_02():
+    from helpers.exercises.symbolic import DW_CASE, FOOTPRINT_CASE
+
+    (i, j), (r, c) = DW_CASE["weight"], FOOTPRINT_CASE["weight"]
+    n, k, stride = FOOTPRINT_CASE["n"], FOOTPRINT_CASE["k"], FOOTPRINT_CASE["stride"]
+    return (f"Your weight for exercise 1: $W_{{{i}{j}}}$ (row {i}, column {j} of the {DW_CASE['k']}×{DW_CASE['k']} "
+            f"filter, on the {DW_CASE['n']}×{DW_CASE['n']} image): write $\\partial L/\\partial W_{{{i}{j}}}$.\n\n"
+            f"Your case for exercise 2: a {k}×{k} filter on a **{n}×{n}** image with **stride {stride}**, and the "
+            f"weight $W_{{{r}{c}}}$ (row {r}, column {c}): mark the pixels in $\\partial L/\\partial W_{{{r}{c}}}$, "
+            f"a {n}×{n} list of lists.")
 
 
 def _draw_04(rng):
@@ -157,10 +195,11 @@ def _words_06():
 
 
 #: notebook → (exercises whose numbers are each student's own, the draw of those numbers)
-NUMBERS = {"00": (("00-1",), _draw_00), "01": (("01-1",), _draw_01), "02": (("02-3", "02-4"), _draw_02),
+NUMBERS = {"00": (("00-1",), _draw_00), "01": (("01-1",), _draw_01),
+           "02": (("02-1", "02-2", "02-3", "02-4"), _draw_02),
            "04": (("04-1", "04-2", "04-4"), _draw_04), "05": (("05-1",), _draw_05), "06": (("06-1",), _draw_06)}
 #: notebook → the student's numbers in words, for exercises whose notebook states them in prose
-IN_WORDS = {"06": _words_06}
+IN_WORDS = {"02": _words_02, "06": _words_06}
 
 
 def numbers(notebook, student):
@@ -303,5 +342,6 @@ def check(checker, *args, **kwargs):
         with quiet():
             return grading.score(exercise.key, *args, **kwargs)
     if mode == "validate" and (not verdict.ok or used):
-        raise NotYetRight(f"{exercise.title}: not right yet (the check above says why)")
+        title = getattr(verdict, "title", exercise.title)   # a per-student case's own title (02's weights)
+        raise NotYetRight(f"{title}: not right yet (the check above says why)")
     return None

@@ -52,11 +52,33 @@ def score(key, *args, **kwargs):
 
 
 def right_answer(key, student=None):
-    """The right answer to a per-student numeric exercise for ``student`` (default: this notebook's), as lists:
-    what the instructor's source notebook fills in, and what the tests submit."""
+    """The right answer to a per-student exercise for ``student`` (default: this notebook's), as lists (a SymPy
+    formula for a formula exercise, whose repr is its Python source): what the instructor's source notebook fills
+    in, and what the tests submit."""
+    import sympy as sp
+
     student = graded.student_id() if student is None else student
     with graded.personalised(_notebook(key), student):
-        return np.asarray(ANSWERS[key](), dtype=float).tolist()
+        answer = ANSWERS[key]()
+        return answer if isinstance(answer, sp.Expr) else np.asarray(answer, dtype=float).tolist()
+
+
+def _dw_formula():
+    """02-1: ∂L/∂W_ij of DW_CASE as a SymPy formula of the notebook's I… and delta… symbols."""
+    from helpers.derive import symbolic
+    from helpers.exercises.symbolic import DW_CASE
+
+    n, k, (i, j) = DW_CASE["n"], DW_CASE["k"], DW_CASE["weight"]
+    gradient = symbolic.filter_gradient(symbolic.image_symbols(n), symbolic.delta_symbols(n - k + 1))
+    return gradient[i - 1, j - 1]
+
+
+def _footprint():
+    """02-2: the 0/1 map of the pixels in ∂L/∂W_ij of FOOTPRINT_CASE."""
+    from helpers.exercises import symbolic as exercises
+
+    case = exercises.FOOTPRINT_CASE
+    return exercises._footprint(case["weight"], case["stride"])
 
 
 def _symbolic_gradient():
@@ -83,6 +105,8 @@ def _module(name):
 ANSWERS = {
     "00-1": lambda: _module("start").expected_o12(),
     "01-1": lambda: _module("symbolic").expected_outputs(),
+    "02-1": _dw_formula,
+    "02-2": _footprint,
     "02-3": _dense_delta,
     "02-4": _symbolic_gradient,
     "04-1": lambda: _module("pool").routing_answer(),

@@ -3,6 +3,7 @@
 References are helpers.derive.symbolic's; ``notebook01`` and ``notebook02`` are this module seen from each notebook,
 with its own hint/solution/help. Symbolic answers are SymPy expressions (``I31*W11 + …``); text is never parsed.
 """
+import functools
 import math
 
 import numpy as np
@@ -34,10 +35,12 @@ SIZE_CASES = ((7, 3, 1, 0), (7, 3, 2, 1), (10, 3, 1, 1), (9, 4, 2, 0), (5, 3, 3,
 #: 01, exercise 3: o21 of a 2×2 filter on a 5×5 image with stride 2 (the last row and column are never read)
 STRIDED_CASE = {"n": 5, "k": 2, "stride": 2, "output": (2, 1)}     # output in 1-based math indices
 
-#: 02, exercise 1: ∂L/∂W23 of a 3×3 filter on a 4×4 image (δ is 2×2)
+#: 02, exercise 1: ∂L/∂W23 of a 3×3 filter on a 4×4 image (δ is 2×2); weight in 1-based math indices
+#: (a graded notebook gives each student their own weight: helpers/exercises/graded.py)
 DW_CASE = {"n": 4, "k": 3, "weight": (2, 3)}
 
 #: 02, exercise 2: which pixels multiply W21 (2×2 filter, 5×5 image, stride 2: a remainder of one pixel)
+#: (a graded notebook gives each student their own weight, image size and stride)
 FOOTPRINT_CASE = {"n": 5, "k": 2, "stride": 2, "weight": (2, 1)}   # weight in 1-based math indices
 
 #: 02, exercise 3: δ for a flatten + dense head, L = ½(z − t)², z = Σ v_rc · o_rc
@@ -224,25 +227,66 @@ def check_strided_output(answer):
                           why="its window starts two rows down: I31, I32, I41, I42.")
 
 
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight",
+                9: "nine"}
+
+
+def _in_words(number):
+    return NUMBER_WORDS.get(number, str(number))
+
+
+def _listed_numbers(numbers):
+    numbers = [str(number) for number in numbers]
+    return numbers[0] if len(numbers) == 1 else f"{', '.join(numbers[:-1])} and {numbers[-1]}"
+
+
+def _titled(replacements):
+    """Decorator (over ``@checker``): the Feedback's title with the default case's words (the exercise's title in
+    symbolic.md) replaced by the case's now (a graded student's own); the default case's title is unchanged.
+    replacements: a function giving the (old, new) pairs."""
+    def wrap(check):
+        @functools.wraps(check)   # the checker's .exercise comes along
+        def titled(*args, **kwargs):
+            verdict = check(*args, **kwargs)
+            for old, new in replacements():
+                verdict.title = verdict.title.replace(old, new)
+            return verdict
+        return titled
+    return wrap
+
+
+def _weight_name(weight):
+    return f"W{weight[0]}{weight[1]}"
+
+
+def _dw_title():
+    return [("W23", _weight_name(DW_CASE["weight"]))]
+
+
+@_titled(_dw_title)
 @checker(DW)
 def check_dW(answer):
-    """02, exercise 1: answer is ∂L/∂W23 of a 3×3 filter on a 4×4 image, written with I… and delta…."""
+    """02, exercise 1: answer is ∂L/∂W_ij (DW_CASE's weight; W23 in self-study) of a 3×3 filter on a 4×4 image,
+    written with I… and delta…."""
     n, k, (i, j) = DW_CASE["n"], DW_CASE["k"], DW_CASE["weight"]
     image, delta = symbolic.image_symbols(n), symbolic.delta_symbols(n - k + 1)
     gradient = symbolic.filter_gradient(image, delta)
+    weight, swapped, outputs = _weight_name((i, j)), _weight_name((j, i)), (n - k + 1) ** 2
     slips = [
         Slip(symbolic.filter_gradient(image, delta[::-1, ::-1])[i - 1, j - 1],
              "you flipped δ: ∂L/∂W = corr(I, δ) slides δ over I without flipping it, so the pixel of o11's window "
              "pairs with δ11 (notebook 02, “SymPy proves it”; the flip belongs only to ∂L/∂I)"),
-        Slip(gradient[j - 1, i - 1], "that is ∂L/∂W32: W23 is row 2, column 3 of the filter — you swapped the indices"),
+        Slip(gradient[j - 1, i - 1], f"that is ∂L/∂{swapped}: {weight} is row {i}, column {j} of the filter — you "
+                                     "swapped the indices"),
         Slip(gradient[i - 1, j - 1].subs({d: 1 for d in delta}),
              "you added the pixels but forgot δ: each pixel is weighted by how much the loss cares about its output"),
-        Slip(image[i - 1, j - 1] * delta[0, 0], "that is only o11's term; W23 is used in all four outputs, so the "
-                                                "chain rule adds four terms"),
+        Slip(image[i - 1, j - 1] * delta[0, 0], f"that is only o11's term; {weight} is used in all "
+                                                f"{_in_words(outputs)} outputs, so the chain rule adds "
+                                                f"{_in_words(outputs)} terms"),
     ]
     return _judge_formula(DW, answer, gradient[i - 1, j - 1], list(image) + list(delta), slips,
-                          example="I23*delta11 + …",
-                          why="one term per output: the pixel W23 multiplied there, times that output's δ.")
+                          example="I23*delta11 + …",   # a term of no other weight's gradient
+                          why=f"one term per output: the pixel {weight} multiplied there, times that output's δ.")
 
 
 def _footprint(weight, stride):
@@ -253,24 +297,53 @@ def _footprint(weight, stride):
     return np.array([[int(pixel in touched) for pixel in row] for row in image.tolist()])
 
 
+def _never_read():
+    """The rows (and columns: the image is square) that no window of FOOTPRINT_CASE reads, 1-based."""
+    n, k, stride = FOOTPRINT_CASE["n"], FOOTPRINT_CASE["k"], FOOTPRINT_CASE["stride"]
+    read = {start + offset for start in range(0, stride * symbolic.output_size(n, k, stride), stride)
+            for offset in range(k)}
+    return [row + 1 for row in range(n) if row not in read]
+
+
+def _footprint_title():
+    return [("W21", _weight_name(FOOTPRINT_CASE["weight"])), ("(stride 2)", f"(stride {FOOTPRINT_CASE['stride']})")]
+
+
+@_titled(_footprint_title)
 @checker(FOOTPRINT)
 def check_footprint(answer):
-    """02, exercise 2: answer is a 5×5 list of 0/1, with 1 where the pixel appears in ∂L/∂W21."""
+    """02, exercise 2: answer is an n×n list of 0/1 (FOOTPRINT_CASE's image; 5×5 in self-study), with 1 where the
+    pixel appears in ∂L/∂W_ij (FOOTPRINT_CASE's weight; W21 in self-study)."""
     n, stride, (i, j) = FOOTPRINT_CASE["n"], FOOTPRINT_CASE["stride"], FOOTPRINT_CASE["weight"]
+    weight, swapped = _weight_name((i, j)), _weight_name((j, i))
     got = read_numbers(answer, (n, n), integer=True)
     if not np.isin(got, (0, 1)).all():
-        raise Wrong("mark each pixel with 1 (it appears in ∂L/∂W21) or 0 (it does not) — not with a count or "
+        raise Wrong(f"mark each pixel with 1 (it appears in ∂L/∂{weight}) or 0 (it does not) — not with a count or "
                     "another number")
+    # where the weight's pixel is in each window: (before "each window's top-left corner", after "W11's footprint")
+    where, beside = {(2, 1): ("one row below", "one row below"),
+                     (1, 2): ("one column right of", "one column to the right")}.get(
+        (i, j), (f"{i - 1} rows below and {j - 1} columns right of", f"{i - 1} rows lower and {j - 1} columns right"))
+    swap_slip = (f"that is ∂L/∂{swapped}'s footprint: {weight} is row {i}, column {j} of the filter — you "
+                 f"swapped {min(weight, swapped)} and {max(weight, swapped)} (the first index is the row: "
+                 "notebook 00's notation)")
     slips = [
-        Slip(_footprint((j, i), stride), "that is ∂L/∂W12's footprint: W21 is row 2, column 1 of the filter — you "
-                                         "swapped W12 and W21 (the first index is the row: notebook 00's notation)"),
-        Slip(_footprint((i, j), 1), "that is the footprint with stride 1; with stride 2 the windows start two "
-                                    "pixels apart (notebook 02, Stride: dilate δ first)"),
-        Slip(_footprint((1, 1), stride), "the windows' top-left pixels: W11's footprint; W21 sits one row below"),
+        Slip(_footprint((j, i), stride), swap_slip),
+        Slip(_footprint((i, j), 1), f"that is the footprint with stride 1; with stride {stride} the windows start "
+                                    f"{_in_words(stride)} pixels apart (notebook 02, Stride: dilate δ first)"),
+        Slip(_footprint((1, 1), stride), f"the windows' top-left pixels: W11's footprint; {weight} sits "
+                                         f"{beside}"),
     ]
+    unread = _never_read()
+    if not unread:
+        remainder = "every row and column is read by some window."
+    elif len(unread) == 1:
+        remainder = f"row {unread[0]} and column {unread[0]} are never read."
+    else:
+        remainder = f"rows {_listed_numbers(unread)} and columns {_listed_numbers(unread)} are never read."
     return check_numbers(FOOTPRINT, got, _footprint((i, j), stride), names=entry_names("I", (n, n)), slips=slips,
-                         integer=True, why="one pixel per window, one row below each window's top-left corner; "
-                                           "row 5 and column 5 are never read.")
+                         integer=True, why=f"one pixel per window, {where} each window's top-left corner; "
+                                           f"{remainder}")
 
 
 @checker(DENSE)
