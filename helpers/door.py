@@ -15,7 +15,8 @@ import numpy as np
 # doors that check their arguments (through this module) and name the wrong one.
 LEARNER_FACING = {
     "helpers.data": ("from_files", "load", "to_unit_float"),
-    "helpers.derive.shared_weights": ("col2im", "conv_matrix_figure", "im2col_figure", "weight_copies", "window_count"),
+    "helpers.derive.shared_weights": ("batch_timing_figure", "col2im", "conv_matrix_figure", "im2col_figure",
+                                      "weight_copies", "window_count"),
     "helpers.derive.symbolic": ("convolve", "correlate", "correlate_channels", "delta_symbols", "dilate",
                                 "direct_gradient", "filter_gradient", "filter_symbols", "grids_figure", "image_symbols",
                                 "input_gradient", "is_zero", "latex_equations", "latex_gradient", "latex_row",

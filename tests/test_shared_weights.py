@@ -108,3 +108,26 @@ def test_figures_show_each_weight_and_every_copy():
 def test_bad_arguments_name_themselves(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_batch_timing_figure_draws_total_and_per_image_and_names_a_wrong_argument():
+    import matplotlib.pyplot as plt
+
+    from helpers.derive.shared_weights import batch_timing_figure
+
+    sizes, timings = [1, 2, 4], {"a": [1e-3, 1.5e-3, 2e-3], "b": [2e-3, 2e-3, 4e-3]}
+    fig = batch_timing_figure(sizes, timings, 0.01)
+    total, each = fig.axes
+    loops, a_total, b_total = total.get_lines()
+    np.testing.assert_allclose(loops.get_ydata(), [10, 20, 40])                 # N × one image, in ms
+    np.testing.assert_allclose(b_total.get_ydata(), [2, 2, 4])
+    np.testing.assert_allclose(each.get_lines()[0].get_ydata(), [1000, 750, 500])   # µs per image
+    plt.close(fig)
+    with pytest.raises(ValueError, match="timings"):
+        batch_timing_figure(sizes, {"a": [1e-3]}, 0.01)
+    with pytest.raises(ValueError, match="batch_sizes"):
+        batch_timing_figure([0, 1, 2], timings, 0.01)
+    with pytest.raises(ValueError, match="loops_one"):
+        batch_timing_figure(sizes, timings, -1)
+    with pytest.raises(TypeError, match="timings"):
+        batch_timing_figure(sizes, [1, 2, 3], 0.01)

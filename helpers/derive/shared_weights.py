@@ -11,7 +11,7 @@ import numpy as np
 import sympy as sp
 
 from helpers.derive import symbolic
-from helpers.door import real_array
+from helpers.door import finite_array, mapping, number, real_array
 from helpers.nn.conv import col2im as engine_col2im
 from helpers.nn.conv import im2col
 
@@ -165,3 +165,35 @@ def im2col_figure(n=4, k=2, stride=1):
                  label="copies of the pixel in cols")
     fig.suptitle(f"im2col: a {k}×{k} filter, stride {stride}: {m * m} windows", fontsize="large")
     return fig, image, cols, copies
+
+
+def batch_timing_figure(batch_sizes, timings, loops_one):
+    """Notebook 03, section 8: time of forward + backward against batch size, in total and per image.
+
+    batch_sizes: (B,) positive numbers; timings: {name: (B,) seconds, one per batch size}; loops_one: seconds
+    the loops took for ONE image (drawn as N times that). Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    sizes = finite_array(batch_sizes, "batch_sizes", ndims=(1,))
+    mapping(timings, "timings", "a dict {name: seconds per batch size}")
+    seconds = {str(name): finite_array(values, f"timings[{name!r}]", ndims=(1,)) for name, values in timings.items()}
+    if any(values.shape != sizes.shape for values in seconds.values()):
+        raise ValueError(f"timings must hold one time per batch size ({sizes.size} each)")
+    if (sizes <= 0).any() or any((values <= 0).any() for values in seconds.values()):
+        raise ValueError("batch_sizes and timings must be positive (both axes are logarithmic)")
+    loops_one = number(loops_one, "loops_one", 0.0, strict=True)
+    fig, (ax_total, ax_each) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
+    ax_total.plot(sizes, loops_one * sizes * 1e3, "k--", label="loops (1 image measured, × N)")
+    for (name, values), marker in zip(seconds.items(), "osd^v" * len(seconds), strict=False):
+        ax_total.plot(sizes, values * 1e3, marker=marker, label=name)
+        ax_each.plot(sizes, values / sizes * 1e6, marker=marker, label=name)
+    ax_total.set(ylabel="time per forward + backward (ms)", title="Conv 1→6, 28×28, 3×3: total time", yscale="log")
+    ax_total.yaxis.set_major_formatter(plt.FuncFormatter(lambda value, _: f"{value:g}"))
+    ax_each.set(ylabel="time per image (µs)", title="The same, per image", ylim=(0, None))
+    for ax in (ax_total, ax_each):
+        ax.set(xscale="log", xlabel="batch size N (images)")
+        ax.set_xticks(sizes, [f"{v:g}" for v in sizes])
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    return fig
