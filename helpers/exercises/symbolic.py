@@ -57,7 +57,9 @@ OUTPUTS, SIZES, STRIDED, DW, FOOTPRINT, DENSE, GRADIENT = EXERCISES.values()
 
 
 # ---------------------------------------------------------------- formulas: judged term by term
-MAX_TERMS, MAX_DEGREE = 2000, 8   # no answer here has more than a few dozen terms, or more than 2 symbols a term
+# An answer is expanded only below the course's one symbolic limit (symbolic.TERM_BUDGET terms) and this degree:
+# no answer here has more than a few dozen terms, or more than 2 symbols a term
+MAX_TERMS, MAX_DEGREE = symbolic.TERM_BUDGET, 8
 
 
 def _pretty(term):
