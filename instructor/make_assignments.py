@@ -72,6 +72,14 @@ c.CourseDirectory.course_id = "{COURSE_ID}"
 c.ClearSolutions.code_stub = {{"python": "{CODE_STUB}"}}
 # Notebook 06 trains a network; give every cell time on a slow machine.
 c.Execute.timeout = 600
+# A submission's cell that reaches the grading machinery, tracing or introspection (e.g. one that replaces
+# graded.check) is not run: helpers.exercises.grading.AuditAnswers, after nbgrader's own sanitizing steps.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput", "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec", "nbgrader.preprocessors.OverwriteCells",
+    "helpers.exercises.grading.AuditAnswers", "nbgrader.preprocessors.CheckCellMetadata"]
+# The exchange students fetch from and submit to (nbgrader's default; a folder every student can write):
+# c.Exchange.root = "/srv/nbgrader/exchange"
 '''
 
 
@@ -433,7 +441,8 @@ def generate(out, assignment):
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Turn the course notebooks' exercises into nbgrader assignments: solutions stripped, "
-                    "the course's checks as hidden tests, points per exercise.",
+                    "the course's checks as graded cells (points, partial credit), per-student numbers, "
+                    "and a student package without hints, solutions or grader.",
         epilog="Re-running rewrites source/ and release/ from the notebooks; nbgrader_config.py, the gradebook "
                "and submissions stay. Then grade with nbgrader in the course folder: "
                "docs/instructor_guide.md, 'Grading with nbgrader'.")

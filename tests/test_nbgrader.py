@@ -394,6 +394,18 @@ OWN_MAXPOOL_BACKWARD = """def my_maxpool_backward(dy, x, size, stride):
     return dx"""
 WRAPPED_MAXPOOL_BACKWARD = """def my_maxpool_backward(dy, x, size, stride):
     return maxpool2d_backward(dy, x, size, stride)"""
+# three ways round the grader a reviewer found; the audit (grading.AuditAnswers) does not run such cells
+UNTRACED_MAXPOOL_BACKWARD = """import sys
+def my_maxpool_backward(dy, x, size, stride):
+    sys.settrace(None)   # switch the engine watcher off
+    return maxpool2d_backward(dy, x, size, stride)"""
+EXECUTED_MAXPOOL_BACKWARD = """import inspect
+import helpers.nn.pool
+space = {}
+exec(inspect.getsource(helpers.nn.pool.maxpool2d_backward).split("\\n", 1)[1], vars(helpers.nn.pool) | space, space)
+my_maxpool_backward = space["maxpool2d_backward"]"""
+PATCHED_CHECK = """from helpers.exercises import graded as _g
+_g.check = lambda checker, *a, **k: float(checker.exercise.points)"""
 
 
 def test_an_implementation_exercise_scores_its_own_code_and_not_the_course_function(tmp_path):
@@ -408,6 +420,9 @@ def test_an_implementation_exercise_scores_its_own_code_and_not_the_course_funct
     answers["own"]["ex04-5-answer"] = OWN_MAXPOOL_BACKWARD
     answers["wrapper"]["ex04-5-answer"] = WRAPPED_MAXPOOL_BACKWARD
     answers["untouched"] = {}
+    answers["untraced"] = {**_answers(source, "untraced"), "ex04-5-answer": UNTRACED_MAXPOOL_BACKWARD}
+    answers["executed"] = {**_answers(source, "executed"), "ex04-5-answer": EXECUTED_MAXPOOL_BACKWARD}
+    answers["patcher"] = {"ex04-1-answer": PATCHED_CHECK}   # every answer blank, graded.check replaced
     for student, filled in answers.items():
         target = course / "submitted" / student / assignment / notebook.name
         target.parent.mkdir(parents=True)
@@ -423,8 +438,29 @@ def test_an_implementation_exercise_scores_its_own_code_and_not_the_course_funct
     assert scores["own"] == points
     assert scores["wrapper"] == {**points, "04-5": 0.0}
     assert sum(scores["untouched"].values()) == 0
+    assert scores["untraced"] == scores["executed"] == {**points, "04-5": 0.0}
+    assert sum(scores["patcher"].values()) == 0
     log = result.stdout + result.stderr
+    for student, reason in (("untraced", "uses settrace"), ("executed", "uses exec"), ("patcher", "uses graded")):
+        assert f"{student} / {notebook.stem}: a cell was not run by the grader" in log and reason in log, log
     assert "Attribute 'checksum'" not in log and "cannot be converted to a float" not in log, log
     autograded = load_notebook(course / "autograded" / "wrapper" / assignment / notebook.name)
     shown = json.dumps([cell.get("outputs") for cell in autograded["cells"]])
     assert "calls the course's own" in shown and "helpers.nn.pool.maxpool2d_backward" in shown
+
+
+def test_the_audit_runs_every_worked_solution_and_stops_what_reaches_the_grader():
+    """No right answer of the course is refused by the audit (a false alarm costs a student the exercise), and
+    each way round the grader is named."""
+    from helpers.exercises.grading import untouchable_uses
+
+    solutions = {key: exercise.answer_code for key, exercise in make.helper_exercises().items()}
+    assert len(solutions) >= 25
+    assert {key: untouchable_uses(code) for key, code in solutions.items() if untouchable_uses(code)} == {}
+    assert untouchable_uses(OWN_MAXPOOL_BACKWARD) == [] and untouchable_uses(WRAPPED_MAXPOOL_BACKWARD) == []
+    assert "uses graded" in untouchable_uses(PATCHED_CHECK)
+    assert "uses settrace" in untouchable_uses(UNTRACED_MAXPOOL_BACKWARD)
+    assert "uses exec" in untouchable_uses(EXECUTED_MAXPOOL_BACKWARD)
+    assert untouchable_uses("ex.check_dW = print") == ["changes ex.check_dW, which it did not make"]
+    assert untouchable_uses("class A:\n    pass\na = A()\na.x = 1") == []      # its own object: fine
+    assert untouchable_uses("f = getattr(__builtins__, 'ex' + 'ec')") == ["uses __builtins__", "uses getattr"]

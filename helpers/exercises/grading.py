@@ -9,10 +9,14 @@ watched (``graded.watching``): a function that reaches one of them, however wrap
 Exercises with parts earn a share of their points per part right.
 """
 import importlib
+import json
 import pkgutil
 import secrets
+from pathlib import Path
 
 import numpy as np
+from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 from helpers.exercises import graded
 from helpers.exercises.feedback import Wrong, call_learner, read_numbers, same
@@ -245,3 +249,68 @@ def _pooled_shape(shape, size, stride):
 PARTS = {"01-2": _output_sizes, "03-1": _im2col_shapes, "06-3": _network_shapes,
          "03-2": _filter_gradient_function, "03-4": _col2im_function, "03-5": _conv_backward_function,
          "04-5": _maxpool_backward_function}
+
+
+# ---------------------------------------------------------------- the audit: answers that reach the grader
+#: names a submission's own code has no business with: the grading machinery, tracing, introspection and
+#: dynamic code (with them an answer cell could rewrite graded.check, switch off the engine watcher, or exec the
+#: engine's source)
+UNTOUCHABLE = frozenset({
+    "graded", "grading", "sys", "settrace", "setprofile", "gettrace", "getprofile", "inspect", "getsource",
+    "getsourcelines", "exec", "eval", "compile", "__import__", "importlib", "builtins", "__builtins__", "globals",
+    "locals", "vars", "getattr", "setattr", "delattr", "__dict__", "__code__", "__globals__", "__subclasses__",
+    "get_ipython", "ctypes", "gc"})
+
+
+def untouchable_uses(source):
+    """The reasons a cell's code must not run under the grader: the UNTOUCHABLE names it uses, and the
+    attributes it assigns on objects it did not make (``ex.check_dW = …``), or "not Python" if it does not parse
+    (IPython magics: %, !)."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return ["not plain Python (a magic or a shell line?)"] if source.lstrip().startswith(("%", "!")) else []
+    bound = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+    bound |= {arg.arg for node in ast.walk(tree) if isinstance(node, ast.arguments)
+              for arg in node.posonlyargs + node.args + node.kwonlyargs}
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    used |= {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    used |= {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+             for alias in node.names} | {(node.module or "").split(".")[-1] for node in ast.walk(tree)
+                                         if isinstance(node, ast.ImportFrom)}
+    reasons = [f"uses {name}" for name in sorted(used & UNTOUCHABLE)]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            root = node.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id not in bound:
+                reasons.append(f"changes {ast.unparse(node)}, which it did not make")
+    return reasons
+
+
+class AuditAnswers(Preprocessor):
+    """nbgrader's sanitize step, after OverwriteCells (nbgrader_config.py): a code cell of a submission that is
+    not one of the release's own cells and reaches the grading machinery (untouchable_uses) is not run; it is
+    replaced by a line that says why, so the exercises it answers score 0 and the feedback shows the reason. The
+    release's cells (release/<assignment>/<notebook>.ipynb, from the course folder) are trusted as they are."""
+
+    enabled = Bool(True)   # nbconvert runs a preprocessor registered by name only when it is enabled
+
+    def preprocess(self, nb, resources):
+        info = resources.get("nbgrader", {})
+        release = Path("release") / str(info.get("assignment")) / f"{info.get('notebook')}.ipynb"
+        cells = json.loads(release.read_text(encoding="utf-8"))["cells"] if release.is_file() else []
+        trusted = {"".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"] for cell in cells}
+        for cell in nb.cells:
+            locked = cell.get("metadata", {}).get("nbgrader", {}).get("locked", False)
+            reasons = [] if cell.cell_type != "code" or locked or cell.source in trusted else \
+                untouchable_uses(cell.source)
+            if reasons:
+                self.log.warning("%s / %s: a cell was not run by the grader: %s", info.get("student"),
+                                 info.get("notebook"), "; ".join(reasons))
+                cell.source = (f"print({'This cell was not run by the grader: it ' + '; '.join(reasons)!r})\n"
+                               "# (an answer may not reach the grading machinery, tracing or introspection)")
+        return nb, resources
