@@ -166,8 +166,8 @@ def test_notebook_06_runs_on_your_own_npz_through_the_documented_call(tmp_path, 
     nb = nbformat.read(NOTEBOOK_DIR / "06_train_mnist.ipynb", as_version=4)
     cell = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("DATASET = "))
     documented = next(line for line in cell.source.splitlines() if "data.from_files(" in line)
-    assert documented.startswith("# ") and "docs/own_data.md" in documented
-    call = documented.split(": ", 1)[1]                  # dataset = data.from_files("mine.npz", name=..., ...)
+    assert documented.startswith("# ") and "docs/own_data.md" in cell.source
+    call = documented.removeprefix("# ")                # dataset = data.from_files("mine.npz", name=..., ...)
     call = re.sub(r'from_files\("[^"]*", name="[^"]*", classes=\[[^]]*\]\)',
                   f"from_files({str(mine)!r}, name='My digits', classes={CLASSES!r})", call)
     assert str(mine) in call, f"the documented call changed its form: {documented}"
