@@ -16,7 +16,7 @@ One notebook is one assignment, named after the notebook (``02_filter_gradient``
 nothing but the cells' metadata (``{"course": {"exercise": "02-1", "role": ...}}``):
 
 - A read-only cell ``graded.start("02")`` goes before the first exercise cell, or the first cell that shows an
-  exercise's numbers (``ex.ROUTING_X``): it gives the student their own numbers (helpers/exercises/graded.py,
+  exercise's numbers (``ex.ROUTING_X``): it gives the student their own numbers (classroom/graded.py,
   NUMBERS) and turns off every pointer to help.
 - ``"role": "answer"`` (with ``"points": P``) becomes an nbgrader autograded-answer cell: the learner's
   starter stays, the reference solution goes between ``### BEGIN SOLUTION`` and ``### END SOLUTION``
@@ -73,11 +73,11 @@ c.ClearSolutions.code_stub = {{"python": "{CODE_STUB}"}}
 # Notebook 06 trains a network; give every cell time on a slow machine.
 c.Execute.timeout = 600
 # A submission's cell that reaches the grading machinery, tracing or introspection (e.g. one that replaces
-# graded.check) is not run: helpers.exercises.grading.AuditAnswers, after nbgrader's own sanitizing steps.
+# graded.check) is not run: classroom.grading.AuditAnswers, after nbgrader's own sanitizing steps.
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput", "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec", "nbgrader.preprocessors.OverwriteCells",
-    "helpers.exercises.grading.AuditAnswers", "nbgrader.preprocessors.CheckCellMetadata"]
+    "classroom.grading.AuditAnswers", "nbgrader.preprocessors.CheckCellMetadata"]
 # The exchange students fetch from and submit to (nbgrader's default; a folder every student can write):
 # c.Exchange.root = "/srv/nbgrader/exchange"
 '''
@@ -232,8 +232,8 @@ def _assigned_name(code):
 
 
 def per_student_exercises():
-    """The exercise keys whose numbers are each student's own (helpers/exercises/graded.py, NUMBERS)."""
-    from helpers.exercises import graded
+    """The exercise keys whose numbers are each student's own (classroom/graded.py, NUMBERS)."""
+    from classroom import graded
 
     return {key for keys, _ in graded.NUMBERS.values() for key in keys}
 
@@ -241,11 +241,11 @@ def per_student_exercises():
 def personal_solution(exercise, starter):
     """The reference solution of a per-student exercise: computed, at run time, for whoever runs it."""
     name = _assigned_name(starter) or "answer"
-    return f"from helpers.exercises import grading\n\n{name} = grading.right_answer({exercise!r})"
+    return f"from classroom import grading\n\n{name} = grading.right_answer({exercise!r})"
 
 
 def start_cell(notebook):
-    source = (f"from helpers.exercises import graded\n\n"
+    source = (f"from classroom import graded\n\n"
               f"graded.start({notebook!r})   # graded version: your own numbers, checks without hints")
     return {"cell_type": "code", "execution_count": None, "id": "graded-start",
             "metadata": {"nbgrader": nbgrader_meta(START_ID, locked=True)}, "outputs": [], "source": source}
@@ -343,12 +343,12 @@ requires-python = ">=3.11"
 dependencies = {dependencies}
 
 [tool.setuptools.packages.find]
-include = ["helpers*"]
+include = ["helpers*", "classroom*"]
 
 [tool.setuptools.package-data]
 "helpers.exercises" = ["*.md"]
 """
-INSTRUCTOR_ONLY = ("grading.py",)   # helpers/exercises files the student build leaves out
+INSTRUCTOR_ONLY = ("grading.py",)   # classroom/ files the student build leaves out: the grader
 EXERCISE_MODULES = ("start.py", "symbolic.py", "conv.py", "pool.py", "signs.py", "training.py")
 
 
@@ -359,14 +359,16 @@ def student_markdown(text):
 
 
 def write_student_package(target):
-    """target/: pyproject.toml, helpers/ without hint and solution texts, answer code, answer functions (made
-    private) or the grader, and data/ (the shipped subsets). Install with ``pip install -e target``."""
+    """target/: pyproject.toml, helpers/ without hint and solution texts, answer code or answer functions (made
+    private), classroom/ without the grader (graded mode only), and data/ (the shipped subsets). Install with
+    ``pip install -e target``."""
     import tomllib
 
     target = Path(target)
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(ROOT / "helpers", target / "helpers",
+    shutil.copytree(ROOT / "helpers", target / "helpers", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(ROOT / "classroom", target / "classroom",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *INSTRUCTOR_ONLY))
     exercises = target / "helpers" / "exercises"
     for md in exercises.glob("*.md"):

@@ -257,7 +257,7 @@ def _student_env(env, course, tmp_path):
 def _answers(source, student, wrong=False):
     """{answer grade_id: code} for ``student``: per-student exercises get that student's right numbers; the
     others their reference solution; wrong: an answer of the right shape that is wrong."""
-    from helpers.exercises import grading
+    from classroom import grading
 
     answers = {}
     for cell in source["cells"]:
@@ -374,13 +374,13 @@ def test_the_nbgrader_cycle_with_five_students_gives_each_their_marks_and_no_war
 
 def _case(key, student):
     """The right answer of ``student`` to a per-student exercise of 02, as something comparable."""
-    from helpers.exercises import grading
+    from classroom import grading
 
     return str(grading.right_answer(key, student))
 
 
 def graded_keys():
-    from helpers.exercises import graded
+    from classroom import graded
 
     return {key for keys, _ in graded.NUMBERS.values() for key in keys}
 
@@ -404,7 +404,7 @@ import helpers.nn.pool
 space = {}
 exec(inspect.getsource(helpers.nn.pool.maxpool2d_backward).split("\\n", 1)[1], vars(helpers.nn.pool) | space, space)
 my_maxpool_backward = space["maxpool2d_backward"]"""
-PATCHED_CHECK = """from helpers.exercises import graded as _g
+PATCHED_CHECK = """from classroom import graded as _g
 _g.check = lambda checker, *a, **k: float(checker.exercise.points)"""
 
 
@@ -452,7 +452,7 @@ def test_an_implementation_exercise_scores_its_own_code_and_not_the_course_funct
 def test_the_audit_runs_every_worked_solution_and_stops_what_reaches_the_grader():
     """No right answer of the course is refused by the audit (a false alarm costs a student the exercise), and
     each way round the grader is named."""
-    from helpers.exercises.grading import untouchable_uses
+    from classroom.grading import untouchable_uses
 
     solutions = {key: exercise.answer_code for key, exercise in make.helper_exercises().items()}
     assert len(solutions) >= 25

@@ -80,7 +80,8 @@ def test_the_release_and_the_student_package_hold_no_solution_hint_or_reference(
         elif path.name != "graded.py":   # graded.py names the grader it imports only on the instructor's side
             match = REFERENCE_NAMES.search(text)
             assert not match, f"{where} names {match.group(0)!r}"
-    assert not (course / "student_package" / "helpers" / "exercises" / "grading.py").exists()
+    assert (course / "student_package" / "classroom" / "graded.py").exists()
+    assert not (course / "student_package" / "classroom" / "grading.py").exists()
     three = (course / "release" / "03_vectorize_numpy" / "03_vectorize_numpy.ipynb").read_text()
     assert "dx_pad[:, :, rows, columns] += dcols" not in three, "03 prints exercise 5's backward pass"
 
@@ -122,7 +123,7 @@ assert helpers.__file__.startswith(PACKAGE), helpers.__file__
 assert not any(p.rstrip("/") == ROOT for p in sys.path)
 from helpers.exercises import conv, pool, signs, start, symbolic, training, feedback
 try:
-    from helpers.exercises import grading
+    from classroom import grading
     print("LEAK grading importable")
 except ImportError:
     pass
@@ -167,7 +168,8 @@ def test_a_student_install_reaches_no_solution_through_any_import(course):
 
 # ---------------------------------------------------------------- per-student numbers and grading, in-process
 def test_two_students_get_different_numbers_and_self_study_keeps_its_own():
-    from helpers.exercises import graded, pool, symbolic
+    from classroom import graded
+    from helpers.exercises import pool, symbolic
 
     before = (symbolic.GRADIENT_IMAGE, pool.ROUTING_X.copy())
     seen = {}
@@ -181,9 +183,9 @@ def test_two_students_get_different_numbers_and_self_study_keeps_its_own():
     assert graded.student_id(ROOT / "autograded" / "alice" / "02_filter_gradient") == "alice"
 
 
-@pytest.mark.parametrize("notebook", sorted(__import__("helpers.exercises.graded").exercises.graded.NUMBERS))
+@pytest.mark.parametrize("notebook", sorted(__import__("classroom.graded").graded.NUMBERS))
 def test_each_students_right_answer_is_right_for_them_and_wrong_for_another(notebook):
-    from helpers.exercises import graded, grading
+    from classroom import graded, grading
 
     keys = graded.NUMBERS[notebook][0]
     if notebook == "02":   # every exercise of 02: a copy of another's answers scores 0 on each (test_nbgrader's eve)
@@ -202,7 +204,7 @@ def test_each_students_right_answer_is_right_for_them_and_wrong_for_another(note
 
 
 def test_grading_gives_partial_credit_by_parts(monkeypatch, tmp_path):
-    from helpers.exercises import grading
+    from classroom import grading
 
     monkeypatch.chdir(tmp_path)
     assert grading.score("01-2", [5, 4, 10, 3, 1]) == 1.0
@@ -221,7 +223,8 @@ def _own_maxpool_backward(dy, x, size, stride):
 
 
 def test_implementation_exercises_score_a_copy_of_the_course_function_zero():
-    from helpers.exercises import conv, grading
+    from classroom import grading
+    from helpers.exercises import conv
     from helpers.nn import network
     from helpers.nn.conv import col2im, conv2d_backward
     from helpers.nn.pool import maxpool2d_backward
@@ -238,7 +241,8 @@ def test_implementation_exercises_score_a_copy_of_the_course_function_zero():
 
 
 def test_the_graded_check_shows_the_check_and_names_the_engine(monkeypatch):
-    from helpers.exercises import graded, pool
+    from classroom import graded
+    from helpers.exercises import pool
     from helpers.nn.pool import maxpool2d_backward
 
     shown = []

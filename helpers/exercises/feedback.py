@@ -23,7 +23,7 @@ from helpers.nn.conv import conv2d
 NOT_ANSWERED = "not answered yet: replace the placeholder (None or ...) with your answer"
 NOT_IMPLEMENTED = ("not answered yet: your function still raises NotImplementedError (or returns None) — "
                    "write its body, then run this cell again")
-#: False in a graded notebook (helpers.exercises.graded.start): no feedback points to hints or worked solutions
+#: False in a graded notebook (classroom.graded.start): no feedback points to hints or worked solutions
 HELP_ON_REQUEST = True
 LIMIT = 1e6   # no answer of the course is larger; beyond it a number is a typo (and 1e200 must not overflow)
 

@@ -36,7 +36,7 @@ SIZE_CASES = ((7, 3, 1, 0), (7, 3, 2, 1), (10, 3, 1, 1), (9, 4, 2, 0), (5, 3, 3,
 STRIDED_CASE = {"n": 5, "k": 2, "stride": 2, "output": (2, 1)}     # output in 1-based math indices
 
 #: 02, exercise 1: ∂L/∂W23 of a 3×3 filter on a 4×4 image (δ is 2×2); weight in 1-based math indices
-#: (a graded notebook gives each student their own weight: helpers/exercises/graded.py)
+#: (a graded notebook gives each student their own weight: classroom/graded.py)
 DW_CASE = {"n": 4, "k": 3, "weight": (2, 3)}
 
 #: 02, exercise 2: which pixels multiply W21 (2×2 filter, 5×5 image, stride 2: a remainder of one pixel)

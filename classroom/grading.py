@@ -18,7 +18,7 @@ import numpy as np
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
-from helpers.exercises import graded
+from classroom import graded
 from helpers.exercises.feedback import Wrong, call_learner, read_numbers, same
 from helpers.nn.conv import col2im, conv2d, conv2d_backward, im2col
 from helpers.nn.pool import maxpool2d_backward
@@ -30,7 +30,7 @@ def checkers():
 
     found = {}
     for info in pkgutil.iter_modules(helpers.exercises.__path__):
-        if info.name not in ("feedback", "graded", "grading"):
+        if info.name != "feedback":
             for value in vars(importlib.import_module(f"helpers.exercises.{info.name}")).values():
                 exercise = getattr(value, "exercise", None)
                 if callable(value) and getattr(exercise, "key", None):
@@ -256,7 +256,7 @@ PARTS = {"01-2": _output_sizes, "03-1": _im2col_shapes, "06-3": _network_shapes,
 #: dynamic code (with them an answer cell could rewrite graded.check, switch off the engine watcher, or exec the
 #: engine's source)
 UNTOUCHABLE = frozenset({
-    "graded", "grading", "sys", "settrace", "setprofile", "gettrace", "getprofile", "inspect", "getsource",
+    "classroom", "graded", "grading", "sys", "settrace", "setprofile", "gettrace", "getprofile", "inspect", "getsource",
     "getsourcelines", "exec", "eval", "compile", "__import__", "importlib", "builtins", "__builtins__", "globals",
     "locals", "vars", "getattr", "setattr", "delattr", "__dict__", "__code__", "__globals__", "__subclasses__",
     "get_ipython", "ctypes", "gc"})

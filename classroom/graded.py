@@ -12,7 +12,7 @@ A graded notebook (made by instructor/make_assignments.py) runs ``graded.start("
 
 Each check cell is ``graded.check(ex.check_…, answer)``: it shows the course's check; under ``nbgrader
 validate`` a wrong answer fails the cell; under ``nbgrader autograde`` the cell's value is the points, computed
-by ``helpers.exercises.grading``, which only the instructor's install has. An implementation exercise
+by ``classroom.grading``, which only the instructor's install has. An implementation exercise
 (ENGINE_FUNCTIONS) that calls the course's own function for the thing it asks for scores 0, and says so.
 Self-study never calls this module: its numbers stay the notebooks' own.
 """
@@ -336,7 +336,7 @@ def check(checker, *args, **kwargs):
     mode = os.environ.get("NBGRADER_EXECUTION")
     if mode == "autograde":
         try:
-            from helpers.exercises import grading  # the instructor's install only
+            from classroom import grading  # the instructor's install only
         except ImportError:
             return None
         with quiet():
