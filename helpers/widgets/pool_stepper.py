@@ -9,7 +9,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from helpers.nn.pool import maxpool2d_backward, pool_output_shape
-from helpers.widgets.draw import colour_legend, frame, grid_html, signed_colour, signed_text
+from helpers.widgets.draw import colour_legend, finite_limit, frame, grid_html, signed_colour, signed_text
 from helpers.widgets.ui import InputError, classed, message_html, parse_numbers
 
 CONV_BIAS = 0.1  # the value of a blank-background pixel after the conv layer: 0·W + b
@@ -33,8 +33,8 @@ TIE_RULE_OPTIONS = [("first maximum (PyTorch)", "first"), ("split equally", "spl
 
 
 def _cells(positions):
-    """1-based names of input entries, e.g. [(0, 1)] -> 'I12'."""
-    return ", ".join(f"I{r + 1}{c + 1}" if r < 9 and c < 9 else f"I[{r + 1},{c + 1}]" for r, c in positions)
+    """1-based names of input entries, e.g. [(0, 1)] -> 'I12' (every example is at most 9×9)."""
+    return ", ".join(f"I{r + 1}{c + 1}" for r, c in positions)
 
 
 class PoolStepper(widgets.VBox):
@@ -47,16 +47,14 @@ class PoolStepper(widgets.VBox):
     grad_so_far           (H, W) ∂L/∂I accumulated over windows 1 … current
     """
 
-    def __init__(self, example=None, ties="first"):
+    def __init__(self, example=None):
         if example is not None and (not isinstance(example, str) or example not in EXAMPLES):
             raise ValueError(f"example must be None or one of {list(EXAMPLES)}; got {example!r:.60}")
-        if not isinstance(ties, str) or ties not in dict(TIE_RULE_OPTIONS).values():
-            raise ValueError(f"ties must be one of {[rule for _, rule in TIE_RULE_OPTIONS]}; got {ties!r:.60}")
         wide = {"description_width": "70px"}
         self.example = classed(widgets.Dropdown(options=list(EXAMPLES), value=example or next(iter(EXAMPLES)),
                                                 description="example", layout=widgets.Layout(width="420px"),
                                                 style=wide), "course-pool-example")
-        self.rule = classed(widgets.Dropdown(options=TIE_RULE_OPTIONS, value=ties, description="tie rule",
+        self.rule = classed(widgets.Dropdown(options=TIE_RULE_OPTIONS, value="first", description="tie rule",
                                              layout=widgets.Layout(width="300px"), style=wide), "course-pool-rule")
         self.play = classed(widgets.Play(value=1, min=1, max=4, interval=1200, description="play"), "course-pool-play")
         self.slider = classed(widgets.IntSlider(value=1, min=1, max=4, description="window", continuous_update=True),
@@ -131,7 +129,8 @@ class PoolStepper(widgets.VBox):
     # --- the arithmetic -------------------------------------------------------------------
     def _routed(self, dy):
         """∂L/∂I (H, W) of the current example for upstream dy (its shape), under the current tie rule."""
-        return maxpool2d_backward(dy[None, None], self.x[None, None], self.size, self.stride, self.rule.value)[0, 0]
+        return maxpool2d_backward.unchecked(dy[None, None], self.x[None, None], self.size, self.stride,
+                                            self.rule.value)[0, 0]
 
     def compute(self):
         """Fill the state attributes for the current window (see the class docstring)."""
@@ -177,8 +176,7 @@ class PoolStepper(widgets.VBox):
     def grids_html(self):
         """Three labelled grids for the current state (call compute() first): input I, δ, ∂L/∂I so far."""
         r0, c0 = self.window_origin
-        limit = max(float(np.abs(self.dy).max()), 1e-12)
-        grad_limit = max(float(np.abs(self.grad_so_far).max()), limit)
+        limit, grad_limit = finite_limit(self.dy), finite_limit(self.dy, self.grad_so_far)
 
         def grid(title, values, box, css_class, scale=None):
             """values with the box framed: signed colours on ±scale, or (no scale) the input's ★ and ties."""
