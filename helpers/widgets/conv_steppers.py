@@ -12,7 +12,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from helpers.nn.conv import conv2d, conv2d_backward, conv_output_shape
-from helpers.widgets.draw import finite_limit, frame, grid_html, signed_colour, signed_text
+from helpers.widgets.draw import finite_limit, frame, grid_html, signed_cell, signed_text
 from helpers.widgets.ui import classed
 
 PAIR_COLOUR = "#fdb863"                  # orange: the entries that meet in the current sum
@@ -67,19 +67,6 @@ def _grid(title, values, cell, css_class, labels=None):
     """A grid with 1-based row/column labels (or `labels` for both, e.g. the padded image's)."""
     labels = labels or [str(i + 1) for i in range(values.shape[0])]
     return f"<div>{grid_html(values.shape, cell, css_class, title, labels, labels, (44, 34))}</div>"
-
-
-def _signed_cell(values, shown, current):
-    """A cell function for a signed grid: entries in ``shown`` coloured, others '?', ``current`` framed."""
-    scale = finite_limit(values)
-
-    def cell(r, c):
-        spec = {"frame": frame(r, c, *current, 1), "text": "?", "ink": "#999999"}
-        if (r, c) in shown:
-            background, ink = signed_colour(values[r, c], scale)
-            spec.update(text=signed_text(values[r, c]), background=background, ink=ink)
-        return spec
-    return cell
 
 
 def _value_cell(values, padding=0, read=None, marks=None, box=None, target=None):
@@ -236,7 +223,7 @@ class ForwardStepper(_Stepper):
             panels = [self._image_grid(ctx, f" (window of {_name('o', r, c)})", marks, (r0, c0, k)),
                       self._filter_grid("filter W"),
                       _grid(f"output O = I ⋆ W ({m}×{m})", output,
-                            _signed_cell(output, {divmod(u, m) for u in range(t + 1)}, position),
+                            signed_cell(output, finite_limit(output), (r, c, 1), {divmod(u, m) for u in range(t + 1)}),
                             "course-forward-output")]
             names = [self._pixel_name(r0 + i, c0 + j, padding) + "·" + _name("W", i, j) for i, j, *_ in products]
             text = (f"<b>{_name('o', r, c)}</b> (output {t + 1} of {m * m}), window rows {labels[r0]}–"
@@ -294,7 +281,8 @@ class BackwardStepper(_Stepper):
         delta_marks = {second: _badge(t + 1) for t, (_, second, *_) in enumerate(pairs)}
         grids = [_grid("upstream δ = ∂L/∂O", ctx["delta"], _value_cell(ctx["delta"], marks=delta_marks),
                        "course-backward-delta"),
-                 _grid(grad_title, grad, _signed_cell(grad, shown, target), "course-backward-grad")]
+                 _grid(grad_title, grad, signed_cell(grad, finite_limit(grad), (*target, 1), shown),
+                       "course-backward-grad")]
         total = (f" = {_sum(terms, pairs)}<br>running sum: {', '.join(signed_text(v) for v in running)} → "
                  f"<b class='course-backward-sum'>{signed_text(state['value'])}</b>")
         return state, grids, total

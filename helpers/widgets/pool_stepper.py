@@ -9,7 +9,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from helpers.nn.pool import maxpool2d_backward, pool_output_shape
-from helpers.widgets.draw import colour_legend, finite_limit, frame, grid_html, signed_colour, signed_text
+from helpers.widgets.draw import colour_legend, finite_limit, frame, grid_html, signed_cell, signed_text
 from helpers.widgets.ui import InputError, classed, message_html, parse_numbers
 
 CONV_BIAS = 0.1  # the value of a blank-background pixel after the conv layer: 0·W + b
@@ -175,31 +175,27 @@ class PoolStepper(widgets.VBox):
     # --- drawing (HTML tables: a matplotlib figure with ~70 numbers took 250–500 ms a step) ----
     def grids_html(self):
         """Three labelled grids for the current state (call compute() first): input I, δ, ∂L/∂I so far."""
-        r0, c0 = self.window_origin
-        limit, grad_limit = finite_limit(self.dy), finite_limit(self.dy, self.grad_so_far)
+        window = (*self.window_origin, self.size)
+        grad_limit = finite_limit(self.dy, self.grad_so_far)
 
-        def grid(title, values, box, css_class, scale=None):
-            """values with the box framed: signed colours on ±scale, or (no scale) the input's ★ and ties."""
-            def cell(r, c):
-                value, edges = values[r, c], frame(r, c, *box)
-                if scale is None:
-                    receives, tied = (r, c) in self.receivers, (r, c) in self.tied
-                    spec = {"cls": "receiver" if receives else "tied" if tied else "",
-                            "background": "#fdb863" if receives else "#fee0b6" if tied else "#ffffff",
-                            "text": f"<b>{value:g} ★</b>" if receives else f"{value:g}"}
-                else:
-                    background, ink = signed_colour(value, scale)
-                    spec = {"cls": "", "background": background, "ink": ink, "text": signed_text(value)}
-                return {**spec, "frame": edges, "cls": spec["cls"] + (" in-window" if any(edges) else "")}
-            names = [str(i + 1) for i in range(max(values.shape))]
-            return grid_html(values.shape, cell, css_class, title, names, names, font_px=14)
+        def input_cell(r, c):   # the window's receivers ★ orange, its other maxima light orange
+            receives, tied = (r, c) in self.receivers, (r, c) in self.tied
+            return {"cls": "receiver" if receives else "tied" if tied else "", "frame": frame(r, c, *window),
+                    "background": "#fdb863" if receives else "#fee0b6" if tied else "#ffffff",
+                    "text": f"<b>{self.x[r, c]:g} ★</b>" if receives else f"{self.x[r, c]:g}"}
 
-        window = (r0, c0, self.size)
-        panels = [grid(f"input I, window {self.window_index + 1} (★ gets δ)", self.x, window, "course-pool-input"),
-                  grid(f"upstream δ (now {signed_text(self.upstream)})", self.dy,
-                       (*divmod(self.window_index, self.dy.shape[1]), 1), "course-pool-delta", limit),
-                  grid(f"∂L/∂I, windows 1–{self.window_index + 1} ({self.rule.value})", self.grad_so_far, window,
-                       "course-pool-grad", grad_limit) + colour_legend(grad_limit, "colour scale of ∂L/∂I")]
+        def grid(title, shape, cell, css_class):
+            names = [str(i + 1) for i in range(max(shape))]
+            return grid_html(shape, cell, css_class, title, names, names, font_px=14)
+
+        current = (*divmod(self.window_index, self.dy.shape[1]), 1)
+        panels = [grid(f"input I, window {self.window_index + 1} (★ gets δ)", self.x.shape, input_cell,
+                       "course-pool-input"),
+                  grid(f"upstream δ (now {signed_text(self.upstream)})", self.dy.shape,
+                       signed_cell(self.dy, finite_limit(self.dy), current), "course-pool-delta"),
+                  grid(f"∂L/∂I, windows 1–{self.window_index + 1} ({self.rule.value})", self.grad_so_far.shape,
+                       signed_cell(self.grad_so_far, grad_limit, window), "course-pool-grad")
+                  + colour_legend(grad_limit, "colour scale of ∂L/∂I")]
         key = ("<div style='font-size:12px;color:#333'>Key: blue frame = current window; "
                "<span style='background:#fdb863'>&nbsp;★ orange&nbsp;</span> receives δ; "
                "<span style='background:#fee0b6'>&nbsp;light orange&nbsp;</span> tied maximum that gets 0; "
