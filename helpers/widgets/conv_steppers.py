@@ -1,11 +1,8 @@
 """Step through a convolution one position at a time: the forward pass (01) and both backward passes (02).
 
-``ForwardStepper`` picks an output o_rc and shows its window on the (padded) image, the weight each pixel
-meets, the k² products and their sum; toggles for stride and padding show windows skipping pixels or
-reading padding. ``BackwardStepper`` picks a weight (every pair that sums to ∂L/∂W = I ⋆ δ, numbered in
-both grids) or a pixel (every pair that reaches ∂L/∂I: the filter read in reverse, the flip).
-Every sum comes from ``helpers.nn.conv``; the pairs shown follow o_rc = Σ_ij I_pad[r·s + i, c·s + j] · W_ij
-(0-based). Every state's HTML is built once, with the widget: a key press only swaps one HTML string.
+Toggles for stride and padding show windows skipping pixels or reading padding. Every sum comes from
+``helpers.nn.conv``; the pairs shown follow o_rc = Σ_ij I_pad[r·s + i, c·s + j] · W_ij (0-based).
+Every state's HTML is built once, with the widget: a key press only swaps one HTML string.
 Arrays: image (n, n), kernel (k, k), δ (m, m), m = ⌊(n + 2p − k)/s⌋ + 1; I11 is ``image[0, 0]``.
 """
 import ipywidgets as widgets

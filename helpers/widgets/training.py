@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 
-from helpers.door import checked, integer_in, mapping, real_array
+from helpers.door import checked, class_names, integer_in, mapping, real_array
 from helpers.nn.conv import conv2d
 from helpers.nn.network import sign_changes
 from helpers.study.converged import names, study_args
@@ -291,8 +291,7 @@ def plot_examples(images, labels, classes, count=12):
     images, labels = real_array(images, "images"), real_array(labels, "labels")
     if images.ndim != 4 or images.shape[1] != 1 or min(images.shape) < 1:
         raise ValueError(f"images must be (N, 1, H, W) with N ≥ 1; got shape {images.shape}")
-    if not isinstance(classes, (list, tuple)):
-        raise TypeError(f"classes must be a list of class names; got {type(classes).__name__}")
+    classes = class_names(classes, "classes", 1, 10)
     known = np.isin(labels, range(len(classes))).all()
     if labels.shape != (len(images),) or labels.dtype.kind not in "iu" or not known:
         raise ValueError(f"labels must be {len(images)} integer classes, each an index into classes")
@@ -303,7 +302,7 @@ def plot_examples(images, labels, classes, count=12):
     gap = max(2, w // 6)
     ax.imshow(_mosaic(images[None, :count, 0].astype(float), gap), cmap=grey, vmin=0, vmax=255)
     ax.set_xticks([k * (w + gap) + (w - 1) / 2 for k in range(count)],
-                  [str(classes[int(label)]) for label in labels[:count]], fontsize="small")
+                  [classes[int(label)] for label in labels[:count]], fontsize="small")
     ax.xaxis.tick_top()
     ax.set_yticks([])
     ax.tick_params(length=0)
