@@ -1,28 +1,25 @@
 """Step through a convolution one position at a time: the forward pass (01) and both backward passes (02).
 
-``ForwardStepper`` picks an output o_rc and shows its window on the (padded) image, the weight each pixel
-meets, the k² products and their sum; toggles for stride and padding show windows skipping pixels or
-reading padding. ``BackwardStepper`` picks a weight (every pair that sums to ∂L/∂W = I ⋆ δ, numbered in
-both grids) or a pixel (every pair that reaches ∂L/∂I: the filter read in reverse, the flip).
-Every sum comes from ``helpers.nn.conv``; the pairs shown follow o_rc = Σ_ij I_pad[r·s + i, c·s + j] · W_ij
-(0-based). Every state's HTML is built once, with the widget: a key press only swaps one HTML string.
+Toggles for stride and padding show windows skipping pixels or reading padding. Every sum comes from
+``helpers.nn.conv``; the pairs shown follow o_rc = Σ_ij I_pad[r·s + i, c·s + j] · W_ij (0-based).
+Every state's HTML is built once, with the widget: a key press only swaps one HTML string.
 Arrays: image (n, n), kernel (k, k), δ (m, m), m = ⌊(n + 2p − k)/s⌋ + 1; I11 is ``image[0, 0]``.
 """
 import ipywidgets as widgets
 import numpy as np
 
-from helpers.door import check_stride_padding
 from helpers.nn.conv import conv2d, conv2d_backward, conv_output_shape
-from helpers.widgets.draw import frame, grid_html, signed_colour, signed_text
+from helpers.widgets.draw import finite_limit, frame, grid_html, signed_cell, signed_text
 from helpers.widgets.ui import classed
 
 PAIR_COLOUR = "#fdb863"                  # orange: the entries that meet in the current sum
 PADDING_COLOUR = "#e6e6e6"               # grey: zero padding
 UNREAD_COLOUR = "#bdbdbd"                # darker grey, dotted: a pixel that no window reads
 MAX_SIDE = 8   # every state is drawn in advance (≈ side⁴ cells): a stepper is for small examples you can read
+STRIDES, PADDINGS = (1, 2), (0, 1)       # the toggles' choices (the first is where a stepper starts)
 KEY = "Grey <i>0</i> = padding; dotted = read by no window; {grad}: red + / blue −, ? = not computed yet."
 
-# δ for every geometry: the first m² of these numbers, row by row (the first four are notebook 02's δ)
+# δ for every geometry: its first m² numbers row by row, repeated if m² > 25 (the first four: notebook 02's δ)
 DEFAULT_UPSTREAM = (1, -2, 0.5, 3, -1, 2, 1.5, -0.5, 2, 1, -1.5, 0.5, -2, 1, 0.5, -1,
                     1, -1, 2, 0.5, -0.5, 1.5, -1, 2, 1)
 
@@ -38,17 +35,6 @@ def _square(name, value):
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must hold finite numbers")
     return array
-
-
-def _options(name, options, low, high):
-    """options as a tuple of distinct integers from low to high (the choices of a toggle)."""
-    if not isinstance(options, (tuple, list)) or not options:
-        raise ValueError(f"{name} must be a non-empty tuple of integers; got {options!r:.80}")
-    for value in options:
-        check_stride_padding(*((value, 0) if name == "strides" else (1, value)))
-        if not low <= value <= high or options.count(value) > 1:
-            raise ValueError(f"{name} must be distinct integers from {low} to {high}; got {options!r:.80}")
-    return tuple(int(value) for value in options)
 
 
 def _factor(value):
@@ -80,19 +66,6 @@ def _grid(title, values, cell, css_class, labels=None):
     return f"<div>{grid_html(values.shape, cell, css_class, title, labels, labels, (44, 34))}</div>"
 
 
-def _signed_cell(values, shown, current):
-    """A cell function for a signed grid: entries in ``shown`` coloured, others '?', ``current`` framed."""
-    scale = max(float(np.abs(values).max()), 1e-12)
-
-    def cell(r, c):
-        spec = {"frame": frame(r, c, *current, 1), "text": "?", "ink": "#999999"}
-        if (r, c) in shown:
-            background, ink = signed_colour(values[r, c], scale)
-            spec.update(text=signed_text(values[r, c]), background=background, ink=ink)
-        return spec
-    return cell
-
-
 def _value_cell(values, padding=0, read=None, marks=None, box=None, target=None):
     """A cell function for the padded image (or a plain grid): padding grey, unread dotted, marks orange.
 
@@ -122,17 +95,14 @@ def _value_cell(values, padding=0, read=None, marks=None, box=None, target=None)
 class _Stepper(widgets.VBox):
     """Shared plumbing: stride/padding toggles, a slider, and one HTML view of precomputed states."""
 
-    css, prefix, slider_label = "course-stepper", "course-step", "position"
+    modes = ()   # the (label, value) choices of a "pick" toggle: the forward pass has none
 
-    def __init__(self, image, kernel, strides, paddings, modes=None, mode=None):
+    def __init__(self, image, kernel, mode=None):
         self.image, self.kernel = _square("image", image), _square("kernel", kernel)
-        self.strides = _options("strides", strides, 1, MAX_SIDE)
-        self.paddings = _options("paddings", paddings, 0, 2)
         self.n, self.k = len(self.image), len(self.kernel)
-        if self.k > self.n + 2 * min(self.paddings):
-            raise ValueError(f"kernel {self.k}×{self.k} is larger than the image {self.n}×{self.n} "
-                             f"with padding {min(self.paddings)}")
-        mode_values = [value for _, value in modes] if modes else [None]
+        if self.k > self.n:
+            raise ValueError(f"kernel {self.k}×{self.k} is larger than the image {self.n}×{self.n}")
+        mode_values = [value for _, value in self.modes] or [None]
         if mode not in mode_values:
             raise ValueError(f"mode must be one of {mode_values}; got {mode!r:.80}")
 
@@ -141,9 +111,9 @@ class _Stepper(widgets.VBox):
                                             style={"button_width": width})
             control.observe(self._on_geometry, names="value")
             return classed(control, f"{self.prefix}-{name}")
-        self.mode = toggle("mode", modes, mode, "190px", "pick") if modes else None
-        self.stride = toggle("stride", [(f"stride {s}", s) for s in self.strides], self.strides[0], "80px")
-        self.padding = toggle("padding", [(f"padding {p}", p) for p in self.paddings], self.paddings[0], "80px")
+        self.mode = toggle("mode", list(self.modes), mode, "190px", "pick") if self.modes else None
+        self.stride = toggle("stride", [(f"stride {s}", s) for s in STRIDES], STRIDES[0], "80px")
+        self.padding = toggle("padding", [(f"padding {p}", p) for p in PADDINGS], PADDINGS[0], "80px")
         self.slider = classed(widgets.IntSlider(value=1, min=1, max=1, description=self.slider_label,
                                                 continuous_update=True, style={"description_width": "70px"}),
                               f"{self.prefix}-slider")
@@ -152,9 +122,8 @@ class _Stepper(widgets.VBox):
         self.view = classed(widgets.HTML(), f"{self.prefix}-view")
         controls = [self.mode] if self.mode else []
         super().__init__([*controls, widgets.HBox([self.stride, self.padding]), self.slider, self.view])
-        self.add_class(self.css)
-        self._states = {(m, s, p): self._build(m, s, p)
-                        for m in mode_values for s in self.strides for p in self.paddings}
+        self.add_class(f"{self.prefix}-stepper")
+        self._states = {(m, s, p): self._build(m, s, p) for m in mode_values for s in STRIDES for p in PADDINGS}
         self._on_geometry()
 
     def _key(self):
@@ -192,7 +161,7 @@ class _Stepper(widgets.VBox):
         n, k = self.n, self.k
         m, side = conv_output_shape((n, n), (k, k), stride, padding)[0], n + 2 * padding
         coverage = conv2d_backward.unchecked(np.ones((1, 1, m, m)), np.zeros((1, 1, side, side)), np.ones((1, 1, k, k)),
-                                   stride)[0]
+                                             stride)[0]
         return {"stride": stride, "padding": padding, "m": m, "x_pad": np.pad(self.image, padding),
                 "corners": [(r * stride, c * stride) for r in range(m) for c in range(m)],
                 "labels": [str(i - padding + 1) if padding <= i < padding + n else "p" for i in range(side)],
@@ -219,18 +188,17 @@ class _Stepper(widgets.VBox):
 class ForwardStepper(_Stepper):
     """Pick an output o_rc; see its window, the weight each pixel meets, the k² products and their sum.
 
-    image:  (n, n) numbers; kernel: (k, k) numbers
-    strides, paddings: the choices offered by the toggles (first = initial)
+    image:  (n, n) numbers; kernel: (k, k) numbers, k ≤ n
     ``.slider.value`` is the output's number, 1 … m² row by row. ``.state`` holds:
     position (r, c) 0-based, origin (row, col) of the window in the padded image, products
     [(i, j, pixel, weight, pixel·weight)], value (helpers.nn.conv.conv2d's o_rc, the products' sum),
     output (m, m) from conv2d, unread [(row, col)] 0-based image pixels that no window reads.
     """
 
-    css, prefix, slider_label = "course-forward-stepper", "course-forward", "output"
+    prefix, slider_label = "course-forward", "output"
 
-    def __init__(self, image, kernel, strides=(1, 2), paddings=(0, 1)):
-        super().__init__(image, kernel, strides, paddings)
+    def __init__(self, image, kernel):
+        super().__init__(image, kernel)
 
     def _build(self, _mode, stride, padding):
         ctx, k = self._geometry(stride, padding), self.k
@@ -252,7 +220,7 @@ class ForwardStepper(_Stepper):
             panels = [self._image_grid(ctx, f" (window of {_name('o', r, c)})", marks, (r0, c0, k)),
                       self._filter_grid("filter W"),
                       _grid(f"output O = I ⋆ W ({m}×{m})", output,
-                            _signed_cell(output, {divmod(u, m) for u in range(t + 1)}, position),
+                            signed_cell(output, finite_limit(output), (r, c, 1), {divmod(u, m) for u in range(t + 1)}),
                             "course-forward-output")]
             names = [self._pixel_name(r0 + i, c0 + j, padding) + "·" + _name("W", i, j) for i, j, *_ in products]
             text = (f"<b>{_name('o', r, c)}</b> (output {t + 1} of {m * m}), window rows {labels[r0]}–"
@@ -276,8 +244,7 @@ class ForwardStepper(_Stepper):
 class BackwardStepper(_Stepper):
     """Pick a weight W_ij (mode "weight") or a pixel I_pq (mode "pixel"); see every pair that reaches it.
 
-    image: (n, n); kernel: (k, k); upstream: numbers for δ, the first m² used row by row for each
-    geometry (default ``DEFAULT_UPSTREAM``); strides, paddings: the toggles' choices; mode: the first view.
+    image: (n, n); kernel: (k, k), k ≤ n; mode: the first view. δ is ``DEFAULT_UPSTREAM``'s first m² numbers.
     ``.mode.value`` is "weight" or "pixel"; ``.slider.value`` numbers the weights (1 … k²) or the image
     pixels (1 … n²) row by row. ``.state`` holds:
     target (row, col) 0-based; pairs [(first, second, a, b, a·b)] where first/second are 0-based
@@ -286,27 +253,17 @@ class BackwardStepper(_Stepper):
     delta (m, m).
     """
 
-    css, prefix, slider_label = "course-backward-stepper", "course-backward", "entry"
-    MODES = (("∂L/∂W_ij: pick a weight", "weight"), ("∂L/∂I_pq: pick a pixel", "pixel"))
+    prefix, slider_label = "course-backward", "entry"
+    modes = (("∂L/∂W_ij: pick a weight", "weight"), ("∂L/∂I_pq: pick a pixel", "pixel"))
 
-    def __init__(self, image, kernel, upstream=DEFAULT_UPSTREAM, strides=(1, 2), paddings=(0, 1), mode="weight"):
-        try:
-            self.upstream = np.asarray(upstream, dtype=float).ravel()
-        except (TypeError, ValueError):
-            raise ValueError("upstream must be a sequence of finite numbers") from None
-        if np.ndim(upstream) == 0 or not np.all(np.isfinite(self.upstream)):
-            raise ValueError("upstream must be a sequence of finite numbers")
-        super().__init__(image, kernel, strides, paddings, modes=list(self.MODES), mode=mode)
+    def __init__(self, image, kernel, mode="weight"):
+        super().__init__(image, kernel, mode)
 
     def _build(self, mode, stride, padding):
         ctx = self._geometry(stride, padding)
-        m = ctx["m"]
-        if self.upstream.size < m * m:
-            raise ValueError(f"upstream holds {self.upstream.size} numbers but stride {stride}, padding {padding} "
-                             f"needs m² = {m * m} (δ is {m}×{m})")
-        ctx["delta"] = delta = self.upstream[:m * m].reshape(m, m)
+        ctx["delta"] = delta = np.resize(np.array(DEFAULT_UPSTREAM, dtype=float), (ctx["m"], ctx["m"]))
         dx, dw, _ = conv2d_backward.unchecked(delta[None, None], self.image[None, None], self.kernel[None, None],
-                                    stride, padding)
+                                              stride, padding)
         if mode == "weight":
             return [self._weight_state(i, j, dw[0, 0], ctx) for i in range(self.k) for j in range(self.k)]
         return [self._pixel_state(p, q, dx[0, 0], ctx) for p in range(self.n) for q in range(self.n)]
@@ -321,7 +278,8 @@ class BackwardStepper(_Stepper):
         delta_marks = {second: _badge(t + 1) for t, (_, second, *_) in enumerate(pairs)}
         grids = [_grid("upstream δ = ∂L/∂O", ctx["delta"], _value_cell(ctx["delta"], marks=delta_marks),
                        "course-backward-delta"),
-                 _grid(grad_title, grad, _signed_cell(grad, shown, target), "course-backward-grad")]
+                 _grid(grad_title, grad, signed_cell(grad, finite_limit(grad), (*target, 1), shown),
+                       "course-backward-grad")]
         total = (f" = {_sum(terms, pairs)}<br>running sum: {', '.join(signed_text(v) for v in running)} → "
                  f"<b class='course-backward-sum'>{signed_text(state['value'])}</b>")
         return state, grids, total

@@ -65,11 +65,24 @@ def frame(r, c, top, left, side):
     return (r == top, c == left + side - 1, r == top + side - 1, c == left)
 
 
+def signed_cell(values, limit, box=None, shown=None):
+    """A cell function for ``grid_html``: values[r, c] as signed text in signed colours on −limit … +limit, the
+    box (top, left, side) framed; an entry not in ``shown`` (a set of (r, c); None: every entry) is a grey "?"."""
+    def cell(r, c):
+        edges = frame(r, c, *box) if box else (False,) * 4
+        if shown is not None and (r, c) not in shown:
+            return {"frame": edges, "text": "?", "ink": "#999999"}
+        background, ink = signed_colour(values[r, c], limit)
+        return {"frame": edges, "text": signed_text(values[r, c]), "background": background, "ink": ink}
+    return cell
+
+
 def grid_html(shape, cell, css_class, title="", row_names=None, col_names=None, cell_px=(46, 34), font_px=13):
     """An HTML table of shape (rows, cols), one call of cell(r, c) per cell.
 
     cell(r, c) -> dict: "text" (HTML) and optionally "background", "ink", "border", "cls" (CSS classes) and
-    "frame" (top, right, bottom, left: the edges that get the thick blue FRAME, e.g. from ``frame``).
+    "frame" (top, right, bottom, left: the edges that get the thick blue FRAME, e.g. from ``frame``; a framed
+    cell also gets the class "in-window").
     row_names, col_names: header labels (HTML) or None; title: HTML above the table.
     """
     # what every cell shares is one style rule, not repeated in each cell: the browser draws half the HTML
@@ -85,11 +98,13 @@ def grid_html(shape, cell, css_class, title="", row_names=None, col_names=None, 
         tds = [] if row_names is None else [f"<th>{row_names[r]}</th>"]
         for c in range(shape[1]):
             spec = cell(r, c)
+            edges = spec.get("frame", (False,) * 4)
             style = [f"{key}:{spec[name]}" for key, name in (("background", "background"), ("color", "ink"),
                                                              ("border", "border")) if name in spec]
-            style += [f"border-{side}:{FRAME}" for side, edge in
-                      zip(("top", "right", "bottom", "left"), spec.get("frame", (False,) * 4), strict=True) if edge]
-            tds.append(f"<td class='{spec.get('cls', '')}' style='{';'.join(style)}'>{spec['text']}</td>")
+            style += [f"border-{side}:{FRAME}" for side, edge in zip(("top", "right", "bottom", "left"), edges,
+                                                                      strict=True) if edge]
+            cls = f"{spec.get('cls', '')} in-window".strip() if any(edges) else spec.get("cls", "")
+            tds.append(f"<td class='{cls}' style='{';'.join(style)}'>{spec['text']}</td>")
         rows.append("<tr>" + "".join(tds) + "</tr>")
     heading = f"<div style='font-size:13px;font-weight:bold;margin-bottom:2px'>{title}</div>" if title else ""
     return (f"{rule}{heading}<table class='{css_class} {grid}' style='border-collapse:collapse;font-size:{font_px}px;"

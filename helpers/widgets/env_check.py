@@ -4,8 +4,8 @@ import sys
 from importlib import metadata
 
 import ipywidgets as widgets
-import numpy as np
 
+from helpers.door import number
 from helpers.widgets.ui import classed
 
 PACKAGES = ["numpy", "sympy", "matplotlib", "ipywidgets", "pooch", "jupyterlab"]
@@ -42,8 +42,7 @@ def live_widget(pixel=2.0):
     Returns a VBox (CSS class "course-env-check") whose readout (class "course-env-readout") updates
     when the slider (class "course-env-slider") moves.
     """
-    if isinstance(pixel, bool) or not isinstance(pixel, (int, float)) or not np.isfinite(pixel):
-        raise ValueError(f"pixel must be a finite number; got {pixel!r}")
+    pixel = number(pixel, "pixel")
     slider = classed(widgets.FloatSlider(value=0.5, min=-2.0, max=2.0, step=0.25, description="W11",
                                          continuous_update=True, readout_format=".2f"), "course-env-slider")
     readout = classed(widgets.HTML(), "course-env-readout")

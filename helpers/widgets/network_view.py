@@ -155,12 +155,10 @@ class NetworkView:
         images = check_images(images, "images")
         self.labels = check_labels(labels, len(images), "labels").astype(int)
         self.learning_rate = number(learning_rate, "learning_rate", 0.0, strict=True)
-        if images.dtype.kind == "f" and (images.min() < 0 or images.max() > 1):
-            raise ValueError(f"images must be uint8 pixels 0…255 or floats in [0, 1]; these floats run from "
+        kind, top = ("floats", 1) if images.dtype.kind == "f" else ("integers", 255)
+        if images.min() < 0 or images.max() > top:
+            raise ValueError(f"images must be uint8 pixels 0…255 or floats in [0, 1]; these {kind} run from "
                              f"{images.min():.3g} to {images.max():.3g}")
-        if images.dtype.kind in "iu" and (images.min() < 0 or images.max() > 255):
-            raise ValueError(f"images must be uint8 pixels 0…255 or floats in [0, 1]; these integers run from "
-                             f"{images.min()} to {images.max()}")
         self.images = images / 255.0 if images.dtype.kind in "iu" else images.astype(np.float64)
         named = class_names(tuple(map(str, range(10))) if classes is None else classes, "classes", 1, 10)
         if self.labels.max() >= len(named):
@@ -192,9 +190,6 @@ class NetworkView:
         for part in (self.filter, self.row, self.col):
             part.observe(lambda change: self.show_position(), names="value")
         self.show_digit()
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
 
     # ------------------------------------------------------------------ per digit (one computation)
     def show_digit(self):

@@ -9,7 +9,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from helpers.nn.pool import maxpool2d_backward, pool_output_shape
-from helpers.widgets.draw import colour_legend, frame, grid_html, signed_colour, signed_text
+from helpers.widgets.draw import colour_legend, finite_limit, frame, grid_html, signed_cell, signed_text
 from helpers.widgets.ui import InputError, classed, message_html, parse_numbers
 
 CONV_BIAS = 0.1  # the value of a blank-background pixel after the conv layer: 0·W + b
@@ -33,8 +33,8 @@ TIE_RULE_OPTIONS = [("first maximum (PyTorch)", "first"), ("split equally", "spl
 
 
 def _cells(positions):
-    """1-based names of input entries, e.g. [(0, 1)] -> 'I12'."""
-    return ", ".join(f"I{r + 1}{c + 1}" if r < 9 and c < 9 else f"I[{r + 1},{c + 1}]" for r, c in positions)
+    """1-based names of input entries, e.g. [(0, 1)] -> 'I12' (every example is at most 9×9)."""
+    return ", ".join(f"I{r + 1}{c + 1}" for r, c in positions)
 
 
 class PoolStepper(widgets.VBox):
@@ -47,16 +47,14 @@ class PoolStepper(widgets.VBox):
     grad_so_far           (H, W) ∂L/∂I accumulated over windows 1 … current
     """
 
-    def __init__(self, example=None, ties="first"):
+    def __init__(self, example=None):
         if example is not None and (not isinstance(example, str) or example not in EXAMPLES):
             raise ValueError(f"example must be None or one of {list(EXAMPLES)}; got {example!r:.60}")
-        if not isinstance(ties, str) or ties not in dict(TIE_RULE_OPTIONS).values():
-            raise ValueError(f"ties must be one of {[rule for _, rule in TIE_RULE_OPTIONS]}; got {ties!r:.60}")
         wide = {"description_width": "70px"}
         self.example = classed(widgets.Dropdown(options=list(EXAMPLES), value=example or next(iter(EXAMPLES)),
                                                 description="example", layout=widgets.Layout(width="420px"),
                                                 style=wide), "course-pool-example")
-        self.rule = classed(widgets.Dropdown(options=TIE_RULE_OPTIONS, value=ties, description="tie rule",
+        self.rule = classed(widgets.Dropdown(options=TIE_RULE_OPTIONS, value="first", description="tie rule",
                                              layout=widgets.Layout(width="300px"), style=wide), "course-pool-rule")
         self.play = classed(widgets.Play(value=1, min=1, max=4, interval=1200, description="play"), "course-pool-play")
         self.slider = classed(widgets.IntSlider(value=1, min=1, max=4, description="window", continuous_update=True),
@@ -131,7 +129,8 @@ class PoolStepper(widgets.VBox):
     # --- the arithmetic -------------------------------------------------------------------
     def _routed(self, dy):
         """∂L/∂I (H, W) of the current example for upstream dy (its shape), under the current tie rule."""
-        return maxpool2d_backward(dy[None, None], self.x[None, None], self.size, self.stride, self.rule.value)[0, 0]
+        return maxpool2d_backward.unchecked(dy[None, None], self.x[None, None], self.size, self.stride,
+                                            self.rule.value)[0, 0]
 
     def compute(self):
         """Fill the state attributes for the current window (see the class docstring)."""
@@ -176,32 +175,27 @@ class PoolStepper(widgets.VBox):
     # --- drawing (HTML tables: a matplotlib figure with ~70 numbers took 250–500 ms a step) ----
     def grids_html(self):
         """Three labelled grids for the current state (call compute() first): input I, δ, ∂L/∂I so far."""
-        r0, c0 = self.window_origin
-        limit = max(float(np.abs(self.dy).max()), 1e-12)
-        grad_limit = max(float(np.abs(self.grad_so_far).max()), limit)
+        window = (*self.window_origin, self.size)
+        grad_limit = finite_limit(self.dy, self.grad_so_far)
 
-        def grid(title, values, box, css_class, scale=None):
-            """values with the box framed: signed colours on ±scale, or (no scale) the input's ★ and ties."""
-            def cell(r, c):
-                value, edges = values[r, c], frame(r, c, *box)
-                if scale is None:
-                    receives, tied = (r, c) in self.receivers, (r, c) in self.tied
-                    spec = {"cls": "receiver" if receives else "tied" if tied else "",
-                            "background": "#fdb863" if receives else "#fee0b6" if tied else "#ffffff",
-                            "text": f"<b>{value:g} ★</b>" if receives else f"{value:g}"}
-                else:
-                    background, ink = signed_colour(value, scale)
-                    spec = {"cls": "", "background": background, "ink": ink, "text": signed_text(value)}
-                return {**spec, "frame": edges, "cls": spec["cls"] + (" in-window" if any(edges) else "")}
-            names = [str(i + 1) for i in range(max(values.shape))]
-            return grid_html(values.shape, cell, css_class, title, names, names, font_px=14)
+        def input_cell(r, c):   # the window's receivers ★ orange, its other maxima light orange
+            receives, tied = (r, c) in self.receivers, (r, c) in self.tied
+            return {"cls": "receiver" if receives else "tied" if tied else "", "frame": frame(r, c, *window),
+                    "background": "#fdb863" if receives else "#fee0b6" if tied else "#ffffff",
+                    "text": f"<b>{self.x[r, c]:g} ★</b>" if receives else f"{self.x[r, c]:g}"}
 
-        window = (r0, c0, self.size)
-        panels = [grid(f"input I, window {self.window_index + 1} (★ gets δ)", self.x, window, "course-pool-input"),
-                  grid(f"upstream δ (now {signed_text(self.upstream)})", self.dy,
-                       (*divmod(self.window_index, self.dy.shape[1]), 1), "course-pool-delta", limit),
-                  grid(f"∂L/∂I, windows 1–{self.window_index + 1} ({self.rule.value})", self.grad_so_far, window,
-                       "course-pool-grad", grad_limit) + colour_legend(grad_limit, "colour scale of ∂L/∂I")]
+        def grid(title, shape, cell, css_class):
+            names = [str(i + 1) for i in range(max(shape))]
+            return grid_html(shape, cell, css_class, title, names, names, font_px=14)
+
+        current = (*divmod(self.window_index, self.dy.shape[1]), 1)
+        panels = [grid(f"input I, window {self.window_index + 1} (★ gets δ)", self.x.shape, input_cell,
+                       "course-pool-input"),
+                  grid(f"upstream δ (now {signed_text(self.upstream)})", self.dy.shape,
+                       signed_cell(self.dy, finite_limit(self.dy), current), "course-pool-delta"),
+                  grid(f"∂L/∂I, windows 1–{self.window_index + 1} ({self.rule.value})", self.grad_so_far.shape,
+                       signed_cell(self.grad_so_far, grad_limit, window), "course-pool-grad")
+                  + colour_legend(grad_limit, "colour scale of ∂L/∂I")]
         key = ("<div style='font-size:12px;color:#333'>Key: blue frame = current window; "
                "<span style='background:#fdb863'>&nbsp;★ orange&nbsp;</span> receives δ; "
                "<span style='background:#fee0b6'>&nbsp;light orange&nbsp;</span> tied maximum that gets 0; "

@@ -38,11 +38,11 @@ def css(factor):
     return f"<style>.jp-OutputArea-output > .jupyter-widgets {{zoom:{factor:g}}}</style>"
 
 
-def apply(environ=os.environ):
+def apply():
     """Read the switch once; when on, scale figure type and widgets; return the factor (1.0: off).
 
     A value it does not understand leaves projector mode off and says so, naming the variable."""
-    value = environ.get(VARIABLE, "")
+    value = os.environ.get(VARIABLE, "")
     factor = scale(value)
     if factor is None:
         print(f"{VARIABLE}={value!r} is not understood: use 1 (on, {ON_SCALE:g}× larger type), 0 (off) or a scale "
@@ -51,19 +51,11 @@ def apply(environ=os.environ):
     if factor == 1.0:
         return factor
     import matplotlib
+    from IPython import get_ipython  # installed with ipywidgets
+    from IPython.display import HTML, display
 
     matplotlib.rcParams["font.size"] = BASE_FONT_SIZE * factor
-    _show_css(css(factor))
-    return factor
-
-
-def _show_css(rule):
-    """Put the rule on the page when running in a Jupyter kernel (elsewhere there is no page)."""
-    try:
-        from IPython import get_ipython
-        from IPython.display import HTML, display
-    except ImportError:
-        return
     shell = get_ipython()
-    if shell is not None and "IPKernelApp" in shell.config:
-        display(HTML(rule))
+    if shell is not None and "IPKernelApp" in shell.config:   # a Jupyter kernel: there is a page to put the rule on
+        display(HTML(css(factor)))
+    return factor

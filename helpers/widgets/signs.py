@@ -15,7 +15,7 @@ from matplotlib.colors import TwoSlopeNorm
 
 from helpers.door import finite_array
 from helpers.study import signs
-from helpers.widgets.draw import colour_legend, signed_text, table_html
+from helpers.widgets.draw import colour_legend, finite_limit, signed_text, table_html
 from helpers.widgets.ui import InputError, classed, message_html, parse_numbers
 
 NAMES = np.array([["W11", "W12"], ["W21", "W22"]], dtype=object)
@@ -69,7 +69,7 @@ def plot_signed_maps(maps, titles, suptitle, style="signs"):
         raise ValueError(f"style must be 'signs' or 'arrows'; got {style!r:.80}")
     fig, axes = plt.subplots(1, len(maps), figsize=(3.9 * len(maps), 3.3), squeeze=False)
     for ax, values, title in zip(axes[0], maps, titles, strict=True):
-        limit = max(float(np.max(np.abs(values))), 1e-9)
+        limit = finite_limit(values)
         image = ax.imshow(values, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -limit, limit))
         for (i, j), label in np.ndenumerate(glyph_grid(values, style)):
             ax.text(j, i, f"{NAMES[i, j]}\n{label}", ha="center", va="center", fontsize="large",
@@ -83,11 +83,11 @@ def plot_signed_maps(maps, titles, suptitle, style="signs"):
     return fig
 
 
-def plot_weight_paths(history, title, names=("W11", "W12", "W21", "W22")):
+def plot_weight_paths(history, title):
     """Each weight against the SGD step, with the zero line and a ✕ where a weight first crosses zero.
 
     history: (steps+1, 2, 2) finite weights, entry k after k steps (as ``helpers.study.signs.train`` returns);
-    title: the figure's title; names: the four weights' names. Returns the matplotlib Figure.
+    title: the figure's title. Returns the matplotlib Figure.
     """
     history = finite_array(history, "history", (3,))
     if history.shape[1:] != (2, 2):
@@ -95,7 +95,7 @@ def plot_weight_paths(history, title, names=("W11", "W12", "W21", "W22")):
     paths = history.reshape(len(history), 4)
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     ax.axhline(0.0, color="black", linewidth=1)
-    for k, (name, style) in enumerate(zip(names, ["-", "--", "-.", ":"], strict=False)):   # not colour alone
+    for k, (name, style) in enumerate(zip(NAMES.ravel(), ["-", "--", "-.", ":"], strict=True)):   # not colour alone
         crossed = np.flatnonzero(np.sign(paths[1:, k]) != np.sign(paths[:-1, k]))
         if crossed.size:
             step = crossed[0] + 1
@@ -147,10 +147,6 @@ class SignsExplorer:
             widgets.HBox([self.step_button, self.reset_button]),
             self.message, self.tally, self.readout, self.plot,
         ]), "signs-explorer")
-        self.example, self.last_moves, self.last_glyphs = None, None, None
-        self.weights, self.bias = np.zeros((2, 2)), 0.0
-        self.steps = self.ups = self.downs = self.unchanged = 0
-        self._filling, self._problem = False, ""
         self.preset.observe(lambda change: self.restore_preset(), names="value")
         for part in (*(getattr(self, f"{field}_text") for field in TEXT_FIELDS), self.relu_box):
             part.observe(self._on_edit, names="value")
@@ -277,7 +273,7 @@ class SignsExplorer:
                   (update, self.last_glyphs["update"], "ΔW", "next update ΔW = −η ∂L/∂W\n(red: ↑ up, blue: ↓ down)")]
         parts = []
         for values, labels, name, title in panels:   # each on its own colour scale, centred at 0
-            limit = max(float(np.max(np.abs(values))), 1e-9)
+            limit = finite_limit(values)
             heading = "<br>".join(escape(line) for line in title.split("\n"))
             parts.append(f"<div style='margin-right:18px'><div class='signs-panel-title' style='font-size:12px;"
                          f"font-weight:bold;margin-bottom:3px'>{heading}</div>"

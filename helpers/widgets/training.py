@@ -1,7 +1,5 @@
-"""What notebook 06 shows while and after the seed network trains.
+"""What notebook 06 shows while and after the seed network trains: a progress bar, figures, a filter explorer.
 
-``TrainingProgress`` (``on_progress`` of ``network.train``), the figures ``plot_curves``, ``plot_study_curves``,
-``plot_filter_mosaic``, ``plot_examples``, and ``FilterExplorer`` (a slider over a run's snapshots of conv1).
 Signed values: "RdBu_r" colours centred at zero *and* a + / − glyph in every cell, so the figures read
 without colour; NaN or ±inf (a diverged run) are drawn blank or grey. CSS classes:
 course-train, course-train-progress, course-train-status, course-filter-explorer, course-filter-step
@@ -15,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 
-from helpers.door import checked, integer_in, mapping, real_array
+from helpers.door import checked, class_names, integer_in, mapping, real_array
 from helpers.nn.conv import conv2d
 from helpers.nn.network import sign_changes
 from helpers.study.converged import names, study_args
@@ -39,31 +37,22 @@ def _entry(history, key, what):
 class TrainingProgress:
     """A progress bar and a status line for ``helpers.nn.network.train(..., on_progress=progress)``.
 
-    steps_total: the run's number of steps (history["steps_total"], or epochs × steps per epoch) — or the
-                 sum over several runs shown on one bar, each run passing ``on_progress=progress.part(label)``
-    title:       the bar's label (a string)
+    steps_total: the run's number of steps (history["steps_total"], or epochs × steps per epoch)
     Display ``progress.widget``; each call ``progress(history)`` updates both in place.
     """
 
-    def __init__(self, steps_total, title="training"):
+    def __init__(self, steps_total):
         steps_total = integer_in(steps_total, "steps_total", 1, 2**62)
-        self.bar = classed(widgets.IntProgress(value=0, min=0, max=steps_total, description=str(title),
+        self.bar = classed(widgets.IntProgress(value=0, min=0, max=steps_total, description="training",
                                                layout=widgets.Layout(width="420px")), "course-train-progress")
         self.status = classed(widgets.HTML("waiting for the first steps …"), "course-train-status")
         self.widget = classed(widgets.VBox([self.bar, self.status]), "course-train")
-        self._offset, self._label = 0, ""
-
-    def part(self, label):
-        """The on_progress callable for the next of several runs on this bar (label: e.g. "seed 3")."""
-        self._offset, self._label = self.bar.value, f"{label}: "
-        return self
 
     def __call__(self, history):
-        step = min(self._offset + len(history["loss"]), self.bar.max)
+        step = min(len(history["loss"]), self.bar.max)
         self.bar.value = step
         recent = np.mean(history["loss"][-10:])
-        text = (f"{self._label}step {step:,} of {self.bar.max:,} · loss {recent:.3f} "
-                "(mean of the last 10 batches)")
+        text = f"step {step:,} of {self.bar.max:,} · loss {recent:.3f} (mean of the last 10 batches)"
         if history["test_accuracy"]:
             epochs = len(history["test_accuracy"])
             text += f" · held-out accuracy {100 * history['test_accuracy'][-1]:.1f}% after epoch {epochs}"
@@ -75,19 +64,18 @@ class TrainingProgress:
     def diverged(self, error):
         """Show a network.TrainingDiverged: the bar turns red and says why. Returns the run so far, error.history."""
         self.bar.bar_style = "danger"
-        self.status.value = escape(f"✘ {self._label}{error}")
+        self.status.value = escape(f"✘ {error}")
         return error.history
 
 
 # ---------------------------------------------------------------------------- figures
 
-def plot_curves(history, title="Training the seed network"):
+def plot_curves(history):
     """Loss per step (raw and smoothed) and held-out accuracy after each epoch.
 
     history: a dict from ``network.train`` with "loss" (S,) one loss per step (NaN or ±inf, from a
              diverged run, leave gaps); "epoch_steps" (E,) the step at each epoch's end and
              "test_accuracy" (E,) fractions 0…1 there (both optional; empty when train had no x_test)
-    title:   the figure's title
     Returns the Figure.
     """
     loss = real_array(_entry(history, "loss", "a dict from network.train with a 'loss' list"), "history['loss']")
@@ -113,13 +101,13 @@ def plot_curves(history, title="Training the seed network"):
     lowest = min([80.0, *accuracy]) - 2
     ax_acc.set(xlabel="SGD step (end of each epoch)", ylabel="held-out accuracy (%)",
                title="Accuracy on images it never trained on (chance: 10 %)", ylim=(lowest, 100))
-    fig.suptitle(str(title))
+    fig.suptitle("Training the seed network")
     fig.tight_layout()
     return fig
 
 
 @checked(study_args)
-def plot_study_curves(study, meta, title="Ten seeds trained until they stop improving"):
+def plot_study_curves(study, meta):
     """The stored study's learning curves: held-out accuracy and training loss per epoch, one line per seed.
 
     study, meta: what helpers.study.converged.load() returns. Returns the Figure.
@@ -136,7 +124,7 @@ def plot_study_curves(study, meta, title="Ten seeds trained until they stop impr
     ax_acc.set(xlabel="epoch", ylabel="held-out accuracy (%)", title="Held-out accuracy (each run ends with its line)")
     ax_loss.set(xlabel="epoch", ylabel="training loss (mean of the epoch)", yscale="log", title="Training loss")
     ax_acc.legend()
-    fig.suptitle(str(title))
+    fig.suptitle("Ten seeds trained until they stop improving")
     fig.tight_layout()
     return fig
 
@@ -148,29 +136,25 @@ def _mosaic(tiles, gap=1):
     return spaced.transpose(0, 2, 1, 3).reshape(rows * (h + gap), cols * (w + gap))[:-gap, :-gap]
 
 
-def _mark_signs(ax, tiles, limit, gap=1, size=40):
+def _mark_signs(ax, tiles, limit):
     """A + or − mark in each cell (the sign, readable without colour): four scatter calls, not one text a cell."""
-    rows, cols, h, w = tiles.shape
+    h, w = tiles.shape[2:]
     r, c, i, j = np.indices(tiles.shape).reshape(4, -1)
-    x, y, value = c * (w + gap) + j, r * (h + gap) + i, tiles.ravel()
+    x, y, value = c * (w + 1) + j, r * (h + 1) + i, tiles.ravel()
     strong = np.abs(value) > 0.6 * limit
-    limits, width = (ax.get_xlim(), ax.get_ylim()), 1.4 * (size / 40) ** 0.5
+    xlim, ylim = ax.get_xlim(), ax.get_ylim()   # scatter would widen them: the marks must not move the image
     for marker, sign in (("+", value > 0), ("_", value < 0)):
         for colour, keep in (("white", strong), ("black", ~strong)):
-            ax.scatter(x[sign & keep], y[sign & keep], marker=marker, s=size, linewidths=width, color=colour)
-    ax.set_xlim(*limits[0])
-    ax.set_ylim(*limits[1])
+            ax.scatter(x[sign & keep], y[sign & keep], marker=marker, s=40, linewidths=1.4, color=colour)
+    ax.set(xlim=xlim, ylim=ylim)
 
 
-def plot_filter_mosaic(rows, row_titles, title, column_title="filter", xlabel=None,
-                       colorbar_label="value (+ red, − blue)", digits=1):
-    """Several banks of filters in one picture (fast: one image), one row per bank.
+def plot_filter_mosaic(rows, row_titles, title, colorbar_label="value (+ red, − blue)", digits=1):
+    """Several banks of filters in one picture (fast: one image), one row per bank, one column per filter.
 
     rows:           a list of R banks (F, 1, KH, KW) of one shape (e.g. conv1.w (6, 1, 3, 3)); NaN or ±inf
                     are drawn blank with their value written, the colour scale uses the finite values
-    row_titles:     R labels (strings); title: the figure's title; column_title: each column's label, numbered
-    xlabel:         optional label under the columns (a string or None)
-    colorbar_label: the colorbar's label
+    row_titles:     R labels (strings); title: the figure's title; colorbar_label: the colorbar's label
     digits:         decimals written in each cell, or None: only a + or − mark in each cell (a mosaic of
                     many banks draws in a fraction of the time)
     Signed colours centred at 0 on one shared scale, each value (or its sign) written in its cell.
@@ -194,11 +178,8 @@ def plot_filter_mosaic(rows, row_titles, title, column_title="filter", xlabel=No
         for (r, c, i, j), value in np.ndenumerate(tiles):
             ax.text(c * (w + 1) + j, r * (h + 1) + i, signed_text(value, digits, significant=False), ha="center",
                     va="center", fontsize="x-small", color="white" if abs(value) > 0.6 * limit else "black")
-    ax.set_xticks([f * (w + 1) + (w - 1) / 2 for f in range(filters)],
-                  [f"{column_title} {f + 1}" for f in range(filters)])
+    ax.set_xticks([f * (w + 1) + (w - 1) / 2 for f in range(filters)], [f"filter {f + 1}" for f in range(filters)])
     ax.set_yticks([r * (h + 1) + (h - 1) / 2 for r in range(count)], [str(t) for t in row_titles])
-    if xlabel:
-        ax.set_xlabel(str(xlabel))
     ax.tick_params(length=0)
     ax.spines[:].set_visible(False)
     fig.colorbar(shown, ax=ax, fraction=0.03, pad=0.02, label=str(colorbar_label))
@@ -231,7 +212,6 @@ class FilterExplorer:
                              f"{len(snapshots)} snapshots")
         if not all(isinstance(s, dict) and np.shape(s.get("conv1.w")) == FILTER_SHAPE for s in snapshots):
             raise ValueError(f"history['snapshots'] must be dicts with a 'conv1.w' of shape {FILTER_SHAPE}")
-        self.history = history
         self._steps = [integer_in(step, "history['snapshot_steps']", 0, 2**62) for step in steps]
         self._weights = np.stack([real_array(s["conv1.w"], "history['snapshots']") for s in snapshots]).astype(float)
         self.slider = classed(widgets.IntSlider(value=0, min=0, max=len(snapshots) - 1, step=1,
@@ -299,21 +279,19 @@ def _filter_row_html(filters, limit, row_title, legend):
             + tables + colour_legend(limit, legend, width_px=120) + "</div>")
 
 
-def plot_examples(images, labels, classes, count=12, title="Some training images and their labels"):
+def plot_examples(images, labels, classes, count=12):
     """The first `count` images with their class names.
 
     images:  (N, 1, H, W) pixel values drawn on a grey scale from 0 to 255 (e.g. MNIST's uint8 (N, 1, 28, 28))
     labels:  (N,) integer classes, each an index into classes
     classes: the class names (strings), e.g. dataset.classes
     count:   how many images to show, 1 to 50 (fewer if there are fewer images)
-    title:   the figure's title
     Returns the Figure.
     """
     images, labels = real_array(images, "images"), real_array(labels, "labels")
     if images.ndim != 4 or images.shape[1] != 1 or min(images.shape) < 1:
         raise ValueError(f"images must be (N, 1, H, W) with N ≥ 1; got shape {images.shape}")
-    if not isinstance(classes, (list, tuple)):
-        raise TypeError(f"classes must be a list of class names; got {type(classes).__name__}")
+    classes = class_names(classes, "classes", 1, 10)
     known = np.isin(labels, range(len(classes))).all()
     if labels.shape != (len(images),) or labels.dtype.kind not in "iu" or not known:
         raise ValueError(f"labels must be {len(images)} integer classes, each an index into classes")
@@ -324,10 +302,10 @@ def plot_examples(images, labels, classes, count=12, title="Some training images
     gap = max(2, w // 6)
     ax.imshow(_mosaic(images[None, :count, 0].astype(float), gap), cmap=grey, vmin=0, vmax=255)
     ax.set_xticks([k * (w + gap) + (w - 1) / 2 for k in range(count)],
-                  [str(classes[int(label)]) for label in labels[:count]], fontsize="small")
+                  [classes[int(label)] for label in labels[:count]], fontsize="small")
     ax.xaxis.tick_top()
     ax.set_yticks([])
     ax.tick_params(length=0)
     ax.spines[:].set_visible(False)
-    ax.set_title(str(title), fontsize="medium", pad=18)
+    ax.set_title("Some training images and their labels", fontsize="medium", pad=18)
     return fig

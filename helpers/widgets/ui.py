@@ -8,8 +8,7 @@ class InputError(ValueError):
 
 def message_html(text, kind="info"):
     """HTML for a one-line message (escaped); kind is "info", "ok" or "error"."""
-    colour = {"info": "#333333", "ok": "#1b7837", "error": "#b2182b"}[kind]
-    mark = {"info": "", "ok": "✔ ", "error": "⚠ "}[kind]
+    colour, mark = {"info": ("#333333", ""), "ok": ("#1b7837", "✔ "), "error": ("#b2182b", "⚠ ")}[kind]
     return f'<span style="color:{colour}">{mark}{escape(str(text))}</span>'
 
 
