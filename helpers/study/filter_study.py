@@ -1,8 +1,5 @@
 """Measures on banks of filters, each next to the baseline that gives it meaning (notebook 06's evidence).
 
-How much of a kernel moves all its weights one way (``common_mode``), how edge-like a filter is
-(``orientation_score``), random He banks drawn as init_params draws them (``random_banks``), and how alike two
-banks are when matched one-to-one by the best of all F! orderings (``match_filters``, ``pair_scores``).
 Shapes follow NCHW: a bank of filters is (F, C, KH, KW); a stack of P banks is (P, F, C, KH, KW).
 """
 import itertools
@@ -83,14 +80,11 @@ def best_assignment(similarity):
     Tries all F! orderings (720 for six filters); ties go to the first in itertools order. Returns (order,
     matched), (F,) or (P, F) each: row i is paired with column order[i], matched = similarity[i, order[i]].
     """
-    s = np.asarray(similarity, dtype=float)
-    count = s.shape[-1]
-    stack = s[None] if s.ndim == 2 else s
+    count = similarity.shape[-1]
     orders = np.array(list(itertools.permutations(range(count))), dtype=np.intp)   # (count!, F)
-    totals = stack[:, np.arange(count), orders].sum(axis=-1)                        # (P, count!)
-    order = orders[np.argmax(totals, axis=1)]                                       # (P, F)
-    matched = np.take_along_axis(stack, order[:, :, None], axis=2)[:, :, 0]
-    return (order[0], matched[0]) if s.ndim == 2 else (order, matched)
+    totals = similarity[..., np.arange(count), orders].sum(axis=-1)                 # (count!,) or (P, count!)
+    order = orders[np.argmax(totals, axis=-1)]                                      # (F,) or (P, F)
+    return order, np.take_along_axis(similarity, order[..., None], axis=-1)[..., 0]
 
 
 def match_filters(bank_a, bank_b):
