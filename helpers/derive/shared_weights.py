@@ -1,9 +1,6 @@
-"""A convolution as a matrix product, both ways round: O = M(W)·vec(I) and O = cols(I)·vec(W).
-
-- ``conv_matrix``: M(W), a dense layer whose weights are copies of W's k² entries (``weight_copies``
-  lists them, ``conv_matrix_figure`` colours them).
-- ``window_matrix``: im2col in notebook 03's first layout, one row per window; ``col2im`` adds the rows back
-  with += (a pixel read by several windows gets a share from each). Both are the engine's, on one image.
+"""A convolution as a matrix product, both ways round: O = M(W)·vec(I) (``conv_matrix``, a dense layer whose
+weights are copies of W's k² entries) and O = cols(I)·vec(W) (``window_matrix``, im2col in notebook 03's first
+layout, one row per window, and ``col2im`` back: the engine's two, on one image).
 
 Indices: the math names entries from 1 (I11, W11, o11); arrays are 0-based.
 """
@@ -88,8 +85,7 @@ def conv_matrix_figure(W, n, stride=1, padding=0):
     ax.set_yticks(np.arange(-0.5, rows), minor=True)
     ax.grid(which="minor", color="#cccccc", linewidth=0.8)
     ax.tick_params(which="minor", length=0)
-    ax.set_xlabel("column: the pixel of vec(I) it multiplies")
-    ax.set_ylabel("row: the output it makes")
+    ax.set(xlabel="column: the pixel of vec(I) it multiplies", ylabel="row: the output it makes")
     legend = [Patch(facecolor=WEIGHT_COLOURS[index], edgecolor="#444444",
                     label=f"W{i + 1}{j + 1}: {len(places)} copies")
               for index, ((i, j), places) in enumerate(copies.items())]
