@@ -209,9 +209,8 @@ def _dataset_from_idx(paths, name, classes, note):
     Each file is checked for what its name says it holds: 28×28 images or labels 0…9, as many as published.
     """
     arrays = {}
-    for key, count in (("train_images", 60000), ("train_labels", 60000), ("test_images", 10000),
-                       ("test_labels", 10000)):
-        arrays[key] = values = read_idx(paths[key], count)
+    for key in ("train_images", "train_labels", "test_images", "test_labels"):
+        arrays[key] = values = read_idx(paths[key], 60000 if key.startswith("train") else 10000)
         where, images = Path(paths[key]).name, key.endswith("images")
         if values.ndim != (3 if images else 1):
             held, other = ("labels", "images") if values.ndim == 1 else ("images", "labels")

@@ -96,22 +96,22 @@ def run_seed(dataset, seed):
     return row
 
 
-def study(seeds=10, data_sets=DATA_SETS, progress=print):
+def study(seeds=10, data_sets=DATA_SETS):
     """Every (data set, seed) run; returns {key: array} and the metadata, as write() stores them."""
     arrays, began = {}, time.perf_counter()
     loaded = {name: data.load(name) for name in data_sets}
     for name, dataset in loaded.items():
         if dataset.name != name:            # full MNIST or Fashion-MNIST is an option: only when it is there
-            progress(f"skipping {name}: {dataset.note}")
+            print(f"skipping {name}: {dataset.note}")
     runs = [(name, seed) for name in data_sets if loaded[name].name == name for seed in range(seeds)]
     for done, (name, seed) in enumerate(runs):
         row = run_seed(loaded[name], seed)
         for key, value in row.items():
             arrays.setdefault(f"{name}/{key}", []).append(value)
         elapsed, bar = time.perf_counter() - began, "#" * (20 * (done + 1) // len(runs))
-        progress(f"[{bar:20s}] {done + 1}/{len(runs)} {name} seed {seed}: {row['epochs']} epochs, held-out "
-                 f"accuracy {100 * row['test_accuracy'][row['epochs'] - 1]:.1f} %{' (DIVERGED)' * row['diverged']}; "
-                 f"{elapsed:.0f} s so far, ETA {elapsed / (done + 1) * (len(runs) - done - 1):.0f} s")
+        print(f"[{bar:20s}] {done + 1}/{len(runs)} {name} seed {seed}: {row['epochs']} epochs, held-out "
+              f"accuracy {100 * row['test_accuracy'][row['epochs'] - 1]:.1f} %{' (DIVERGED)' * row['diverged']}; "
+              f"{elapsed:.0f} s so far, ETA {elapsed / (done + 1) * (len(runs) - done - 1):.0f} s")
     longest = {key: max(len(v) for v in values) for key, values in arrays.items() if key.endswith("/moves")}
     for key, length in longest.items():        # runs differ in length: pad the per-step counts with zeros
         arrays[key] = [np.pad(v, ((0, length - len(v)), (0, 0), (0, 0))) for v in arrays[key]]
