@@ -49,10 +49,10 @@ def weight_copies(M, W):
     return copies
 
 
-def conv_matrix_figure(W, n, stride=1, padding=0):
-    """Figure of M(W) with each weight's copies in one colour and named in every cell.
+def conv_matrix_figure(W, n):
+    """Figure of M(W) with each weight's copies in one colour and named in every cell (stride 1, no padding).
 
-    W: (k, k) SymPy Matrix of distinct symbols (k ≤ 3, one colour each); n, stride, padding as in conv_matrix.
+    W: (k, k) SymPy Matrix of distinct symbols (k ≤ 3, one colour each); n: the image side.
     Returns (figure, M).
     """
     import matplotlib.pyplot as plt
@@ -62,10 +62,10 @@ def conv_matrix_figure(W, n, stride=1, padding=0):
     k = symbolic._matrix(W, "W")
     if k * k > len(WEIGHT_COLOURS):
         raise ValueError(f"W: at most {len(WEIGHT_COLOURS)} weights get their own colour; got {k}×{k}")
-    m = symbolic.output_size(n, k, stride, padding)
+    m = symbolic.output_size(n, k)
     if (m * n) ** 2 > symbolic.TERM_BUDGET:
         raise ValueError(f"n: M(W) would be {m * m}×{n * n}, too many cells to label; use a smaller n")
-    M = conv_matrix(W, n, stride, padding)
+    M = conv_matrix(W, n)
     copies = weight_copies(M, W)
     rows, columns = M.shape
     which = np.zeros((rows, columns), dtype=int)  # 0 = structural zero, 1 + index of the weight otherwise
@@ -90,8 +90,8 @@ def conv_matrix_figure(W, n, stride=1, padding=0):
                     label=f"W{i + 1}{j + 1}: {len(places)} copies")
               for index, ((i, j), places) in enumerate(copies.items())]
     ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    ax.set_title(f"M(W), {rows}×{columns}: vec(O) = M(W)·vec(I) for a {k}×{k} filter on a {n}×{n} image"
-                 + (f" (stride {stride}, padding {padding})" if (stride, padding) != (1, 0) else ""), fontsize="large")
+    ax.set_title(f"M(W), {rows}×{columns}: vec(O) = M(W)·vec(I) for a {k}×{k} filter on a {n}×{n} image",
+                 fontsize="large")
     fig.tight_layout()
     return fig, M
 
@@ -126,20 +126,20 @@ def col2im(dcols, n, k, stride=1):
     return engine_col2im(dcols.T.astype(float), (1, 1, n, n), k, k, stride)[0, 0]
 
 
-def im2col_figure(n=4, k=2, stride=1):
-    """The image with pixels numbered 1 … n² and its im2col matrix, each entry coloured by copies.
+def im2col_figure(n=4, k=2):
+    """The image with pixels numbered 1 … n² and its im2col matrix at stride 1, each entry coloured by copies.
 
     Returns (figure, image (n, n) of ints, cols (m², k²), copies (n, n): how many windows read each pixel).
     """
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
 
-    m = window_count(n, k, stride)
+    m = window_count(n, k)
     if n > 8:
         raise ValueError(f"n: the picture numbers every pixel, so n ≤ 8 keeps it readable; got n={n}")
     image = np.arange(1, n * n + 1).reshape(n, n)
-    cols = window_matrix(image, k, stride)
-    copies = col2im(np.ones((m * m, k * k)), n, k, stride).astype(int)
+    cols = window_matrix(image, k)
+    copies = col2im(np.ones((m * m, k * k)), n, k).astype(int)
     copies_of_entry = copies.ravel()[cols - 1]
     top = max(int(copies.max()), 1)
     # light colours only (black numbers stay readable): white = read by no window, darker = more copies
@@ -159,7 +159,7 @@ def im2col_figure(n=4, k=2, stride=1):
                 title=f"cols ({m * m}×{k * k}): {cols.size} entries for {image.size} pixels")
     fig.colorbar(shown, ax=[ax_image, ax_cols], ticks=range(top + 1), shrink=0.6,
                  label="copies of the pixel in cols")
-    fig.suptitle(f"im2col: a {k}×{k} filter, stride {stride}: {m * m} windows", fontsize="large")
+    fig.suptitle(f"im2col: a {k}×{k} filter, stride 1: {m * m} windows", fontsize="large")
     return fig, image, cols, copies
 
 
