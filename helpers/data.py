@@ -404,9 +404,8 @@ def from_files(path, name, classes, test_fraction=0.2):
         raise TypeError(f"path must be a path (str or pathlib.Path) of an .npz file or a folder of idx files, or a "
                         f"pair (images file, labels file); got {type(path).__name__}")
     if "x_train" in arrays:
-        parts = [_own_part(arrays[f"x_{part}"], arrays[f"y_{part}"], wheres[f"x_{part}"], wheres[f"y_{part}"],
-                           classes) for part in ("train", "test")]
-        (x_train, y_train), (x_test, y_test) = parts
+        (x_train, y_train), (x_test, y_test) = (_own_part(arrays[f"x_{part}"], arrays[f"y_{part}"], wheres[f"x_{part}"],
+                                                          wheres[f"y_{part}"], classes) for part in ("train", "test"))
         split = "split as the files give it"
     else:
         images, labels = _own_part(arrays["images"], arrays["labels"], wheres["images"], wheres["labels"], classes)
