@@ -1,17 +1,7 @@
-"""The images notebook 06 trains on: shipped MNIST and Fashion-MNIST subsets, the full MNIST and Fashion-MNIST.
-
-- ``load_subset()``         5,000 real MNIST digits shipped in data/mnist_5k.npz (4,000 train / 1,000 test, fixed);
-                            works offline; ``load_fashion_subset()`` the same for 5,000 Fashion-MNIST images
-                            (data/fashion_5k.npz). Provenance and licences: data/README.md.
-- ``load_mnist()``          the full MNIST (60,000 / 10,000), downloaded once into data/cache/.
-- ``load_fashion_mnist()``  Fashion-MNIST, from Debian's package ``dataset-fashion-mnist`` when installed,
-                            otherwise downloaded like MNIST.
-- ``load(name)``            any of them by name. When "mnist" or "fashion" cannot be had (no network, a
-                            mirror that misbehaves, an unusable cache folder, a full disk, a damaged file), it
-                            falls back to the shipped subset and says why in one sentence, ``Dataset.note``
-                            (also logged once, as a warning of the logger "helpers.data").
-- ``from_files(path, name, classes)``  your own 28×28 grey images (an .npz, or idx files as MNIST's), under your
-                            own name and class names, checked file by file (docs/own_data.md).
+"""The images notebook 06 trains on: the shipped MNIST and Fashion-MNIST subsets (offline; provenance and licences
+in data/README.md), the full MNIST and Fashion-MNIST (downloaded once into data/cache/; Fashion-MNIST from Debian's
+package dataset-fashion-mnist when installed), any of them by name (``load``), and your own images
+(``from_files``, docs/own_data.md).
 
 Downloads happen only when one of these functions is called, never at import. pooch does them
 (``pooch.retrieve``): a download lands in a temporary file beside the cache and is renamed into place only
@@ -219,9 +209,8 @@ def _dataset_from_idx(paths, name, classes, note):
     Each file is checked for what its name says it holds: 28×28 images or labels 0…9, as many as published.
     """
     arrays = {}
-    for key, count in (("train_images", 60000), ("train_labels", 60000), ("test_images", 10000),
-                       ("test_labels", 10000)):
-        arrays[key] = values = read_idx(paths[key], count)
+    for key in ("train_images", "train_labels", "test_images", "test_labels"):
+        arrays[key] = values = read_idx(paths[key], 60000 if key.startswith("train") else 10000)
         where, images = Path(paths[key]).name, key.endswith("images")
         if values.ndim != (3 if images else 1):
             held, other = ("labels", "images") if values.ndim == 1 else ("images", "labels")
@@ -344,7 +333,7 @@ def load(name="subset", **options):
     options go to the loader (load_subset, load_fashion_subset, load_mnist or load_fashion_mnist). For "mnist"
     and "fashion", any failure (network, disk, checksum, file format, memory) falls back to the shipped subset: the
     returned Dataset's name is then "subset" and its note says why, in one sentence; the same sentence
-    is logged once as a warning. A wrong name or option is raised, not hidden by the fallback.
+    is logged once as a warning (logger "helpers.data"). A wrong name or option is raised, not hidden by the fallback.
     """
     loaders = {"subset": load_subset, "fashion_subset": load_fashion_subset, "mnist": load_mnist,
                "fashion": load_fashion_mnist}
@@ -367,17 +356,12 @@ def load(name="subset", **options):
         else:
             why = str(error).splitlines()[0] or type(error).__name__
         subset = load_subset()
-        subset.note = (f"'{name}' is not available here ({why}); using the 5,000 MNIST digits "
-                       "shipped with the course instead (4,000 train / 1,000 test)")
+        subset.note = f"'{name}' is not available here ({why}); using {subset.note} instead"
         LOG.warning(subset.note)
         return subset
 
 
 # ---------------------------------------------------------------------------- your own images
-
-IDX_NAMES = {"train_images": "train-images", "train_labels": "train-labels", "test_images": "t10k-images",
-             "test_labels": "t10k-labels"}   # MNIST's names: train-images-idx3-ubyte.gz, t10k-labels.idx1-ubyte, …
-
 
 def from_files(path, name, classes, test_fraction=0.2):
     """Your own 28×28 grey images as a Dataset, under your own name and class names (docs/own_data.md).
@@ -420,9 +404,8 @@ def from_files(path, name, classes, test_fraction=0.2):
         raise TypeError(f"path must be a path (str or pathlib.Path) of an .npz file or a folder of idx files, or a "
                         f"pair (images file, labels file); got {type(path).__name__}")
     if "x_train" in arrays:
-        parts = [_own_part(arrays[f"x_{part}"], arrays[f"y_{part}"], wheres[f"x_{part}"], wheres[f"y_{part}"],
-                           classes) for part in ("train", "test")]
-        (x_train, y_train), (x_test, y_test) = parts
+        (x_train, y_train), (x_test, y_test) = (_own_part(arrays[f"x_{part}"], arrays[f"y_{part}"], wheres[f"x_{part}"],
+                                                          wheres[f"y_{part}"], classes) for part in ("train", "test"))
         split = "split as the files give it"
     else:
         images, labels = _own_part(arrays["images"], arrays["labels"], wheres["images"], wheres["labels"], classes)
@@ -463,10 +446,11 @@ def _own_idx(path, where):
 def _own_idx_folder(folder):
     """({"x_train": array, ...}, {"x_train": where, ...}) from the four idx files under MNIST's names in folder."""
     arrays, wheres = {}, {}
-    for key, stem in IDX_NAMES.items():
+    for key, (published, _) in MNIST_FILES.items():   # e.g. train-images-idx3-ubyte.gz; t10k-labels.idx1-ubyte too
+        stem = published.split("-idx")[0]
         found = sorted(p for p in folder.glob(f"{stem}[-.]idx[1-4]-ubyte*") if p.is_file())
         if not found:
-            raise DataFileError(f"path: the folder {folder} has no {stem}-idx{1 if 'labels' in key else 3}-ubyte[.gz]; "
+            raise DataFileError(f"path: the folder {folder} has no {published.removesuffix('.gz')}[.gz]; "
                                 "it must hold the four idx files under MNIST's names (docs/own_data.md)")
         short = ("x_" if "images" in key else "y_") + key.split("_")[0]
         arrays[short], wheres[short] = _own_idx(found[0], found[0].name), found[0].name

@@ -11,8 +11,7 @@ from numbers import Integral, Real
 import numpy as np
 
 # The learner-facing API, {module: names}: every function and class a notebook calls directly, and the
-# hint/solution a learner types. tests/test_door.py keeps it equal to what the notebooks call. These are the
-# doors that check their arguments (through this module) and name the wrong one.
+# hint/solution a learner types. tests/test_door.py keeps it equal to what the notebooks call.
 LEARNER_FACING = {
     "helpers.data": ("from_files", "load", "to_unit_float"),
     "helpers.derive.shared_weights": ("batch_timing_figure", "col2im", "conv_matrix_figure", "im2col_figure",
@@ -131,14 +130,11 @@ def number(value, name, low=-np.inf, strict=False):
 
 def check_stride_padding(stride, padding):
     """stride (an integer ≥ 1) and padding (an integer ≥ 0) as ints; ValueError naming the bad one."""
-    if isinstance(stride, bool) or not isinstance(stride, Integral):
-        raise ValueError(f"stride must be an integer ≥ 1; got {stride!r} of type {type(stride).__name__}")
-    if stride < 1:
-        raise ValueError(f"stride must be ≥ 1; got {stride}")
-    if isinstance(padding, bool) or not isinstance(padding, Integral):
-        raise ValueError(f"padding must be an integer ≥ 0; got {padding!r} of type {type(padding).__name__}")
-    if padding < 0:
-        raise ValueError(f"padding must be ≥ 0; got {padding}")
+    for name, value, low in (("stride", stride, 1), ("padding", padding, 0)):
+        if isinstance(value, bool) or not isinstance(value, Integral):
+            raise ValueError(f"{name} must be an integer ≥ {low}; got {value!r} of type {type(value).__name__}")
+        if value < low:
+            raise ValueError(f"{name} must be ≥ {low}; got {value}")
     return int(stride), int(padding)
 
 
@@ -256,13 +252,12 @@ def relative_args(a, b):
 
 def gradcheck_args(f, x, h, upstream=None, analytic=None, tolerance=None):
     """The door of the gradient checks: x a writeable float array (it is perturbed in place), f callable, h > 0."""
-    arguments = {}
     if not isinstance(x, np.ndarray) or x.dtype not in (np.float32, np.float64) or not x.flags.writeable:
         raise ValueError(f"x must be a writeable float32 or float64 NumPy array (it is perturbed in place); got "
                          f"{type(x).__name__} {getattr(x, 'dtype', '')}")
     if not callable(f):
         raise ValueError(f"f must be a function of x; got {type(f).__name__}")
-    arguments.update(x=x, f=f, h=number(h, "h", 0.0, strict=True))
+    arguments = {"x": x, "f": f, "h": number(h, "h", 0.0, strict=True)}
     if upstream is not None:
         upstream = arguments["upstream"] = real_array(upstream, "upstream").astype(float)
         if np.shape(f(x)) != upstream.shape:   # a broadcast would weigh the outputs wrongly, silently

@@ -110,7 +110,6 @@ def test_orientation_score_of_edges_flat_and_random_kernels():
 @pytest.mark.parametrize("call, argument", [
     (lambda: fs.common_mode(np.ones((3, 3))), "weights"),
     (lambda: fs.random_banks(0), "count"),
-    (lambda: fs.random_banks(2, shape=(6, 3, 3)), "shape"),
     (lambda: fs.random_banks(2, seed="abc"), "seed"),
     (lambda: fs.orientation_score("abc"), "filters"),
     (lambda: fs.orientation_score(np.full((2, 3, 3), np.nan)), "filters"),

@@ -1,9 +1,6 @@
-"""A convolution as a matrix product, both ways round: O = M(W)·vec(I) and O = cols(I)·vec(W).
-
-- ``conv_matrix``: M(W), a dense layer whose weights are copies of W's k² entries (``weight_copies``
-  lists them, ``conv_matrix_figure`` colours them).
-- ``window_matrix``: im2col in notebook 03's first layout, one row per window; ``col2im`` adds the rows back
-  with += (a pixel read by several windows gets a share from each). Both are the engine's, on one image.
+"""A convolution as a matrix product, both ways round: O = M(W)·vec(I) (``conv_matrix``, a dense layer whose
+weights are copies of W's k² entries) and O = cols(I)·vec(W) (``window_matrix``, im2col in notebook 03's first
+layout, one row per window, and ``col2im`` back: the engine's two, on one image).
 
 Indices: the math names entries from 1 (I11, W11, o11); arrays are 0-based.
 """
@@ -52,10 +49,10 @@ def weight_copies(M, W):
     return copies
 
 
-def conv_matrix_figure(W, n, stride=1, padding=0):
-    """Figure of M(W) with each weight's copies in one colour and named in every cell.
+def conv_matrix_figure(W, n):
+    """Figure of M(W) with each weight's copies in one colour and named in every cell (stride 1, no padding).
 
-    W: (k, k) SymPy Matrix of distinct symbols (k ≤ 3, one colour each); n, stride, padding as in conv_matrix.
+    W: (k, k) SymPy Matrix of distinct symbols (k ≤ 3, one colour each); n: the image side.
     Returns (figure, M).
     """
     import matplotlib.pyplot as plt
@@ -65,10 +62,10 @@ def conv_matrix_figure(W, n, stride=1, padding=0):
     k = symbolic._matrix(W, "W")
     if k * k > len(WEIGHT_COLOURS):
         raise ValueError(f"W: at most {len(WEIGHT_COLOURS)} weights get their own colour; got {k}×{k}")
-    m = symbolic.output_size(n, k, stride, padding)
+    m = symbolic.output_size(n, k)
     if (m * n) ** 2 > symbolic.TERM_BUDGET:
         raise ValueError(f"n: M(W) would be {m * m}×{n * n}, too many cells to label; use a smaller n")
-    M = conv_matrix(W, n, stride, padding)
+    M = conv_matrix(W, n)
     copies = weight_copies(M, W)
     rows, columns = M.shape
     which = np.zeros((rows, columns), dtype=int)  # 0 = structural zero, 1 + index of the weight otherwise
@@ -88,14 +85,13 @@ def conv_matrix_figure(W, n, stride=1, padding=0):
     ax.set_yticks(np.arange(-0.5, rows), minor=True)
     ax.grid(which="minor", color="#cccccc", linewidth=0.8)
     ax.tick_params(which="minor", length=0)
-    ax.set_xlabel("column: the pixel of vec(I) it multiplies")
-    ax.set_ylabel("row: the output it makes")
+    ax.set(xlabel="column: the pixel of vec(I) it multiplies", ylabel="row: the output it makes")
     legend = [Patch(facecolor=WEIGHT_COLOURS[index], edgecolor="#444444",
                     label=f"W{i + 1}{j + 1}: {len(places)} copies")
               for index, ((i, j), places) in enumerate(copies.items())]
     ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    ax.set_title(f"M(W), {rows}×{columns}: vec(O) = M(W)·vec(I) for a {k}×{k} filter on a {n}×{n} image"
-                 + (f" (stride {stride}, padding {padding})" if (stride, padding) != (1, 0) else ""), fontsize="large")
+    ax.set_title(f"M(W), {rows}×{columns}: vec(O) = M(W)·vec(I) for a {k}×{k} filter on a {n}×{n} image",
+                 fontsize="large")
     fig.tight_layout()
     return fig, M
 
@@ -130,20 +126,20 @@ def col2im(dcols, n, k, stride=1):
     return engine_col2im(dcols.T.astype(float), (1, 1, n, n), k, k, stride)[0, 0]
 
 
-def im2col_figure(n=4, k=2, stride=1):
-    """The image with pixels numbered 1 … n² and its im2col matrix, each entry coloured by copies.
+def im2col_figure(n=4, k=2):
+    """The image with pixels numbered 1 … n² and its im2col matrix at stride 1, each entry coloured by copies.
 
     Returns (figure, image (n, n) of ints, cols (m², k²), copies (n, n): how many windows read each pixel).
     """
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
 
-    m = window_count(n, k, stride)
+    m = window_count(n, k)
     if n > 8:
         raise ValueError(f"n: the picture numbers every pixel, so n ≤ 8 keeps it readable; got n={n}")
     image = np.arange(1, n * n + 1).reshape(n, n)
-    cols = window_matrix(image, k, stride)
-    copies = col2im(np.ones((m * m, k * k)), n, k, stride).astype(int)
+    cols = window_matrix(image, k)
+    copies = col2im(np.ones((m * m, k * k)), n, k).astype(int)
     copies_of_entry = copies.ravel()[cols - 1]
     top = max(int(copies.max()), 1)
     # light colours only (black numbers stay readable): white = read by no window, darker = more copies
@@ -163,7 +159,7 @@ def im2col_figure(n=4, k=2, stride=1):
                 title=f"cols ({m * m}×{k * k}): {cols.size} entries for {image.size} pixels")
     fig.colorbar(shown, ax=[ax_image, ax_cols], ticks=range(top + 1), shrink=0.6,
                  label="copies of the pixel in cols")
-    fig.suptitle(f"im2col: a {k}×{k} filter, stride {stride}: {m * m} windows", fontsize="large")
+    fig.suptitle(f"im2col: a {k}×{k} filter, stride 1: {m * m} windows", fontsize="large")
     return fig, image, cols, copies
 
 

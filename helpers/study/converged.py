@@ -96,22 +96,22 @@ def run_seed(dataset, seed):
     return row
 
 
-def study(seeds=10, data_sets=DATA_SETS, progress=print):
+def study(seeds=10, data_sets=DATA_SETS):
     """Every (data set, seed) run; returns {key: array} and the metadata, as write() stores them."""
     arrays, began = {}, time.perf_counter()
     loaded = {name: data.load(name) for name in data_sets}
     for name, dataset in loaded.items():
         if dataset.name != name:            # full MNIST or Fashion-MNIST is an option: only when it is there
-            progress(f"skipping {name}: {dataset.note}")
+            print(f"skipping {name}: {dataset.note}")
     runs = [(name, seed) for name in data_sets if loaded[name].name == name for seed in range(seeds)]
     for done, (name, seed) in enumerate(runs):
         row = run_seed(loaded[name], seed)
         for key, value in row.items():
             arrays.setdefault(f"{name}/{key}", []).append(value)
         elapsed, bar = time.perf_counter() - began, "#" * (20 * (done + 1) // len(runs))
-        progress(f"[{bar:20s}] {done + 1}/{len(runs)} {name} seed {seed}: {row['epochs']} epochs, held-out "
-                 f"accuracy {100 * row['test_accuracy'][row['epochs'] - 1]:.1f} %{' (DIVERGED)' * row['diverged']}; "
-                 f"{elapsed:.0f} s so far, ETA {elapsed / (done + 1) * (len(runs) - done - 1):.0f} s")
+        print(f"[{bar:20s}] {done + 1}/{len(runs)} {name} seed {seed}: {row['epochs']} epochs, held-out "
+              f"accuracy {100 * row['test_accuracy'][row['epochs'] - 1]:.1f} %{' (DIVERGED)' * row['diverged']}; "
+              f"{elapsed:.0f} s so far, ETA {elapsed / (done + 1) * (len(runs) - done - 1):.0f} s")
     longest = {key: max(len(v) for v in values) for key, values in arrays.items() if key.endswith("/moves")}
     for key, length in longest.items():        # runs differ in length: pad the per-step counts with zeros
         arrays[key] = [np.pad(v, ((0, length - len(v)), (0, 0), (0, 0))) for v in arrays[key]]
@@ -203,13 +203,10 @@ def _history_args(study, meta, name, seed):
     return {**arguments, "name": name, "seed": integer_in(seed, "seed", 0, meta["seeds"] - 1)}
 
 
-def _raw_args(dataset, learning_rates):
+def _raw_args(dataset):
     if not all(hasattr(dataset, key) for key in ("x_train", "y_train", "x_test", "y_test")):
         raise TypeError(f"dataset must be what helpers.data.load returns; got {type(dataset).__name__}")
-    if not isinstance(learning_rates, (list, tuple)) or not all(
-            isinstance(eta, (int, float)) and not isinstance(eta, bool) and 0 < eta < np.inf for eta in learning_rates):
-        raise ValueError(f"learning_rates must be a list of numbers > 0; got {learning_rates!r:.60}")
-    return {"dataset": dataset, "learning_rates": learning_rates}
+    return {"dataset": dataset}
 
 
 def finished(study, name):
@@ -317,23 +314,19 @@ def drift_table(study, meta):
     rows = ["| data set, layer | per step: share moved up / down (mean) | steps that moved none up / none down "
             "| start → end: ended higher / lower (mean) | ended higher, lowest–highest seed | mean change "
             "| seeds with more weights lower than higher |", "|---|---|---|---|---|---|---|"]
-    fields = meta["drift_fields"]
     for name in names.unchecked(meta):
         runs = finished(study, name)
-        drift_rows, moves = runs["drift"], runs["moves"].astype(float)
-        steps = runs["epochs"] * meta["steps_per_epoch"][name]
+        moves, steps = runs["moves"].astype(float), runs["epochs"] * meta["steps_per_epoch"][name]
         for i, layer in enumerate(meta["move_keys"]):
-            size = SIZES[layer]
-            up = np.mean([moves[s, :n, i, 0].mean() / size for s, n in enumerate(steps)])
-            down = np.mean([moves[s, :n, i, 1].mean() / size for s, n in enumerate(steps)])
+            up, down = (np.mean([moves[s, :n, i, way].mean() / SIZES[layer] for s, n in enumerate(steps)])
+                        for way in (0, 1))
             one_way = [sum(int(np.sum(moves[s, :n, i, way] == 0)) for s, n in enumerate(steps)) for way in (0, 1)]
-            higher = drift_rows[:, i, fields.index("ended_higher")]
-            lower = drift_rows[:, i, fields.index("ended_lower")]
+            by_field = dict(zip(meta["drift_fields"], runs["drift"][:, i].T, strict=True))   # {field: (seeds,)}
+            higher, lower = by_field["ended_higher"], by_field["ended_lower"]
             rows.append(f"| {name}, {layer} | {100 * up:.0f} % / {100 * down:.0f} % | {one_way[0]} / {one_way[1]} "
                         f"of {steps.sum():,} | {100 * higher.mean():.0f} % / "
                         f"{100 * lower.mean():.0f} % | {100 * higher.min():.0f}–{100 * higher.max():.0f} % "
-                        f"| {drift_rows[:, i, fields.index('mean_change')].mean():+.4f} "
-                        f"| {np.sum(lower > higher)} of {len(higher)} |")
+                        f"| {by_field['mean_change'].mean():+.4f} | {np.sum(lower > higher)} of {len(higher)} |")
     return "\n".join(rows)
 
 
@@ -342,13 +335,12 @@ def crossings_table(study, meta):
     """Per data set and layer, means over seeds: negative weights at the start and end, and the crossings (Markdown)."""
     rows = ["| data set, layer | weights | negative at the start | negative at the end | crossed + → − | "
             "crossed − → + | runs that crossed both ways |", "|---|---|---|---|---|---|---|"]
-    fields = meta["drift_fields"]
     for name in names.unchecked(meta):
         drift_rows = finished(study, name)["drift"]
         for i, layer in enumerate(meta["move_keys"]):
-            mean = {field: drift_rows[:, i, fields.index(field)].mean() for field in fields}
-            both = np.sum((drift_rows[:, i, fields.index("to_negative")] > 0)
-                          & (drift_rows[:, i, fields.index("to_positive")] > 0))
+            by_field = dict(zip(meta["drift_fields"], drift_rows[:, i].T, strict=True))   # {field: (seeds,)}
+            mean = {field: values.mean() for field, values in by_field.items()}
+            both = np.sum((by_field["to_negative"] > 0) & (by_field["to_positive"] > 0))
             rows.append(f"| {name}, {layer} | {SIZES[layer]:,} | {mean['negative_start']:,.1f} | "
                         f"{mean['negative_end']:,.1f} | {mean['to_negative']:,.1f} | {mean['to_positive']:,.1f} "
                         f"| {both} of {len(drift_rows)} |")
@@ -381,16 +373,16 @@ def compare_with_record(params, study, meta, name, epochs):
 
 
 @checked(_raw_args)
-def raw_pixels_table(dataset, learning_rates=(0.1, 0.1 / 255)):
+def raw_pixels_table(dataset):
     """One epoch from seed 0 on raw 0…255 pixels (the division by 255 forgotten) and, as the baseline, on
-    pixels / 255, at each learning rate: what happens (Markdown). Short on purpose: the raw runs stop learning
+    pixels / 255, at η = 0.1 (06's) and 0.1 / 255: what happens (Markdown). Short on purpose: the raw runs stop learning
     within one epoch, and one epoch of the scaled runs is the fair comparison.
     """
     rows = ["| inputs | η | how long it trained | outcome | weights that ended lower: conv1 / conv2 / fc1 |",
             "|---|---|---|---|---|"]
     for inputs, scale in (("pixels / 255 (the course's)", 255.0), ("raw pixels 0…255", 1.0)):
         x, x_test = dataset.x_train.astype(np.float32) / scale, dataset.x_test.astype(np.float32) / scale
-        for eta in learning_rates:
+        for eta in (LEARNING_RATE, LEARNING_RATE / 255):
             params = network.init_params(seed=0)
             start = {k: params[k].copy() for k in network.MOVE_KEYS}
             try:

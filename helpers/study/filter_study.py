@@ -1,17 +1,16 @@
 """Measures on banks of filters, each next to the baseline that gives it meaning (notebook 06's evidence).
 
-How much of a kernel moves all its weights one way (``common_mode``), how edge-like a filter is
-(``orientation_score``), random He banks drawn as init_params draws them (``random_banks``), and how alike two
-banks are when matched one-to-one by the best of all F! orderings (``match_filters``, ``pair_scores``).
 Shapes follow NCHW: a bank of filters is (F, C, KH, KW); a stack of P banks is (P, F, C, KH, KW).
 """
 import itertools
 import math
-from numbers import Integral
 
 import numpy as np
 
 from helpers.door import check_memory, checked, finite_array, integer_in
+from helpers.nn.network import SHAPES
+
+CONV1 = SHAPES["conv1.w"]   # (F, C, KH, KW) = (6, 1, 3, 3)
 
 
 @checked(lambda weights: {"weights": finite_array(weights, "weights", (4,))})
@@ -48,22 +47,19 @@ def orientation_score(filters):
     return np.divide(explained, energy, out=np.zeros_like(energy), where=energy > 1e-24)
 
 
-def _random_args(count, shape, seed):
-    if not (isinstance(shape, tuple) and len(shape) == 4 and all(
-            isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in shape)):
-        raise ValueError(f"shape must be four positive integers (F, C, KH, KW); got {shape!r:.80}")
+def _random_args(count, seed):
     count = integer_in(count, "count", 1, 2**40)
-    check_memory(8 * count * math.prod(shape), "count")
-    return {"count": count, "shape": shape, "seed": integer_in(seed, "seed", 0, 2**63)}
+    check_memory(8 * count * math.prod(CONV1), "count")
+    return {"count": count, "seed": integer_in(seed, "seed", 0, 2**63)}
 
 
 @checked(_random_args)
-def random_banks(count, shape=(6, 1, 3, 3), seed=0):
-    """``count`` He-initialized banks of ``shape`` (F, C, KH, KW) (normal, std √(2 / fan-in)), as init_params.
+def random_banks(count, seed=0):
+    """``count`` He-initialized banks of conv1's shape (normal, std √(2 / fan-in)), as init_params draws them.
 
-    seed: an integer ≥ 0. Returns (count, F, C, KH, KW) float64.
+    seed: an integer ≥ 0. Returns (count, 6, 1, 3, 3) float64.
     """
-    return np.random.default_rng(seed).normal(0.0, np.sqrt(2.0 / math.prod(shape[1:])), size=(count, *shape))
+    return np.random.default_rng(seed).normal(0.0, np.sqrt(2.0 / math.prod(CONV1[1:])), size=(count, *CONV1))
 
 
 def _correlation(a, b):
@@ -83,14 +79,11 @@ def best_assignment(similarity):
     Tries all F! orderings (720 for six filters); ties go to the first in itertools order. Returns (order,
     matched), (F,) or (P, F) each: row i is paired with column order[i], matched = similarity[i, order[i]].
     """
-    s = np.asarray(similarity, dtype=float)
-    count = s.shape[-1]
-    stack = s[None] if s.ndim == 2 else s
+    count = similarity.shape[-1]
     orders = np.array(list(itertools.permutations(range(count))), dtype=np.intp)   # (count!, F)
-    totals = stack[:, np.arange(count), orders].sum(axis=-1)                        # (P, count!)
-    order = orders[np.argmax(totals, axis=1)]                                       # (P, F)
-    matched = np.take_along_axis(stack, order[:, :, None], axis=2)[:, :, 0]
-    return (order[0], matched[0]) if s.ndim == 2 else (order, matched)
+    totals = similarity[..., np.arange(count), orders].sum(axis=-1)                 # (count!,) or (P, count!)
+    order = orders[np.argmax(totals, axis=-1)]                                      # (F,) or (P, F)
+    return order, np.take_along_axis(similarity, order[..., None], axis=-1)[..., 0]
 
 
 def match_filters(bank_a, bank_b):

@@ -70,8 +70,8 @@ def _run(lr, steps):
 
 
 def _example(image, weights, bias, downstream, relu, **rest):
-    """The one-layer model's arguments, checked and converted (and of target, weight_decay, lr, steps and
-    train_bias those the function has)."""
+    """The one-layer model's arguments, checked and converted (and of target, weight_decay, lr and steps those
+    the function has)."""
     image = finite_array(image, "image", (2, 3))
     weights, out_shape = _filter(weights, "weights", image.shape, "image", "do not fit inside an image of shape")
     arguments = {"image": image, "weights": weights, "bias": number(bias, "bias"), "relu": flag(relu, "relu"),
@@ -81,7 +81,7 @@ def _example(image, weights, bias, downstream, relu, **rest):
     if "weight_decay" in rest:
         arguments["weight_decay"] = number(rest["weight_decay"], "weight_decay", low=0.0)
     if "lr" in rest:
-        arguments.update(_run(rest["lr"], rest["steps"]), train_bias=flag(rest["train_bias"], "train_bias"))
+        arguments.update(_run(rest["lr"], rest["steps"]))
     return arguments
 
 
@@ -161,11 +161,11 @@ def loss(image, weights, bias, downstream, target, relu=False, weight_decay=0.0)
     return float(np.mean(0.5 * (y - target) ** 2) + 0.5 * weight_decay * np.sum(weights ** 2))
 
 
-def sgd_step(image, weights, bias, downstream, target, lr, relu=False, weight_decay=0.0, train_bias=True):
-    """One step of plain SGD, W ← W − η ∂L/∂W (b too when train_bias), lr = η
+def sgd_step(image, weights, bias, downstream, target, lr, relu=False, weight_decay=0.0):
+    """One step of plain SGD, W ← W − η ∂L/∂W and b ← b − η ∂L/∂b, lr = η
     -> (new_weights (kh, kw), new_bias float, update ΔW (kh, kw))."""
     grad_w, grad_b, _ = gradients.unchecked(image, weights, bias, downstream, target, relu, weight_decay)
-    return weights - lr * grad_w, float(bias) - lr * grad_b if train_bias else float(bias), -lr * grad_w
+    return weights - lr * grad_w, float(bias) - lr * grad_b, -lr * grad_w
 
 
 def _descend(loss_and_grads, params, lr, steps):
@@ -195,9 +195,9 @@ def _descend(loss_and_grads, params, lr, steps):
 
 
 @checked(_example)
-def train(image, weights, bias, downstream, target, lr, steps, relu=False, weight_decay=0.0, train_bias=True):
-    """``steps`` steps of plain SGD (full batch); arguments as in ``gradients``, lr η > 0, steps from 0 to
-    MAX_STEPS, train_bias: update b too.
+def train(image, weights, bias, downstream, target, lr, steps, relu=False, weight_decay=0.0):
+    """``steps`` steps of plain SGD (full batch) on W and b; arguments as in ``gradients``, lr η > 0, steps from 0
+    to MAX_STEPS.
 
     Returns the history: "weights" (steps+1, kh, kw), "bias" (steps+1,), "loss" (steps+1,), entry k after k
     steps. A run that diverges (helpers.nn.network.divergence) raises TrainingDiverged with the history so far.
@@ -206,7 +206,7 @@ def train(image, weights, bias, downstream, target, lr, steps, relu=False, weigh
         model = (image, params["weights"], params["bias"], downstream, target, relu, weight_decay)
         with np.errstate(over="ignore", invalid="ignore"):       # reported as a divergence
             grad_w, grad_b, _ = gradients.unchecked(*model)
-            return loss(*model), {"weights": grad_w, "bias": grad_b if train_bias else 0.0}
+            return loss(*model), {"weights": grad_w, "bias": grad_b}
     return _descend(loss_and_grads, {"weights": weights, "bias": bias}, lr, steps)
 
 
