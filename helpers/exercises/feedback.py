@@ -1,10 +1,7 @@
 """What exercise checkers say: name the slip, never print the answer.
 
-An ``Exercise``'s title, hints and worked solution are Markdown beside its checker module (conv.py → conv.md),
-shown only on request (``OnRequest``). A checker gives ✔ and why, the message of a known ``Slip``, or *what* is
-wrong (entries, shape, sign, extra terms), never the expected values. ``@checker(exercise)`` is the one entry
-point: the readers raise ``Wrong`` saying what is off, and whatever else a strange answer breaks becomes a
-Feedback too, never a traceback.
+A checker gives ✔ and why, the message of a known ``Slip``, or *what* is wrong (entries, shape, sign, extra terms),
+never the expected values; hints and worked solutions are shown only on request (``OnRequest``).
 """
 import functools
 import math

@@ -1,8 +1,7 @@
 """Exercise checkers for notebook 04 (max-pool routing); their texts are in pool.md.
 
 The numbers are constants here, so the notebook shows exactly what the checker checks. Every reference is
-the engine's maxpool2d / maxpool2d_backward / conv2d; exercise 5 runs the course's own tests (routing on
-overlapping windows, the subgradient inequality at ties) on the learner's function.
+the engine's maxpool2d / maxpool2d_backward / conv2d.
 """
 import numpy as np
 
