@@ -363,9 +363,11 @@ def shown(value, want):
 def check_numbers(exercise, answer, expected, names=None, slips=(), integer=False, why="", what="the answer"):
     """Judge a numeric answer: right (the Feedback says ``why``), a known slip (``slips``), or which entries are
     wrong, never the expected values. expected: a number or array-like, whose shape the answer must have;
-    names: the entries' names in the math's notation (e.g. "∂L/∂W12"), same shape; integer: only whole numbers.
-    Every comparison, the verdict's and the wrong entries', is ``close``: the one tolerance."""
+    names: the entries' names in the math's notation (e.g. "∂L/∂W12"), same shape, or the prefix they share
+    ("∂L/∂W": ∂L/∂W11, ∂L/∂W12, …); integer: only whole numbers. Every comparison, the verdict's and the wrong
+    entries', is ``close``: the one tolerance."""
     want = np.asarray(expected, dtype=float)
+    names = entry_names(names, want.shape) if isinstance(names, str) else names
     got = read_numbers(answer, want.shape, integer=integer, what=what, names=names)
     if same(got, want):
         return exercise.right(why)

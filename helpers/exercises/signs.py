@@ -12,13 +12,11 @@ from helpers.exercises.feedback import (
     check_numbers,
     checker,
     corr2d,
-    entry_names,
     read_exercises,
     read_numbers,
 )
 from helpers.nn.layers import relu, relu_backward
 
-WEIGHT_NAMES, SIGN_NAMES = entry_names("ΔW", (2, 2)), entry_names("W", (2, 2))
 BOTH_SIGNS = ("ΔW = −η corr(I, δ) takes each sign from δ and the inputs, and this δ has both signs (§1, Where the "
               "sign comes from: all four cases)")
 ONE_WAY = ("ReLU's derivative is never negative, yet an update's sign follows −(y − t)·v·input, which δ and the "
@@ -85,7 +83,7 @@ def check_update(answer):
         Slip(-np.abs(update), f"every weight goes down in your ΔW, as if weights always decreased: {BOTH_SIGNS}"),
         Slip(np.abs(update), f"every weight goes up in your ΔW, as if weights only moved one way: {BOTH_SIGNS}"),
     ]
-    return check_numbers(UPDATE_EXERCISE, answer, update, names=WEIGHT_NAMES, slips=slips,
+    return check_numbers(UPDATE_EXERCISE, answer, update, names="ΔW", slips=slips,
                          why="−η times the sum of input × δ over each weight's patch; the signs come from δ.")
 
 
@@ -112,7 +110,7 @@ def check_signs(answer):
                                                                "back δ = 0 (notebook 05 §1, The gate, in numbers)"),
         Slip(signs_answer().T, "your rows and columns are swapped (transposed): W12 is row 1, column 2"),
     ]
-    return check_numbers(SIGNS_EXERCISE, got, signs_answer(), names=SIGN_NAMES, slips=slips, integer=True,
+    return check_numbers(SIGNS_EXERCISE, got, signs_answer(), names="W", slips=slips, integer=True,
                          why="the closed gates remove terms; every open term pushes the same way, so the ReLU never "
                              "chose a direction — δ did.")
 
@@ -159,7 +157,7 @@ def check_decay(answer):
         Slip(np.abs(update), "every weight goes up in your ΔW; decay pulls each weight toward 0, so a positive weight "
                              f"goes down {toward_zero}"),
     ]
-    return check_numbers(DECAY_EXERCISE, answer, update, names=WEIGHT_NAMES, slips=slips,
+    return check_numbers(DECAY_EXERCISE, answer, update, names="ΔW", slips=slips,
                          why="−ηλW: every weight moves toward 0, from whichever side it is on.")
 
 

@@ -17,7 +17,6 @@ from helpers.exercises.feedback import (
     check_numbers,
     checker,
     close,
-    entry_names,
     listed,
     read_exercises,
     read_numbers,
@@ -181,7 +180,7 @@ def check_outputs(answer):
                                       "output is the *sum* of four products, over its own window"),
         Slip(image[:2, :2] * weights[0, 0], "each entry is only its first product I_rc·W11; an output adds four"),
     ]
-    return check_numbers(OUTPUTS, answer, expected_outputs(), names=entry_names("o", (2, 2)), slips=slips,
+    return check_numbers(OUTPUTS, answer, expected_outputs(), names="o", slips=slips,
                          why="each output is the sum of four pixel × weight products over its own window.")
 
 
@@ -316,9 +315,8 @@ def check_footprint(answer):
     plural = "s" if len(unread) > 1 else ""
     remainder = (f"row{plural} {listed(unread)} and column{plural} {listed(unread)} are never read." if unread
                  else "every row and column is read by some window.")
-    return check_numbers(FOOTPRINT, got, _footprint((i, j), stride), names=entry_names("I", (n, n)), slips=slips,
-                         integer=True, why=f"one pixel per window, {where} each window's top-left corner; "
-                                           f"{remainder}")
+    return check_numbers(FOOTPRINT, got, _footprint((i, j), stride), names="I", slips=slips, integer=True,
+                         why=f"one pixel per window, {where} each window's top-left corner; {remainder}")
 
 
 @checker(DENSE)
@@ -332,7 +330,7 @@ def check_dense_delta(answer):
         Slip(z * weights, "you multiplied v by z; the loss's derivative is z − t"),
         Slip((z - DENSE_TARGET) * outputs, "you multiplied by the outputs o; ∂z/∂o_rc is the weight v_rc, not o_rc"),
     ]
-    return check_numbers(DENSE, answer, (z - DENSE_TARGET) * weights, names=entry_names("δ", (2, 2)), slips=slips,
+    return check_numbers(DENSE, answer, (z - DENSE_TARGET) * weights, names="δ", slips=slips,
                          why="δ = (z − t)·v: the error times the dense weight that reads each output.")
 
 
@@ -349,7 +347,7 @@ def check_filter_gradient(answer):
              "over its own patch"),
     ]
     expected = np.array(symbolic.filter_gradient(image, delta).tolist(), dtype=float)
-    return check_numbers(GRADIENT, answer, expected, names=entry_names("∂L/∂W", (2, 2)),
+    return check_numbers(GRADIENT, answer, expected, names="∂L/∂W",
                          slips=slips, why="∂L/∂W = corr(I, δ): δ slides over I like a filter, no flip.")
 
 
