@@ -115,7 +115,7 @@ class OnRequest:
         valid = isinstance(number, Integral) and not isinstance(number, bool)
         return self.EXERCISES.get(int(number)) if valid else None
 
-    def _with(self, number, part):
+    def _exercise_with(self, number, part):
         """Exercise ``number`` when it has ``part`` ("hints" or "solution") to show, else Markdown saying why not."""
         exercise = self._exercise(number)
         if exercise is None:
@@ -126,7 +126,7 @@ class OnRequest:
 
     def hint(self, number, level=1):
         """The hint ``level`` (1 = gentlest) of exercise ``number`` — shown only when you call this."""
-        exercise = self._with(number, "hints")
+        exercise = self._exercise_with(number, "hints")
         if isinstance(exercise, Markdown):
             return exercise
         hints = exercise.hints
@@ -137,7 +137,7 @@ class OnRequest:
 
     def solution(self, number):
         """The worked solution of exercise ``number`` — shown only when you call this."""
-        exercise = self._with(number, "solution")
+        exercise = self._exercise_with(number, "solution")
         if isinstance(exercise, Markdown):
             return exercise
         return Markdown(f"**Worked solution, exercise {exercise.number}.**\n\n{exercise.solution}")

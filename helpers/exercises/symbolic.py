@@ -137,9 +137,9 @@ def _judge_formula(exercise, answer, expected, symbols, slips=(), example="I11*W
         if all(_same_terms(mine, slip_terms).values()) and not all(_same_terms(slip_terms, want).values()):
             return exercise.wrong(slip.message)
 
-    def term(monomial, coefficient=1.0, wanted=0.0):
+    def term(monomial, coefficient=1.0):
         product = _pretty(sp.Mul(*[g ** e for g, e in zip(symbols, monomial, strict=True)]))
-        number = "" if coefficient == 1 else "−" if coefficient == -1 else shown(coefficient, wanted) + "·"
+        number = "" if coefficient == 1 else "−" if coefficient == -1 else shown(coefficient, 0) + "·"
         return number + product
 
     absent = close(list(mine.values()), 0, scale=max(abs(c) for c in want.values()))
