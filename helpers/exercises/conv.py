@@ -14,7 +14,6 @@ from helpers.exercises.feedback import (
     checker,
     close,
     corr2d,
-    entry_names,
     read_exercises,
     read_numbers,
     same,
@@ -106,7 +105,7 @@ def check_filter_gradient_function(function):
             continue
         slips = [Slip(corr2d(image, delta[::-1, ::-1]), "you flipped δ — ∂L/∂W = corr(I, δ) has no flip "
                       "(section 6 measured it: a flipped δ gives a relative error near 1)")]
-        verdict = check_numbers(FILTER_GRADIENT, got, want, names=entry_names("∂L/∂W", (k, k)), slips=slips)
+        verdict = check_numbers(FILTER_GRADIENT, got, want, names="∂L/∂W", slips=slips)
         verdict.problems[0] = f"{where}: {verdict.problems[0]}"
         return verdict
     return FILTER_GRADIENT.right(f"right on all {len(FILTER_GRADIENT_CASES)} sizes: δ slides over I like a filter.")
@@ -126,7 +125,7 @@ def check_coverage(answer):
         Slip(np.ones((n, n)), "not every pixel is read once: windows overlap where the stride is smaller than the "
                               "filter, and some pixels are never read"),
     ]
-    return check_numbers(COVERAGE, answer, _coverage((n, n), (k, k), stride), names=entry_names("pixel I", (n, n)),
+    return check_numbers(COVERAGE, answer, _coverage((n, n), (k, k), stride), names="pixel I",
                          slips=slips, integer=True, why="(windows covering the row) × (windows covering the "
                                                         "column); the last row and column are never read.")
 

@@ -1,10 +1,7 @@
 """What exercise checkers say: name the slip, never print the answer.
 
-An ``Exercise``'s title, hints and worked solution are Markdown beside its checker module (conv.py → conv.md),
-shown only on request (``OnRequest``). A checker gives ✔ and why, the message of a known ``Slip``, or *what* is
-wrong (entries, shape, sign, extra terms), never the expected values. ``@checker(exercise)`` is the one entry
-point: the readers raise ``Wrong`` saying what is off, and whatever else a strange answer breaks becomes a
-Feedback too, never a traceback.
+A checker gives ✔ and why, the message of a known ``Slip``, or *what* is wrong (entries, shape, sign, extra terms),
+never the expected values; hints and worked solutions are shown only on request (``OnRequest``).
 """
 import functools
 import math
@@ -118,21 +115,21 @@ class OnRequest:
         valid = isinstance(number, Integral) and not isinstance(number, bool)
         return self.EXERCISES.get(int(number)) if valid else None
 
-    def _missing(self, number):
-        return Markdown(f"There is no exercise {number!r} here; the exercises are {sorted(self.EXERCISES)}.")
-
-    @staticmethod
-    def _none_here(exercise):
-        return Markdown(f"Exercise {exercise.number} is graded: this version has no hints or worked solutions.")
+    def _exercise_with(self, number, part):
+        """Exercise ``number`` when it has ``part`` ("hints" or "solution") to show, else Markdown saying why not."""
+        exercise = self._exercise(number)
+        if exercise is None:
+            return Markdown(f"There is no exercise {number!r} here; the exercises are {sorted(self.EXERCISES)}.")
+        if not getattr(exercise, part):
+            return Markdown(f"Exercise {exercise.number} is graded: this version has no hints or worked solutions.")
+        return exercise
 
     def hint(self, number, level=1):
         """The hint ``level`` (1 = gentlest) of exercise ``number`` — shown only when you call this."""
-        exercise = self._exercise(number)
-        if exercise is None:
-            return self._missing(number)
+        exercise = self._exercise_with(number, "hints")
+        if isinstance(exercise, Markdown):
+            return exercise
         hints = exercise.hints
-        if not hints:
-            return self._none_here(exercise)
         if isinstance(level, bool) or not isinstance(level, Integral) or not 1 <= level <= len(hints):
             return Markdown(f"Exercise {exercise.number} has hints 1 to {len(hints)}; got {level!r}.")
         more = f" (hint {level} of {len(hints)})" if len(hints) > 1 else ""
@@ -140,11 +137,9 @@ class OnRequest:
 
     def solution(self, number):
         """The worked solution of exercise ``number`` — shown only when you call this."""
-        exercise = self._exercise(number)
-        if exercise is None:
-            return self._missing(number)
-        if not exercise.solution:
-            return self._none_here(exercise)
+        exercise = self._exercise_with(number, "solution")
+        if isinstance(exercise, Markdown):
+            return exercise
         return Markdown(f"**Worked solution, exercise {exercise.number}.**\n\n{exercise.solution}")
 
     def help(self, number):  # noqa: A003 - the name a learner types
@@ -164,15 +159,13 @@ class HelpButtons:
 
         self.output, self.shown, self.buttons = widgets.Output(), [], []
         exercise = on_request._exercise(number)
-        if exercise is None:
-            self.widget = widgets.HTML(f"There is no exercise {escape(repr(number))} here.")
-            return
+        hints = exercise.hints if exercise else ()
         shows = {f"Hint {level}": functools.partial(on_request.hint, number, level)
-                 for level in range(1, len(exercise.hints) + 1)}
-        if exercise.solution:
+                 for level in range(1, len(hints) + 1)}
+        if exercise and exercise.solution:
             shows["Worked solution"] = functools.partial(on_request.solution, number)
-        if not shows:
-            self.widget = widgets.HTML(escape(on_request._none_here(exercise).data))
+        if not shows:   # no such exercise, or a graded one: solution() says which
+            self.widget = widgets.HTML(escape(on_request.solution(number).data))
             return
         for label, show in shows.items():
             button = widgets.Button(description=label, tooltip=f"{label} for exercise {exercise.number}")
@@ -196,19 +189,23 @@ class Wrong(ValueError):
     """An answer the checker cannot judge as given, with the sentence that says what is off."""
 
 
-def checker(exercise):
+def checker(exercise, retitle=None):
     """Decorator: whatever the learner's answer makes go wrong inside the checker, the learner gets a
-    Feedback saying what is off, never a traceback. The checker carries its ``.exercise``."""
+    Feedback saying what is off, never a traceback. The checker carries its ``.exercise``. retitle: a function
+    of the title giving the one the verdict shows (a graded student's own numbers in it)."""
     def wrap(function):
         @functools.wraps(function)
         def safe(*args, **kwargs):
             try:
-                return function(*args, **kwargs)
+                verdict = function(*args, **kwargs)
             except Wrong as wrong:
-                return exercise.wrong(str(wrong))
+                verdict = exercise.wrong(str(wrong))
             except Exception as error:  # the learner's input reached a corner we did not foresee
-                return exercise.wrong(f"the checker could not read this answer ({type(error).__name__}: "
-                                      f"{str(error)[:200]}); write it as the exercise asks")
+                verdict = exercise.wrong(f"the checker could not read this answer ({type(error).__name__}: "
+                                         f"{str(error)[:200]}); write it as the exercise asks")
+            if retitle:
+                verdict.title = retitle(verdict.title)
+            return verdict
         safe.exercise = exercise
         return safe
     return wrap
@@ -280,7 +277,7 @@ def read_numbers(answer, shape, integer=False, what="the answer", names=None):
     if not np.all(whole):
         names = np.asarray(names if names is not None else entry_names("", array.shape) if shape else what, object)
         fractions = [names[i] for i in np.ndindex(array.shape) if not whole[i]]
-        raise Wrong(f"{_listed(fractions)}: not a whole number; {what} counts something, so it is a whole number "
+        raise Wrong(f"{listed(fractions)}: not a whole number; {what} counts something, so it is a whole number "
                     "(round nothing: find the step that gave a fraction)")
     return rounded.astype(np.int64)
 
@@ -323,7 +320,8 @@ def entry_names(prefix, shape):
     return names
 
 
-def _listed(names):
+def listed(names):
+    """Names (text) in words: "a, b and c", at most six and then how many more."""
     names = list(names)
     shown = names if len(names) <= 6 else names[:6] + [f"{len(names) - 6} more"]
     return ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else shown[0]
@@ -365,9 +363,11 @@ def shown(value, want):
 def check_numbers(exercise, answer, expected, names=None, slips=(), integer=False, why="", what="the answer"):
     """Judge a numeric answer: right (the Feedback says ``why``), a known slip (``slips``), or which entries are
     wrong, never the expected values. expected: a number or array-like, whose shape the answer must have;
-    names: the entries' names in the math's notation (e.g. "∂L/∂W12"), same shape; integer: only whole numbers.
-    Every comparison, the verdict's and the wrong entries', is ``close``: the one tolerance."""
+    names: the entries' names in the math's notation (e.g. "∂L/∂W12"), same shape, or the prefix they share
+    ("∂L/∂W": ∂L/∂W11, ∂L/∂W12, …); integer: only whole numbers. Every comparison, the verdict's and the wrong
+    entries', is ``close``: the one tolerance."""
     want = np.asarray(expected, dtype=float)
+    names = entry_names(names, want.shape) if isinstance(names, str) else names
     got = read_numbers(answer, want.shape, integer=integer, what=what, names=names)
     if same(got, want):
         return exercise.right(why)
@@ -387,10 +387,10 @@ def check_numbers(exercise, answer, expected, names=None, slips=(), integer=Fals
     other_sign = [names[i] for i in wrong if want[i] * got[i] < 0 and names[i] not in flipped]
     right = want.size - len(wrong)
     problems = [f"every entry is wrong ({want.size} of {want.size})" if not right else
-                f"{_listed([names[i] for i in wrong])} {'is' if len(wrong) == 1 else 'are'} wrong; "
+                f"{listed([names[i] for i in wrong])} {'is' if len(wrong) == 1 else 'are'} wrong; "
                 f"the other {right} {'is' if right == 1 else 'are'} right"]
     if flipped:
-        problems.append(f"{_listed(flipped)}: the right size but the wrong sign")
+        problems.append(f"{listed(flipped)}: the right size but the wrong sign")
     if other_sign:
-        problems.append(f"{_listed(other_sign)}: the wrong sign")
+        problems.append(f"{listed(other_sign)}: the wrong sign")
     return exercise.wrong(*problems)

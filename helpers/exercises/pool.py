@@ -1,8 +1,7 @@
 """Exercise checkers for notebook 04 (max-pool routing); their texts are in pool.md.
 
 The numbers are constants here, so the notebook shows exactly what the checker checks. Every reference is
-the engine's maxpool2d / maxpool2d_backward / conv2d; exercise 5 runs the course's own tests (routing on
-overlapping windows, the subgradient inequality at ties) on the learner's function.
+the engine's maxpool2d / maxpool2d_backward / conv2d.
 """
 import numpy as np
 
@@ -15,7 +14,6 @@ from helpers.exercises.feedback import (
     checker,
     close,
     corr2d,
-    entry_names,
     read_exercises,
     read_numbers,
     same,
@@ -75,7 +73,7 @@ def check_routing(answer):
         Slip(routing_answer().T, "your rows and columns are swapped (transposed): row r, column c of the answer is "
                                  "∂L/∂I_rc — the first index is the row (notebook 00's notation)"),
     ]
-    return check_numbers(ROUTING, answer, routing_answer(), names=entry_names("∂L/∂I", (4, 4)), slips=slips,
+    return check_numbers(ROUTING, answer, routing_answer(), names="∂L/∂I", slips=slips,
                          why="each window's δ goes to its winner; the other three entries get 0.")
 
 
@@ -100,7 +98,7 @@ def check_tie_split(answer):
                                           "average pooling); at a tie only the tied maxima share δ"),
         Slip(-answers["split"], "the shares have the wrong sign: each is δ/2, and δ is negative"),
     ]
-    return check_numbers(TIE, answer, answers["split"], names=entry_names("∂L/∂I", (2, 2)), slips=slips,
+    return check_numbers(TIE, answer, answers["split"], names="∂L/∂I", slips=slips,
                          why="the two tied maxima share δ equally; the shares add up to δ.")
 
 
@@ -165,7 +163,7 @@ def check_filter_grad(answer):
                           "winner does (§6, The chain back into the filter)"),
     ] + [Slip(factor * _patch(i, j), f"that is the patch of o{i + 1}{j + 1}; is o{i + 1}{j + 1} the largest output?")
          for i, j in np.ndindex(2, 2) if (i, j) != (r, c) for factor in (scale, 1.0)]
-    return check_numbers(FILTER_GRAD, answer, filter_answer(), names=entry_names("∂L/∂W", (2, 2)), slips=slips,
+    return check_numbers(FILTER_GRAD, answer, filter_answer(), names="∂L/∂W", slips=slips,
                          why="only the winning output reaches L: its patch, times ∂L/∂max = 3.")
 
 

@@ -12,13 +12,13 @@ from helpers.exercises.feedback import (
     check_numbers,
     checker,
     corr2d,
-    entry_names,
     read_exercises,
     read_numbers,
 )
 from helpers.nn.layers import relu, relu_backward
 
-WEIGHT_NAMES, SIGN_NAMES = entry_names("ΔW", (2, 2)), entry_names("W", (2, 2))
+BOTH_SIGNS = ("ΔW = −η corr(I, δ) takes each sign from δ and the inputs, and this δ has both signs (§1, Where the "
+              "sign comes from: all four cases)")
 ONE_WAY = ("ReLU's derivative is never negative, yet an update's sign follows −(y − t)·v·input, which δ and the "
            "inputs set weight by weight (§1, Where the sign comes from: all four cases; §2, The first misconception, "
            "refuted)")
@@ -72,22 +72,18 @@ def update_answer():
 @checker(UPDATE_EXERCISE)
 def check_update(answer):
     """Exercise 1: answer is the (2, 2) update ΔW = −η corr(I, δ)."""
-    I, d, lr = UPDATE["image"], UPDATE["delta"], UPDATE["lr"]
+    I, d, lr, update = UPDATE["image"], UPDATE["delta"], UPDATE["lr"], update_answer()
     slips = [
-        Slip(-update_answer(), "every entry has the opposite sign: the update is −η ∂L/∂W — did you drop the minus?"),
+        Slip(-update, "every entry has the opposite sign: the update is −η ∂L/∂W — did you drop the minus?"),
         Slip(-lr * corr2d(I, d[::-1, ::-1]), "these are the numbers δ rotated by 180° gives: ∂L/∂W = corr(I, δ) has "
                                              "no flip (notebook 02)"),
-        Slip(update_answer().T, "your rows and columns are swapped (transposed): ΔW12 is row 1, column 2 — the "
-                                "first index is the row (notebook 00's notation)"),
+        Slip(update.T, "your rows and columns are swapped (transposed): ΔW12 is row 1, column 2 — the first index is "
+                       "the row (notebook 00's notation)"),
         Slip(-corr2d(I, d), "you left out η: ΔW = −η · ∂L/∂W"),
-        Slip(-np.abs(update_answer()), "every weight goes down in your ΔW, as if weights always decreased: ΔW = −η "
-                                       "corr(I, δ) takes each sign from δ and the inputs, and this δ has both signs "
-                                       "(§1, Where the sign comes from: all four cases)"),
-        Slip(np.abs(update_answer()), "every weight goes up in your ΔW, as if weights only moved one way: ΔW = −η "
-                                      "corr(I, δ) takes each sign from δ and the inputs, and this δ has both signs "
-                                      "(§1, Where the sign comes from: all four cases)"),
+        Slip(-np.abs(update), f"every weight goes down in your ΔW, as if weights always decreased: {BOTH_SIGNS}"),
+        Slip(np.abs(update), f"every weight goes up in your ΔW, as if weights only moved one way: {BOTH_SIGNS}"),
     ]
-    return check_numbers(UPDATE_EXERCISE, answer, update_answer(), names=WEIGHT_NAMES, slips=slips,
+    return check_numbers(UPDATE_EXERCISE, answer, update, names="ΔW", slips=slips,
                          why="−η times the sum of input × δ over each weight's patch; the signs come from δ.")
 
 
@@ -114,7 +110,7 @@ def check_signs(answer):
                                                                "back δ = 0 (notebook 05 §1, The gate, in numbers)"),
         Slip(signs_answer().T, "your rows and columns are swapped (transposed): W12 is row 1, column 2"),
     ]
-    return check_numbers(SIGNS_EXERCISE, got, signs_answer(), names=SIGN_NAMES, slips=slips, integer=True,
+    return check_numbers(SIGNS_EXERCISE, got, signs_answer(), names="W", slips=slips, integer=True,
                          why="the closed gates remove terms; every open term pushes the same way, so the ReLU never "
                              "chose a direction — δ did.")
 
@@ -148,21 +144,20 @@ def decay_answer():
 @checker(DECAY_EXERCISE)
 def check_decay(answer):
     """Exercise 4: answer is the (2, 2) update from weight decay alone."""
-    W, lr, lam = DECAY["weights"], DECAY["lr"], DECAY["weight_decay"]
+    W, lr, lam, update = DECAY["weights"], DECAY["lr"], DECAY["weight_decay"], decay_answer()
+    toward_zero = "(§3 (c), L2 weight decay pulls toward zero from both sides)"
     slips = [
-        Slip(-decay_answer(), "every entry has the wrong sign: the update is −η·λW — decay pulls each weight toward 0"),
+        Slip(-update, "every entry has the wrong sign: the update is −η·λW — decay pulls each weight toward 0"),
         Slip(-lam * W, "you left out η: ΔW = −η · λW"),
         Slip(-lr * W, "you left out λ: the gradient of ½λ‖W‖² is λW"),
-        Slip(W + decay_answer(), "that is the new weight W + ΔW; the exercise asks for the update ΔW"),
+        Slip(W + update, "that is the new weight W + ΔW; the exercise asks for the update ΔW"),
         Slip(-lr * lam * W / 2, "the ½ of ½λ‖W‖² cancels when you differentiate: the gradient is λW"),
-        Slip(-np.abs(decay_answer()), "every weight goes down in your ΔW, as if decay made weights smaller: it pulls "
-                                      "each weight toward 0, so a negative weight goes up (§3 (c), L2 weight decay "
-                                      "pulls toward zero from both sides)"),
-        Slip(np.abs(decay_answer()), "every weight goes up in your ΔW; decay pulls each weight toward 0, so a "
-                                     "positive weight goes down (§3 (c), L2 weight decay pulls toward zero from both "
-                                     "sides)"),
+        Slip(-np.abs(update), "every weight goes down in your ΔW, as if decay made weights smaller: it pulls each "
+                              f"weight toward 0, so a negative weight goes up {toward_zero}"),
+        Slip(np.abs(update), "every weight goes up in your ΔW; decay pulls each weight toward 0, so a positive weight "
+                             f"goes down {toward_zero}"),
     ]
-    return check_numbers(DECAY_EXERCISE, answer, decay_answer(), names=WEIGHT_NAMES, slips=slips,
+    return check_numbers(DECAY_EXERCISE, answer, update, names="ΔW", slips=slips,
                          why="−ηλW: every weight moves toward 0, from whichever side it is on.")
 
 

@@ -10,14 +10,9 @@ WARMUP_FILTER = np.array([[1.0, -1.0],
                           [0.0, 2.0]])
 
 
-def _outputs(weights=WARMUP_FILTER):
-    """O = WARMUP_IMAGE ⋆ weights (2×2): o_(r+1)(c+1) is O[r, c]."""
-    return corr2d(WARMUP_IMAGE, weights)
-
-
 def expected_o12():
     """o12 = I12·W11 + I13·W12 + I22·W21 + I23·W22 for WARMUP_IMAGE and WARMUP_FILTER."""
-    return float(_outputs()[0, 1])
+    return float(corr2d(WARMUP_IMAGE, WARMUP_FILTER)[0, 1])
 
 
 EXERCISES = read_exercises(__file__)
@@ -27,7 +22,7 @@ O12 = EXERCISES["00-1"]
 @checker(O12)
 def check_o12(answer):
     """Check the warm-up's o12. answer: one number. Returns a Feedback that names a known slip."""
-    outputs = _outputs()
+    outputs = corr2d(WARMUP_IMAGE, WARMUP_FILTER)     # O (2×2): o_(r+1)(c+1) is O[r, c]
     slips = [
         Slip(outputs[1, 0], "that is o21: the first index is the row, so o12 is row 1, column 2 — you swapped "
                             "the two indices (see the notation table: I12 is I[0, 1])"),
@@ -36,9 +31,9 @@ def check_o12(answer):
                             "subtract 1 from each (I12 is I[0, 1])"),
         Slip(WARMUP_IMAGE[0, 1] * WARMUP_FILTER[0, 0], "that is only the first product I12·W11; o12 adds four "
                                                        "products"),
-        Slip(_outputs(WARMUP_FILTER[::-1, ::-1])[0, 1], "you flipped the filter (a true convolution); deep "
-                                                         "learning's conv lays W on the window as it is (notebook "
-                                                         "01, “Convolution” in deep learning is a cross-correlation)"),
+        Slip(corr2d(WARMUP_IMAGE, WARMUP_FILTER[::-1, ::-1])[0, 1], "you flipped the filter (a true convolution); "
+             "deep learning's conv lays W on the window as it is (notebook 01, “Convolution” in deep learning is a "
+             "cross-correlation)"),
     ]
     return check_numbers(O12, answer, expected_o12(), slips=slips, what="o12",
                          why="o12 = I12·W11 + I13·W12 + I22·W21 + I23·W22: four pixel × weight products.")

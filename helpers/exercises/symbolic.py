@@ -3,7 +3,6 @@
 References are helpers.derive.symbolic's; ``notebook01`` and ``notebook02`` are this module seen from each notebook,
 with its own hint/solution/help. Symbolic answers are SymPy expressions (``I31*W11 + …``); text is never parsed.
 """
-import functools
 import math
 
 import numpy as np
@@ -18,7 +17,7 @@ from helpers.exercises.feedback import (
     check_numbers,
     checker,
     close,
-    entry_names,
+    listed,
     read_exercises,
     read_numbers,
     shown,
@@ -138,9 +137,9 @@ def _judge_formula(exercise, answer, expected, symbols, slips=(), example="I11*W
         if all(_same_terms(mine, slip_terms).values()) and not all(_same_terms(slip_terms, want).values()):
             return exercise.wrong(slip.message)
 
-    def term(monomial, coefficient=1.0, wanted=0.0):
+    def term(monomial, coefficient=1.0):
         product = _pretty(sp.Mul(*[g ** e for g, e in zip(symbols, monomial, strict=True)]))
-        number = "" if coefficient == 1 else "−" if coefficient == -1 else shown(coefficient, wanted) + "·"
+        number = "" if coefficient == 1 else "−" if coefficient == -1 else shown(coefficient, 0) + "·"
         return number + product
 
     absent = close(list(mine.values()), 0, scale=max(abs(c) for c in want.values()))
@@ -181,7 +180,7 @@ def check_outputs(answer):
                                       "output is the *sum* of four products, over its own window"),
         Slip(image[:2, :2] * weights[0, 0], "each entry is only its first product I_rc·W11; an output adds four"),
     ]
-    return check_numbers(OUTPUTS, answer, expected_outputs(), names=entry_names("o", (2, 2)), slips=slips,
+    return check_numbers(OUTPUTS, answer, expected_outputs(), names="o", slips=slips,
                          why="each output is the sum of four pixel × weight products over its own window.")
 
 
@@ -237,36 +236,11 @@ def _in_words(number):
     return NUMBER_WORDS.get(number, str(number))
 
 
-def _listed_numbers(numbers):
-    numbers = [str(number) for number in numbers]
-    return numbers[0] if len(numbers) == 1 else f"{', '.join(numbers[:-1])} and {numbers[-1]}"
-
-
-def _titled(replacements):
-    """Decorator (over ``@checker``): the Feedback's title with the default case's words (the exercise's title in
-    symbolic.md) replaced by the case's now (a graded student's own); the default case's title is unchanged.
-    replacements: a function giving the (old, new) pairs."""
-    def wrap(check):
-        @functools.wraps(check)   # the checker's .exercise comes along
-        def titled(*args, **kwargs):
-            verdict = check(*args, **kwargs)
-            for old, new in replacements():
-                verdict.title = verdict.title.replace(old, new)
-            return verdict
-        return titled
-    return wrap
-
-
 def _weight_name(weight):
     return f"W{weight[0]}{weight[1]}"
 
 
-def _dw_title():
-    return [("W23", _weight_name(DW_CASE["weight"]))]
-
-
-@_titled(_dw_title)
-@checker(DW)
+@checker(DW, retitle=lambda title: title.replace("W23", _weight_name(DW_CASE["weight"])))
 def check_dW(answer):
     """02, exercise 1: answer is ∂L/∂W_ij (DW_CASE's weight; W23 in self-study) of a 3×3 filter on a 4×4 image,
     written with I… and delta…."""
@@ -307,12 +281,13 @@ def _never_read():
     return [row + 1 for row in range(n) if row not in read]
 
 
-def _footprint_title():
-    return [("W21", _weight_name(FOOTPRINT_CASE["weight"])), ("(stride 2)", f"(stride {FOOTPRINT_CASE['stride']})")]
+def _footprint_title(title):
+    """The title with FOOTPRINT_CASE's weight and stride (a graded student's own)."""
+    weight, stride = _weight_name(FOOTPRINT_CASE["weight"]), FOOTPRINT_CASE["stride"]
+    return title.replace("W21", weight).replace("(stride 2)", f"(stride {stride})")
 
 
-@_titled(_footprint_title)
-@checker(FOOTPRINT)
+@checker(FOOTPRINT, retitle=_footprint_title)
 def check_footprint(answer):
     """02, exercise 2: answer is an n×n list of 0/1 (FOOTPRINT_CASE's image; 5×5 in self-study), with 1 where the
     pixel appears in ∂L/∂W_ij (FOOTPRINT_CASE's weight; W21 in self-study)."""
@@ -336,16 +311,12 @@ def check_footprint(answer):
         Slip(_footprint((1, 1), stride), f"the windows' top-left pixels: W11's footprint; {weight} sits "
                                          f"{beside}"),
     ]
-    unread = _never_read()
-    if not unread:
-        remainder = "every row and column is read by some window."
-    elif len(unread) == 1:
-        remainder = f"row {unread[0]} and column {unread[0]} are never read."
-    else:
-        remainder = f"rows {_listed_numbers(unread)} and columns {_listed_numbers(unread)} are never read."
-    return check_numbers(FOOTPRINT, got, _footprint((i, j), stride), names=entry_names("I", (n, n)), slips=slips,
-                         integer=True, why=f"one pixel per window, {where} each window's top-left corner; "
-                                           f"{remainder}")
+    unread = [str(row) for row in _never_read()]
+    plural = "s" if len(unread) > 1 else ""
+    remainder = (f"row{plural} {listed(unread)} and column{plural} {listed(unread)} are never read." if unread
+                 else "every row and column is read by some window.")
+    return check_numbers(FOOTPRINT, got, _footprint((i, j), stride), names="I", slips=slips, integer=True,
+                         why=f"one pixel per window, {where} each window's top-left corner; {remainder}")
 
 
 @checker(DENSE)
@@ -359,7 +330,7 @@ def check_dense_delta(answer):
         Slip(z * weights, "you multiplied v by z; the loss's derivative is z − t"),
         Slip((z - DENSE_TARGET) * outputs, "you multiplied by the outputs o; ∂z/∂o_rc is the weight v_rc, not o_rc"),
     ]
-    return check_numbers(DENSE, answer, (z - DENSE_TARGET) * weights, names=entry_names("δ", (2, 2)), slips=slips,
+    return check_numbers(DENSE, answer, (z - DENSE_TARGET) * weights, names="δ", slips=slips,
                          why="δ = (z − t)·v: the error times the dense weight that reads each output.")
 
 
@@ -376,7 +347,7 @@ def check_filter_gradient(answer):
              "over its own patch"),
     ]
     expected = np.array(symbolic.filter_gradient(image, delta).tolist(), dtype=float)
-    return check_numbers(GRADIENT, answer, expected, names=entry_names("∂L/∂W", (2, 2)),
+    return check_numbers(GRADIENT, answer, expected, names="∂L/∂W",
                          slips=slips, why="∂L/∂W = corr(I, δ): δ slides over I like a filter, no flip.")
 
 

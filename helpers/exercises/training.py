@@ -66,16 +66,16 @@ def _snapshot_steps(history):
     return [int(s) for s in steps]
 
 
-def exercise_steps(history, near=BETWEEN):
-    """(first, last): the snapshot step of this run nearest to near[1], and before it the one nearest to near[0]
-    (or, when the run ends before near[0], nearest to the same fraction of its length: 20 of a 62-step run);
+def exercise_steps(history):
+    """(first, last): the snapshot step of this run nearest to BETWEEN[1], and before it the one nearest to
+    BETWEEN[0] (or, when the run ends before it, nearest to the same fraction of its length: 20 of a 62-step run);
     None when the run kept fewer than two snapshots."""
     try:
         steps = _snapshot_steps(history)
     except Wrong:
         return None
-    last = min(steps[1:], key=lambda s: abs(s - near[1]))
-    aim = near[0] if near[0] < last else last * near[0] / near[1]
+    last = min(steps[1:], key=lambda s: abs(s - BETWEEN[1]))
+    aim = BETWEEN[0] if BETWEEN[0] < last else last * BETWEEN[0] / BETWEEN[1]
     first = min((s for s in steps if s < last), key=lambda s: abs(s - aim), default=None)
     return None if first is None else (first, last)
 
@@ -106,9 +106,8 @@ def crossing_counts(history, key="conv1.w", steps=None):
 @checker(RUN_COUNTS)
 def check_run_counts(answer, history, key="conv1.w", steps=None):
     """Exercise 2: answer = (crossings + → −, crossings − → +) of `key` between two snapshots ``steps``."""
-    _snapshot_steps(history)     # a run without two snapshots: said in terms of history, before any steps
     steps = exercise_steps(history) if steps is None else steps
-    expected = crossing_counts(history, key, steps)
+    expected = crossing_counts(history, key, steps)     # a run without two snapshots: Wrong about history first
     got = read_numbers(answer, (2,), integer=True, what="my_counts (crossed + → −, crossed − → +)")
     snapshots = history["snapshots"]
     names = [f"the number of weights that crossed + → − between step {steps[0]} and step {steps[1]}",
@@ -129,11 +128,11 @@ def check_run_counts(answer, history, key="conv1.w", steps=None):
 
 
 # ---------------------------------------------------------------- 3
-def shapes_answer(size=SIZE):
-    """(conv1 side, pool1 side, conv2 side, pool2 side, flatten length) for a size × size input (size ≥ 10),
+def shapes_answer():
+    """(conv1 side, pool1 side, conv2 side, pool2 side, flatten length) for a SIZE × SIZE input,
     read off the network's layers (network.SHAPES' filters, 2×2 pools) run on zeros."""
     w1, w2 = np.zeros(SHAPES["conv1.w"]), np.zeros(SHAPES["conv2.w"])
-    conv1 = conv2d.unchecked(np.zeros((1, 1, size, size)), w1, np.zeros(len(w1)))
+    conv1 = conv2d.unchecked(np.zeros((1, 1, SIZE, SIZE)), w1, np.zeros(len(w1)))
     pool1 = maxpool2d.unchecked(conv1, 2)
     conv2 = conv2d.unchecked(pool1, w2, np.zeros(len(w2)))
     pool2 = maxpool2d.unchecked(conv2, 2)
